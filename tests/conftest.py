@@ -1,0 +1,71 @@
+"""Test set-up: real PostgreSQL by default, SQLite for the smoke run.
+
+``DATABASE_URL`` picks the database; ``make test`` runs the whole suite on
+PostgreSQL and the ``smoke`` subset again on SQLite (the embedded default).
+"""
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())
+
+
+def load_function(name: str) -> ModuleType:
+    """Import ``functions/<name>/app.py`` under a unique module name."""
+    spec = importlib.util.spec_from_file_location(f"{name}_function", ROOT / "functions" / name / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class FakeLambdaContext:
+    function_name = "panelapp-WebFunction"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:eu-west-2:123456789012:function:panelapp-WebFunction"
+    memory_limit_in_mb = 1024
+    aws_request_id = "6f1c2a4e-1b2c-4d5e-8f90-a1b2c3d4e5f6"
+    log_group_name = "/aws/lambda/panelapp-WebFunction"
+    log_stream_name = "2026/11/22/[$LATEST]0123456789abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Run the test database in UTC, as the Aurora parameter group does."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock():
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER DATABASE {connection.settings_dict['NAME']} SET timezone TO 'UTC'")
+            connection.close()
+
+
+@pytest.fixture(autouse=True)
+def deployed_hosts(settings):
+    """The hostnames the sample events carry, and a health-check token."""
+    settings.ALLOWED_HOSTS = ["testserver", "localhost", ".elb.amazonaws.com", ".execute-api.eu-west-2.amazonaws.com"]
+    settings.HEALTH_CHECK_TOKEN = "test-health-token"
+
+
+def pytest_report_header(config):
+    from django.db import connection
+
+    return f"database: {connection.vendor} {connection.settings_dict['NAME']}"

@@ -1,0 +1,97 @@
+"""/health_check/ (token, deep checks), /healthz (liveness) and /version/."""
+
+import pytest
+from django.db import connection
+from serverless import health
+
+TOKEN = "test-health-token"
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_health_check_with_the_token_header_reports_every_check_ok(client):
+    response = client.get("/health_check/", headers={"X-Health-Check-Token": TOKEN})
+    assert response.status_code == 200
+    assert response.json() == {"database": "OK", "storage": "OK", "queue": "OK", "email": "OK", "maintenance": "OK"}
+
+
+@pytest.mark.django_db
+def test_health_check_accepts_the_token_as_a_query_parameter(client):
+    assert client.get("/health_check/", {"token": TOKEN}).status_code == 200
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("query", [{}, {"token": "wrong"}, {"token": ""}])
+def test_health_check_without_the_right_token_is_403_with_no_details(client, query):
+    response = client.get("/health_check/", query)
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Forbidden"}
+
+
+def test_health_check_is_closed_when_no_token_is_configured(client, settings):
+    settings.HEALTH_CHECK_TOKEN = ""
+    assert client.get("/health_check/", {"token": ""}).status_code == 403
+
+
+def test_token_comparison_is_constant_time(monkeypatch, rf):
+    calls = []
+    monkeypatch.setattr(health.hmac, "compare_digest", lambda a, b: calls.append((a, b)) or a == b)
+    assert health.token_is_valid(rf.get("/health_check/", {"token": TOKEN}))
+    assert calls == [(TOKEN.encode(), TOKEN.encode())]
+
+
+@pytest.mark.django_db
+def test_maintenance_switch_makes_the_health_check_fail(client, settings):
+    settings.MAINTENANCE_MODE = True
+    response = client.get("/health_check/", {"token": TOKEN})
+    assert response.status_code == 500
+    assert response.json()["maintenance"] == "Maintenance"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stopped_database_reports_error_not_an_exception(client, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("only a database server can be stopped")
+    connection.close()
+    # Nothing listens on port 1: exactly what a stopped database looks like.
+    monkeypatch.setitem(connection.settings_dict, "PORT", "1")
+    monkeypatch.setitem(connection.settings_dict, "HOST", "127.0.0.1")
+    try:
+        response = client.get("/health_check/", {"token": TOKEN})
+    finally:
+        connection.close()
+    assert response.status_code == 500
+    assert response.json()["database"] == "Error"
+    assert response.json()["storage"] == "OK"
+
+
+def test_a_broken_mail_server_reports_error(client, settings):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 1, "timeout": 2},
+        }
+    }
+    results = health.run_checks({"email": health.check_email})
+    assert results == {"email": "Error"}
+
+
+@pytest.mark.smoke
+def test_liveness_probe_answers_without_token_or_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"OK"
+
+
+@pytest.mark.smoke
+def test_version_is_served(client):
+    from panelapp import __version__
+
+    assert client.get("/version/").json() == {"version": __version__}
+
+
+@pytest.mark.django_db
+def test_admin_is_served_at_the_configured_url(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert b"csrfmiddlewaretoken" in response.content

@@ -1,0 +1,188 @@
+"""The web function answers every event shape the ALB and API Gateway send."""
+
+import base64
+import json
+import re
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.conftest import load_event, load_function
+
+# Transactional: the real handler opens and closes connections as on Lambda.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ALB_HOST = "panelapp-alb-1234567890.eu-west-2.elb.amazonaws.com"
+
+
+@pytest.fixture(scope="module")
+def web():
+    return load_function("web")
+
+
+@pytest.fixture
+def echo_urls(settings):
+    settings.ROOT_URLCONF = "tests.echo_urls"
+
+
+def headers_of(response: dict) -> dict[str, list[str]]:
+    """Normalise single- and multi-value response headers to lists."""
+    if "multiValueHeaders" in response:
+        return {k.lower(): v for k, v in response["multiValueHeaders"].items()}
+    return {k.lower(): [v] for k, v in response.get("headers", {}).items()}
+
+
+def body_of(response: dict) -> bytes:
+    body = response.get("body", "")
+    return base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
+
+
+def with_path(event: dict, path: str) -> dict:
+    event = dict(event, path=path)
+    if "rawPath" in event:
+        event["rawPath"] = path
+        event["requestContext"] = dict(event["requestContext"], http=dict(event["requestContext"]["http"], path=path))
+    return event
+
+
+@pytest.mark.smoke
+def test_alb_single_value_get_returns_the_version(web, lambda_context):
+    response = web.lambda_handler(load_event("alb_get.json"), lambda_context)
+    assert response["statusCode"] == 200
+    assert headers_of(response)["content-type"] == ["application/json"]
+    assert json.loads(body_of(response)) == {"version": "0.1.0"}
+    assert "multiValueHeaders" not in response
+
+
+@pytest.mark.smoke
+def test_alb_multi_value_event_gets_multi_value_headers_back(web, lambda_context):
+    response = web.lambda_handler(load_event("alb_get_multivalue.json"), lambda_context)
+    assert response["statusCode"] == 200
+    assert headers_of(response)["content-type"] == ["application/json"]
+    assert "multiValueHeaders" in response
+
+
+def test_alb_multi_value_query_keeps_repeated_keys(web, lambda_context, echo_urls):
+    event = with_path(load_event("alb_get_multivalue.json"), "/echo/")
+    body = json.loads(body_of(web.lambda_handler(event, lambda_context)))
+    assert body["query"] == {"type": ["rare", "cancer"], "name": ["Intellectual disability"]}
+    assert body["cookies"] == {"theme": "dark", "lang": "en"}
+    assert body["is_secure"] is True
+
+
+def test_several_set_cookie_headers_survive_an_alb_response(web, lambda_context, echo_urls):
+    event = with_path(load_event("alb_get_multivalue.json"), "/echo/")
+    cookies = headers_of(web.lambda_handler(event, lambda_context))["set-cookie"]
+    assert [c.split("=")[0] for c in cookies] == ["first", "second"]
+
+
+def test_http_api_v2_event_keeps_repeated_query_keys_and_cookies(web, lambda_context, echo_urls):
+    event = with_path(load_event("http_api_v2.json"), "/echo/")
+    response = web.lambda_handler(event, lambda_context)
+    body = json.loads(body_of(response))
+    assert response["statusCode"] == 200
+    assert body["query"]["entity_name"] == ["BRCA1", "BRCA2"]
+    assert body["cookies"] == {"theme": "dark", "lang": "en"}
+    assert body["absolute_url"] == "https://abc123def4.execute-api.eu-west-2.amazonaws.com/echo/"
+    assert sorted(c.split("=")[0] for c in response["cookies"]) == ["first", "second"]
+
+
+@pytest.mark.smoke
+def test_http_api_v2_get_returns_the_version(web, lambda_context):
+    response = web.lambda_handler(load_event("http_api_v2.json"), lambda_context)
+    assert response["statusCode"] == 200
+    assert json.loads(body_of(response)) == {"version": "0.1.0"}
+
+
+def test_rest_api_v1_urls_carry_the_stage(web, lambda_context, echo_urls):
+    event = load_event("rest_api_v1_stage.json")
+    event = dict(event, path="/echo/", requestContext=dict(event["requestContext"], path="/prod/echo/"))
+    body = json.loads(body_of(web.lambda_handler(event, lambda_context)))
+    assert body["absolute_url"] == "https://xyz789abc0.execute-api.eu-west-2.amazonaws.com/prod/echo/"
+
+
+def test_rest_api_v1_redirects_carry_the_stage(web, lambda_context):
+    event = load_event("rest_api_v1_stage.json")
+    event = dict(event, path="/admin/", requestContext=dict(event["requestContext"], path="/prod/admin/"))
+    event["queryStringParameters"] = event["multiValueQueryStringParameters"] = None
+    response = web.lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 302
+    assert headers_of(response)["location"] == ["/prod/admin/login/?next=/prod/admin/"]
+
+
+@pytest.mark.smoke
+def test_rest_api_v1_get_returns_the_version(web, lambda_context):
+    response = web.lambda_handler(load_event("rest_api_v1_stage.json"), lambda_context)
+    assert response["statusCode"] == 200
+    assert json.loads(body_of(response)) == {"version": "0.1.0"}
+
+
+def test_binary_responses_are_base64_encoded(web, lambda_context):
+    response = web.lambda_handler(with_path(load_event("alb_get.json"), "/favicon.ico"), lambda_context)
+    assert response["statusCode"] == 200
+    assert response["isBase64Encoded"] is True
+    assert body_of(response).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_form_post_with_csrf_logs_a_curator_in(web, lambda_context, django_user_model):
+    django_user_model.objects.create_superuser("curator", "curator@example.org", "correct horse battery")
+    login_page = with_path(load_event("alb_get_multivalue.json"), "/admin/login/")
+    page = web.lambda_handler(login_page, lambda_context)
+    csrf_cookie = next(c for c in headers_of(page)["set-cookie"] if c.startswith("csrftoken="))
+    csrf_cookie = csrf_cookie.split(";")[0].split("=", 1)[1]
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body_of(page)).group(1).decode()
+
+    event = load_event("alb_post_form.json")
+    event["multiValueHeaders"]["cookie"] = [f"csrftoken={csrf_cookie}"]
+    event["body"] = urlencode(
+        {"csrfmiddlewaretoken": token, "username": "curator", "password": "correct horse battery", "next": "/admin/"}
+    )
+    response = web.lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 302
+    assert headers_of(response)["location"] == ["/admin/"]
+    names = sorted(c.split("=")[0] for c in headers_of(response)["set-cookie"])
+    assert names == ["csrftoken", "sessionid"]
+
+
+def test_form_post_without_csrf_token_is_refused(web, lambda_context):
+    event = load_event("alb_post_form.json")
+    response = web.lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 403
+
+
+@pytest.mark.smoke
+def test_unknown_host_gets_400_not_500(web, lambda_context):
+    event = load_event("alb_get.json")
+    event["headers"] = dict(event["headers"], host="evil.example.com")
+    response = web.lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 400
+
+
+def test_liveness_probe_needs_no_known_host_and_reveals_nothing(web, lambda_context):
+    event = with_path(load_event("alb_get.json"), "/healthz")
+    event["headers"] = {"user-agent": "ELB-HealthChecker/2.0"}
+    response = web.lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 200
+    assert body_of(response) == b"OK"
+
+
+def test_an_error_in_a_view_never_shows_a_traceback(web, lambda_context, echo_urls, capsys):
+    response = web.lambda_handler(with_path(load_event("alb_get.json"), "/boom/"), lambda_context)
+    assert response["statusCode"] == 500
+    body = body_of(response)
+    assert b"Traceback" not in body and b"hunter2" not in body
+    assert "RuntimeError" in capsys.readouterr().out  # the operator still gets it, in the logs
+
+
+def test_a_malformed_event_is_answered_with_400(web, lambda_context):
+    response = web.lambda_handler({"requestContext": {"elb": {}}, "path": "/"}, lambda_context)
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"]) == {"detail": "Malformed request event"}
+
+
+def test_logs_are_json_with_the_request_id_and_trace_id(web, lambda_context, echo_urls, capsys):
+    web.lambda_handler(with_path(load_event("alb_get.json"), "/boom/"), lambda_context)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    error = next(line for line in lines if line["level"] == "ERROR")
+    assert error["function_request_id"] == lambda_context.aws_request_id
+    assert error["trace_id"] == "Root=1-6740a1b2-0f1e2d3c4b5a69788796a5b4"
