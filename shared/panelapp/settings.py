@@ -60,6 +60,17 @@ ROOT_URLCONF = "panelapp.urls"
 WSGI_APPLICATION = "panelapp.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's own validators; the manage function's createsuperuser applies them too.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -250,8 +261,10 @@ LOGGING = {
     "handlers": {"json": {"()": "serverless.logging.json_handler"}},
     "root": {"handlers": ["json"], "level": DJANGO_LOG_LEVEL},
     "loggers": {
-        # Django's own request logger would duplicate what the root logs.
         "django": {"level": DJANGO_LOG_LEVEL, "propagate": True},
+        # Scanners probe the ALB with random Host headers all day; they get a
+        # 400 and must not flood the logs with error tracebacks.
+        "django.security.DisallowedHost": {"level": "CRITICAL"},
     },
 }
 

@@ -1,0 +1,165 @@
+"""The manage function runs allow-listed management commands and nothing else."""
+
+import os
+
+import boto3
+import pytest
+from django.contrib.auth import get_user_model
+from moto import mock_aws
+
+from tests.conftest import load_event, load_function
+
+# Transactional: the handler closes connections as on Lambda.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+STRONG_PASSWORD = "correct-horse-battery-staple-42"
+
+
+@pytest.fixture(scope="module")
+def manage():
+    return load_function("manage")
+
+
+def invoke(manage, lambda_context, event):
+    return manage.lambda_handler(event, lambda_context)
+
+
+def test_migrate_sample_event_succeeds_and_reports_output(manage, lambda_context):
+    result = invoke(manage, lambda_context, load_event("manage_migrate.json"))
+    assert result["exit_status"] == 0, result
+    assert result["command"] == "migrate --noinput"
+    assert "Operations to perform" in result["output"]
+    assert "error" not in result
+
+
+def test_showmigrations_lists_applied_migrations(manage, lambda_context):
+    result = invoke(manage, lambda_context, load_event("manage_showmigrations.json"))
+    assert result["exit_status"] == 0
+    assert "[X] 0001_initial" in result["output"]
+
+
+def test_showmigrations_accepts_an_app_label_and_plan_flag(manage, lambda_context):
+    result = invoke(manage, lambda_context, {"command": "showmigrations", "args": ["--plan", "auth"]})
+    assert result["exit_status"] == 0
+    assert "[X]  auth.0001_initial" in result["output"]
+
+
+@pytest.fixture
+def smtp_mailer(settings):
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {}}}
+
+
+def test_check_deploy_sample_event_passes_with_warnings_only(manage, lambda_context, smtp_mailer):
+    result = invoke(manage, lambda_context, load_event("manage_check_deploy.json"))
+    # Warnings alone do not fail `check`; the local settings do warn (no HSTS off Lambda).
+    assert result["exit_status"] == 0, result
+    assert "security.W004" in result["output"]
+
+
+def test_check_deploy_reports_errors_with_exit_status_1(manage, lambda_context):
+    # The local default mail backend (console) is an error for a deployment.
+    result = invoke(manage, lambda_context, load_event("manage_check_deploy.json"))
+    assert result["exit_status"] == 1
+    assert "mail.E001" in result["error"]
+
+
+def test_check_deploy_can_fail_at_warning_level(manage, lambda_context, smtp_mailer):
+    result = invoke(manage, lambda_context, {"command": "check --deploy --fail-level=WARNING"})
+    assert result["exit_status"] == 1
+    assert "security.W004" in result["error"]
+
+
+@pytest.mark.parametrize("command", ["flush --noinput", "shell -c 'import os'", "dbshell", "loaddata x.json"])
+def test_commands_off_the_allow_list_are_refused_and_not_run(manage, lambda_context, command):
+    user = get_user_model().objects.create_user("kept", "kept@example.org")
+    result = invoke(manage, lambda_context, {"command": command})
+    assert result["exit_status"] == 2
+    assert "is not allowed" in result["error"]
+    assert "allowed commands: check, collectstatic, createsuperuser, migrate, showmigrations" in result["error"]
+    assert get_user_model().objects.filter(pk=user.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"command": "migrate", "args": ["--database=other"]},
+        {"command": "migrate; rm -rf /"},
+        {"command": "collectstatic --noinput --ignore=*"},
+        {"command": "check --fail-level=../../etc"},
+        {"command": "migrate auth 0001 extra"},
+    ],
+)
+def test_arguments_off_the_allow_list_are_refused(manage, lambda_context, event):
+    result = invoke(manage, lambda_context, event)
+    assert result["exit_status"] == 2
+    assert "not allowed" in result["error"]
+
+
+@pytest.mark.parametrize(
+    "event", [{}, {"command": ""}, {"command": 3}, ["migrate"], {"command": "migrate", "args": "x"}]
+)
+def test_malformed_events_get_a_clear_error(manage, lambda_context, event):
+    result = invoke(manage, lambda_context, event)
+    assert result["exit_status"] == 2
+    assert result["error"]
+
+
+def test_createsuperuser_creates_a_superuser_with_the_given_password(manage, lambda_context):
+    event = {"command": "createsuperuser", "username": "ada", "email": "ada@example.org", "password": STRONG_PASSWORD}
+    result = invoke(manage, lambda_context, event)
+    assert result["exit_status"] == 0, result
+    user = get_user_model().objects.get(username="ada")
+    assert user.is_superuser and user.is_staff and user.email == "ada@example.org"
+    assert user.check_password(STRONG_PASSWORD)
+    assert STRONG_PASSWORD not in str(result)
+    assert "DJANGO_SUPERUSER_PASSWORD" not in os.environ
+
+
+def test_createsuperuser_sample_event_without_password_leaves_it_unusable(manage, lambda_context):
+    result = invoke(manage, lambda_context, load_event("manage_createsuperuser.json"))
+    assert result["exit_status"] == 0
+    assert not get_user_model().objects.get(username="admin").has_usable_password()
+    assert "unusable password" in result["output"]
+
+
+def test_createsuperuser_refuses_a_weak_password_and_creates_nobody(manage, lambda_context):
+    event = {"command": "createsuperuser", "username": "bob", "email": "bob@example.org", "password": "password"}
+    result = invoke(manage, lambda_context, event)
+    assert result["exit_status"] == 2
+    assert "password rejected" in result["error"]
+    assert not get_user_model().objects.filter(username="bob").exists()
+
+
+def test_createsuperuser_needs_username_and_email(manage, lambda_context):
+    result = invoke(manage, lambda_context, {"command": "createsuperuser", "username": "carol"})
+    assert result["exit_status"] == 2
+    assert "'email'" in result["error"]
+
+
+def test_createsuperuser_for_a_taken_username_fails_with_the_reason(manage, lambda_context):
+    get_user_model().objects.create_user("dave", "dave@example.org")
+    event = {"command": "createsuperuser", "username": "dave", "email": "d@example.org", "password": STRONG_PASSWORD}
+    result = invoke(manage, lambda_context, event)
+    assert result["exit_status"] == 1
+    assert "already taken" in result["error"]
+    assert not get_user_model().objects.get(username="dave").is_superuser
+
+
+def test_collectstatic_sample_event_uploads_hashed_files_to_the_static_bucket(manage, lambda_context, settings):
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="eu-west-2")
+        s3.create_bucket(Bucket="static", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "staticfiles": {
+                "BACKEND": "storages.backends.s3.S3ManifestStaticStorage",
+                "OPTIONS": {"bucket_name": "static", "location": "static", "region_name": "eu-west-2"},
+            },
+        }
+        result = invoke(manage, lambda_context, load_event("manage_collectstatic.json"))
+        keys = {obj["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket="static")
+                for obj in page.get("Contents", [])}  # fmt: skip
+    assert result["exit_status"] == 0, result
+    assert result["command"] == "collectstatic --noinput"
+    assert "static/staticfiles.json" in keys
+    assert any(key.startswith("static/admin/css/base.") and key.endswith(".css") for key in keys)
