@@ -82,7 +82,7 @@ def load_settings(monkeypatch, tmp_path):
 def test_local_run_with_nothing_set_uses_embedded_defaults(load_settings):
     settings = load_settings()
     assert settings["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
-    assert settings["STORAGES"]["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    assert settings["STORAGES"]["default"]["BACKEND"] == "serverless.storage.local.LocalMediaStorage"
     assert settings["USE_S3"] is False and settings["USE_SQS"] is False
     assert settings["DEBUG"] is False
 

@@ -42,6 +42,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "serverless",
+    "rest_framework",
+    "drf_spectacular",
+    "accounts",
+    "panels",
+    "api",
+    "uploads",
 ]
 
 MIDDLEWARE = [
@@ -152,58 +158,133 @@ USE_S3 = env.bool("USE_S3", DEPLOYED)
 USE_SQS = env.bool("USE_SQS", DEPLOYED)
 
 # --- Static and media files ---------------------------------------------------
+# Static files: hashed names in their own bucket behind CloudFront. Media: a
+# private bucket, every link handed out presigned and expiring (the classes in
+# serverless.storage hold those rules). No credentials here: boto3 takes the
+# Lambda role; AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment remain
+# the seeds' fallback for an operator's machine.
 
 AWS_STATICFILES_LOCATION = env.str("AWS_STATICFILES_LOCATION", "static").strip("/")
 AWS_MEDIAFILES_LOCATION = env.str("AWS_MEDIAFILES_LOCATION", "media").strip("/")
+# How long a link to a media file works.
+MEDIA_URL_EXPIRY_SECONDS = env.int("MEDIA_URL_EXPIRY_SECONDS", 3600)
+# Direct browser uploads (the uploads app): bodies through the ALB stop at 1 MB.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
+UPLOAD_FORM_EXPIRY_SECONDS = env.int("UPLOAD_FORM_EXPIRY_SECONDS", 600)
+UPLOAD_CONTENT_TYPES = env.list(
+    "UPLOAD_CONTENT_TYPES",
+    [
+        "text/tab-separated-values",
+        "text/csv",
+        "text/plain",
+        "application/json",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ],
+)
+
+
+def _url_prefix(location: str) -> str:
+    return f"{location}/" if location else ""
+
+
+def _bare_host(value: str) -> str:
+    # A scheme or slash pasted into a domain variable would double up in every URL.
+    return value.removeprefix("https://").removeprefix("http://").strip("/")
+
+
 if USE_S3:
     AWS_S3_STATICFILES_BUCKET_NAME = env.str("AWS_S3_STATICFILES_BUCKET_NAME", required=True)
     AWS_S3_MEDIAFILES_BUCKET_NAME = env.str("AWS_S3_MEDIAFILES_BUCKET_NAME", required=True)
-    AWS_S3_STATICFILES_CUSTOM_DOMAIN = env.str("AWS_S3_STATICFILES_CUSTOM_DOMAIN", required=True).strip("/")
-    AWS_S3_MEDIAFILES_CUSTOM_DOMAIN = env.str("AWS_S3_MEDIAFILES_CUSTOM_DOMAIN").strip("/")
+    # Mandatory on Lambda; the local stack leaves it empty and gets the
+    # emulator's path-style URLs instead.
+    AWS_S3_STATICFILES_CUSTOM_DOMAIN = _bare_host(env.str("AWS_S3_STATICFILES_CUSTOM_DOMAIN", required=True))
+    AWS_S3_MEDIAFILES_CUSTOM_DOMAIN = _bare_host(env.str("AWS_S3_MEDIAFILES_CUSTOM_DOMAIN"))
+    # Media through CloudFront only with signed URLs: a plain distribution would
+    # make every media file public. The private key (PEM) arrives in APP_SECRET_ARN.
+    _cloudfront_key_id = env.str("AWS_CLOUDFRONT_KEY_ID")
+    _cloudfront_key = env.str("AWS_CLOUDFRONT_KEY")
+    if AWS_S3_MEDIAFILES_CUSTOM_DOMAIN and not (_cloudfront_key_id and _cloudfront_key):
+        env.invalid.append(
+            "AWS_S3_MEDIAFILES_CUSTOM_DOMAIN needs AWS_CLOUDFRONT_KEY_ID and AWS_CLOUDFRONT_KEY"
+            " (CloudFront signed URLs): media files are private"
+        )
+    if AWS_S3_STATICFILES_CUSTOM_DOMAIN:
+        _static_protocol, _static_host = "https:", AWS_S3_STATICFILES_CUSTOM_DOMAIN
+    elif AWS_ENDPOINT_URL:
+        _endpoint = urlsplit(AWS_ENDPOINT_URL)
+        _static_protocol, _static_host = f"{_endpoint.scheme}:", f"{_endpoint.netloc}/{AWS_S3_STATICFILES_BUCKET_NAME}"
+    else:
+        _static_protocol = "https:"
+        _static_host = f"{AWS_S3_STATICFILES_BUCKET_NAME}.s3.{AWS_REGION}.amazonaws.com"
     _s3 = {"region_name": AWS_REGION, "endpoint_url": AWS_ENDPOINT_URL}
     STORAGES = {
         "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            "BACKEND": "serverless.storage.s3.MediaStorage",
             "OPTIONS": {
                 **_s3,
                 "bucket_name": AWS_S3_MEDIAFILES_BUCKET_NAME,
                 "location": AWS_MEDIAFILES_LOCATION,
-                "default_acl": None,
-                "querystring_auth": True,
-                "querystring_expire": env.int("MEDIA_URL_EXPIRY_SECONDS", 3600),
-                "file_overwrite": False,
+                "querystring_expire": MEDIA_URL_EXPIRY_SECONDS,
+                "custom_domain": AWS_S3_MEDIAFILES_CUSTOM_DOMAIN or None,
+                "cloudfront_key_id": _cloudfront_key_id or None,
+                "cloudfront_key": _cloudfront_key.encode() if _cloudfront_key else None,
             },
         },
         "staticfiles": {
-            "BACKEND": "storages.backends.s3.S3ManifestStaticStorage",
+            "BACKEND": "serverless.storage.s3.StaticStorage",
             "OPTIONS": {
                 **_s3,
                 "bucket_name": AWS_S3_STATICFILES_BUCKET_NAME,
                 "location": AWS_STATICFILES_LOCATION,
-                "custom_domain": AWS_S3_STATICFILES_CUSTOM_DOMAIN,
-                "default_acl": None,
-                "querystring_auth": False,
-                "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+                "custom_domain": _static_host,
+                "url_protocol": _static_protocol,
             },
         },
     }
-    STATIC_URL = f"https://{AWS_S3_STATICFILES_CUSTOM_DOMAIN}/{AWS_STATICFILES_LOCATION}/"
-    MEDIA_URL = f"/{AWS_MEDIAFILES_LOCATION}/"
+    STATIC_URL = f"{_static_protocol}//{_static_host}/{_url_prefix(AWS_STATICFILES_LOCATION)}"
+    MEDIA_URL = f"/{_url_prefix(AWS_MEDIAFILES_LOCATION)}"
 else:
     STATIC_ROOT = Path(env.str("STATIC_ROOT", "/static" if DEPLOYED else str(LOCAL_DIR / "static")))
     MEDIA_ROOT = Path(env.str("MEDIA_ROOT", "/media" if DEPLOYED else str(LOCAL_DIR / "media")))
-    STATIC_URL = f"/{AWS_STATICFILES_LOCATION}/"
-    MEDIA_URL = f"/{AWS_MEDIAFILES_LOCATION}/"
+    # Served by the application itself (panelapp.urls); media only through
+    # signed, expiring links, as on S3.
+    STATIC_URL = f"/{_url_prefix(AWS_STATICFILES_LOCATION or 'static')}"
+    MEDIA_URL = f"/{_url_prefix(AWS_MEDIAFILES_LOCATION or 'media')}"
     STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "default": {
+            "BACKEND": "serverless.storage.local.LocalMediaStorage",
+            "OPTIONS": {"querystring_expire": MEDIA_URL_EXPIRY_SECONDS},
+        },
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
 
 # --- Background tasks ---------------------------------------------------------
 
+# django.tasks on SQS (serverless.tasks, docs/tasks.md); without SQS, tasks run
+# in a background thread of the process that enqueued them.
 TASK_QUEUE_NAME = env.str("TASK_QUEUE_NAME", "panelapp")
+# Without it the queue is found by name (GetQueueUrl) on first use.
+TASK_QUEUE_URL = env.str("TASK_QUEUE_URL")
+# Read only by the task_dlq management command.
+TASK_DLQ_URL = env.str("TASK_DLQ_URL")
+# Must equal the queue's VisibilityTimeout; the worker says so at start-up if not.
 SQS_QUEUE_VISIBILITY_TIMEOUT = env.int("SQS_QUEUE_VISIBILITY_TIMEOUT", 360)
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+TASK_MAX_MESSAGE_BYTES = env.int("TASK_MAX_MESSAGE_BYTES", 256 * 1024)
+TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", 30)
+TASKS = {
+    "default": {
+        "BACKEND": "serverless.tasks.backends.SQSBackend" if USE_SQS else "serverless.tasks.backends.ThreadBackend",
+        "QUEUES": ["default"],
+        "OPTIONS": {"QUEUE_URLS": {"default": TASK_QUEUE_URL}, "MAX_MESSAGE_BYTES": TASK_MAX_MESSAGE_BYTES},
+    }
+}
+# Only tasks found in these modules (besides each app's tasks module) may run.
+TASK_MODULES = ["serverless.tasks.maintenance", "serverless.tasks.mail"]
+# Names the EventBridge schedules send as {"periodic_task": "<name>"}.
+PERIODIC_TASKS = {
+    "prune_task_results": "serverless.tasks.maintenance.prune_task_results",
+    "clear_sessions": "serverless.tasks.maintenance.clear_sessions",
+}
 
 # --- E-mail -------------------------------------------------------------------
 
@@ -211,15 +292,17 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "panelapp@localhost", require
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PANEL_APP_EMAIL = env.str("PANEL_APP_EMAIL", "panelapp@localhost", required=True)
 # The seeds' EMAIL_* variables feed Django's MAILERS; EMAIL_BACKEND switches to
-# Amazon SES or, locally, to the console. No SMTP authentication when
-# EMAIL_HOST_USER/EMAIL_HOST_PASSWORD are omitted.
+# Amazon SES (serverless.tasks.ses.EmailBackend) or, locally, to the console.
+# No SMTP authentication when EMAIL_HOST_USER/EMAIL_HOST_PASSWORD are omitted.
+# Mail is sent by the serverless.tasks.mail.send_email task, never in a request.
 _mail_backend = env.str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend" if DEPLOYED else "django.core.mail.backends.console.EmailBackend",
 )
+_uses_smtp = _mail_backend.endswith("smtp.EmailBackend")
 _smtp = {
-    "host": env.str("EMAIL_HOST", "localhost", required=True),
-    "port": env.int("EMAIL_PORT", 25, required=True),
+    "host": env.str("EMAIL_HOST", "localhost", required=_uses_smtp),
+    "port": env.int("EMAIL_PORT", 25, required=_uses_smtp),
     "use_tls": env.bool("EMAIL_USE_TLS", DEPLOYED),
     "username": env.str("EMAIL_HOST_USER"),
     "password": env.str("EMAIL_HOST_PASSWORD"),
@@ -228,7 +311,7 @@ _smtp = {
 MAILERS = {
     "default": {
         "BACKEND": _mail_backend,
-        "OPTIONS": _smtp if _mail_backend.endswith("smtp.EmailBackend") else {},
+        "OPTIONS": _smtp if _uses_smtp else {},
     }
 }
 
@@ -251,6 +334,30 @@ if AWS_USE_COGNITO:
     AWS_AMZN_OIDC_ACCESS_TOKEN = env.str("AWS_AMZN_OIDC_ACCESS_TOKEN", "HTTP_X_AMZN_OIDC_ACCESSTOKEN")
     AWS_AMZN_OIDC_IDENTITY = env.str("AWS_AMZN_OIDC_IDENTITY", "HTTP_X_AMZN_OIDC_IDENTITY")
     AWS_AMZN_OIDC_DATA = env.str("AWS_AMZN_OIDC_DATA", "HTTP_X_AMZN_OIDC_DATA")
+
+# --- REST API -----------------------------------------------------------------
+
+# The public API v1: read-only and anonymous like upstream PanelApp's, so no
+# authentication runs (no session or user query per request).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "api.v1.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PanelApp API",
+    "DESCRIPTION": "Public, read-only API v1 of PanelApp: gene panels, their genes, STRs and regions, reviews, "
+    "versions and activity. Paths, fields and types follow Genomics England PanelApp's API v1.",
+    "VERSION": "v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 
 # --- Logging: JSON lines through Powertools, one formatter for every logger ----
 

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.contrib.staticfiles.views import serve as serve_static
+from django.urls import include, path
 from serverless import health
+from serverless.storage.local import serve_media
 
 from panelapp import views
 
@@ -11,4 +13,14 @@ urlpatterns = [
     path("health_check/", health.health_check, name="health_check"),
     path("favicon.ico", views.favicon, name="favicon"),
     path(settings.DJANGO_ADMIN_URL, admin.site.urls),
+    path("uploads/", include("uploads.urls")),
+    path("api/", include("api.urls")),
 ]
+
+if not settings.USE_S3:
+    # Local files: the application serves them itself (S3 and CloudFront do
+    # otherwise); media only to holders of a signed, unexpired link.
+    urlpatterns += [
+        path(f"{settings.STATIC_URL.lstrip('/')}<path:path>", serve_static, {"insecure": True}),
+        path(f"{settings.MEDIA_URL.lstrip('/')}<path:path>", serve_media, name="media"),
+    ]

@@ -1,0 +1,71 @@
+"""The S3 storages (django-storages): static behind CloudFront, private media.
+
+* ``StaticStorage`` writes hashed names (``site.3f2a9c1b7d4e.css``) that can be
+  cached for a year, stores them uncompressed with an exact ``Content-Type`` so
+  CloudFront can serve brotli or gzip to whichever client asks, and gives only
+  the hashed names the year-long ``Cache-Control``: the manifest and the
+  unhashed copies change with every release.
+* ``MediaStorage`` keeps the bucket private: no ACLs, every URL handed out is
+  presigned (or a CloudFront signed URL) and expires, and a name already taken
+  is never overwritten.
+
+Credentials are never passed in: boto3 finds the Lambda role itself, or
+``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` on an operator's machine.
+"""
+
+import mimetypes
+import re
+
+from storages.backends.s3 import S3ManifestStaticStorage, S3Storage
+
+# Exact types let CloudFront compress (it only compresses known text types) and
+# browsers trust them under X-Content-Type-Options: nosniff. Python's table
+# lacks a few that front-end builds produce.
+for _type, _extension in (
+    ("font/woff2", ".woff2"),
+    ("font/woff", ".woff"),
+    ("application/json", ".map"),
+    ("application/manifest+json", ".webmanifest"),
+    ("text/javascript", ".mjs"),
+):
+    mimetypes.add_type(_type, _extension)
+
+# HashedFilesMixin inserts the first 12 hex digits of the MD5 before the suffix.
+HASHED_NAME = re.compile(r"\.[0-9a-f]{12}(\.[^./]+)?$")
+CACHE_FOREVER = "public, max-age=31536000, immutable"
+# Unhashed copies and the manifest: short enough for a release to show quickly.
+CACHE_BRIEFLY = "public, max-age=300"
+
+
+class StaticStorage(S3ManifestStaticStorage):
+    """Collected static files in their bucket, under ``location``, hashed.
+
+    No ACL: CloudFront reads the private bucket through its origin access control.
+    """
+
+    def get_default_settings(self) -> dict:
+        return {**super().get_default_settings(), "default_acl": None, "signature_version": "s3v4"}
+
+    def get_object_parameters(self, name: str) -> dict:
+        parameters = super().get_object_parameters(name)
+        hashed = HASHED_NAME.search(name) is not None
+        parameters.setdefault("CacheControl", CACHE_FOREVER if hashed else CACHE_BRIEFLY)
+        return parameters
+
+
+class MediaStorage(S3Storage):
+    """Uploaded and generated files: private, reached only through expiring links.
+
+    With a media custom domain the links are CloudFront signed URLs, which needs
+    ``cloudfront_key_id`` and ``cloudfront_key``; settings refuse a custom domain
+    without them, as plain CloudFront links would make media public.
+    """
+
+    def get_default_settings(self) -> dict:
+        return {
+            **super().get_default_settings(),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+        }
