@@ -42,11 +42,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "serverless",
-    "rest_framework",
-    "drf_spectacular",
-    "accounts",
-    "panels",
-    "api",
     "uploads",
 ]
 
