@@ -1,0 +1,346 @@
+"""PanelApp's public API v1, read-only and anonymous.
+
+Panel versions are served from their stored snapshots: the current version
+and every older one come from the same ``HistoricalSnapshot`` text, so a
+client sees an old version exactly as it was served. Cross-panel lists query
+the current entities directly. Every endpoint runs a fixed number of queries.
+"""
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from panels.models import Activity, Entity, Evaluation, HistoricalSnapshot, Panel
+from panels.representation import ENTITY_COLLECTIONS, entities_for_api, entity_dict, panel_summary
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from api.v1 import params
+from api.v1.errors import InvalidParameter
+
+# Anonymous users see these panels; internal and deleted ones do not exist for them.
+LISTED = (Panel.Status.PUBLIC, Panel.Status.PROMOTED)
+VISIBLE = (*LISTED, Panel.Status.RETIRED)
+COLLECTION_TYPES = {collection: entity_type for entity_type, collection in ENTITY_COLLECTIONS.items()}
+
+
+def _param(name: str, description: str, type_: Any = str) -> OpenApiParameter:
+    return OpenApiParameter(name, type_, OpenApiParameter.QUERY, required=False, description=description)
+
+
+VERSION_PARAM = _param("version", "A panel version, MAJOR.MINOR (e.g. 1.15)")
+ENTITY_PARAMS = [
+    _param("entity_name", "Comma-separated entity names (gene symbols, STR or region names)"),
+    _param("confidence_level", "0 (none), 1 (red), 2 (amber) or 3 (green)", int),
+    _param("tags", "Comma-separated tags; an entity matches if it has any of them"),
+]
+PANEL_FILTER_PARAMS = [
+    _param("type", "Comma-separated panel type slugs"),
+    _param("panel_name", "Comma-separated panel names"),
+]
+
+
+def find_panel(key: str, statuses: Iterable[str] = VISIBLE) -> Panel:
+    """A panel by id, or (as upstream) by old hash id or name: exact name first, then a part of it."""
+    panels = Panel.objects.filter(status__in=statuses)
+    if key.isascii() and key.isdigit():
+        panels = panels.filter(pk=int(key))
+    else:
+        panels = panels.filter(Q(hash_id=key) | Q(name__icontains=key)).order_by(
+            Case(
+                When(hash_id=key, then=Value(0)),
+                When(name__iexact=key, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+            "name",
+            "pk",
+        )
+    panel = panels.first()
+    if panel is None:
+        raise NotFound(f"Panel {key!r} not found.")
+    return panel
+
+
+def find_snapshot(panel: Panel, version: tuple[int, int] | None, *fields: str) -> HistoricalSnapshot:
+    snapshots = panel.snapshots.only("panel_id", "major_version", "minor_version", "signed_off_date", *fields)
+    if version is None:
+        snapshot = snapshots.order_by("-major_version", "-minor_version").first()
+    else:
+        snapshot = snapshots.filter(major_version=version[0], minor_version=version[1]).first()
+    if snapshot is None:
+        wanted = f"version {version[0]}.{version[1]}" if version else "stored version"
+        raise NotFound(f"Panel {panel.pk} has no {wanted}.")
+    return snapshot
+
+
+def json_response(text: str) -> HttpResponse:
+    """Stored JSON text as it is, byte for byte."""
+    return HttpResponse(text.encode(), content_type="application/json")
+
+
+class APIView(GenericAPIView):
+    # Schema generation needs a queryset-free view; each view documents itself.
+    serializer_class = None
+
+    def paginated(self, items: list | QuerySet, render=lambda item: item) -> Response:
+        page = self.paginate_queryset(items)
+        return self.get_paginated_response([render(item) for item in page])
+
+
+# --- Panels --------------------------------------------------------------------
+
+
+class PanelList(APIView):
+    @extend_schema(
+        operation_id="panels_list",
+        summary="Public panels",
+        parameters=[
+            _param("type", "Comma-separated panel type slugs"),
+            _param("name", "Panel id, name or part of the name"),
+            _param("retired", "true to include retired panels", bool),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        statuses = VISIBLE if params.boolean(request.query_params, "retired") else LISTED
+        panels = Panel.objects.filter(status__in=statuses).prefetch_related("types").order_by("name", "pk")
+        if types := params.comma_list(request.query_params, "type"):
+            panels = panels.filter(pk__in=Panel.objects.filter(types__slug__in=types).values("pk"))
+        if name := request.query_params.get("name", "").strip():
+            if name.isascii() and name.isdigit():
+                panels = panels.filter(pk=int(name))
+            else:
+                panels = panels.filter(Q(hash_id=name) | Q(name__icontains=name))
+        return self.paginated(panels, panel_summary)
+
+
+class PanelDetail(APIView):
+    @extend_schema(
+        operation_id="panels_retrieve",
+        summary="One panel with its genes, STRs and regions",
+        parameters=[VERSION_PARAM, _param("exclude_entities", "True to leave out genes, STRs and regions")],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request, pk: str) -> HttpResponse:
+        version = params.version(request.query_params)
+        snapshot = find_snapshot(find_panel(pk), version, "data")
+        if request.query_params.get("exclude_entities") == "True":
+            data = json.loads(snapshot.data)
+            for collection in ENTITY_COLLECTIONS.values():
+                data.pop(collection, None)
+            return Response(data)
+        return json_response(snapshot.data)
+
+
+class PanelVersions(APIView):
+    @extend_schema(operation_id="panels_versions_list", summary="Every version of a panel, newest first")
+    def get(self, request: Request, pk: str) -> Response:
+        panel = find_panel(pk)
+        snapshots = panel.snapshots.only("summary").order_by("-major_version", "-minor_version")
+        return self.paginated(snapshots, lambda snapshot: json.loads(snapshot.summary))
+
+
+def activity_dict(activity: Activity) -> dict[str, Any]:
+    return {
+        "created": activity.created.isoformat().replace("+00:00", "Z"),
+        "panel_name": activity.panel_name,
+        "panel_id": activity.panel_id,
+        "panel_version": activity.panel_version,
+        "user_name": activity.user_name,
+        "item_type": activity.item_type,
+        "text": activity.text,
+        "entity_name": activity.entity_name,
+        "entity_type": activity.entity_type,
+    }
+
+
+class PanelActivities(APIView):
+    @extend_schema(operation_id="panels_activities_list", summary="A panel's activity log (not paginated)")
+    def get(self, request: Request, pk: str) -> Response:
+        panel = find_panel(pk)
+        return Response([activity_dict(a) for a in panel.activities.all()])
+
+
+class ActivityList(APIView):
+    @extend_schema(operation_id="activities_list", summary="Activity on public panels, newest first")
+    def get(self, request: Request) -> Response:
+        return self.paginated(Activity.objects.filter(panel__status__in=LISTED), activity_dict)
+
+
+class SignedOffList(APIView):
+    @extend_schema(
+        operation_id="panels_signedoff_list",
+        summary="Signed-off panel versions",
+        parameters=[
+            _param("panel_id", "Only this panel", int),
+            _param("display", "latest (default): the latest signed-off version of each panel; all: every one"),
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        display = params.choice(request.query_params, "display", ("latest", "all"), "latest")
+        snapshots = HistoricalSnapshot.objects.filter(signed_off_date__isnull=False, panel__status__in=VISIBLE)
+        if (panel_id := params.integer(request.query_params, "panel_id")) is not None:
+            snapshots = snapshots.filter(panel_id=panel_id)
+        if display == "latest":
+            latest = HistoricalSnapshot.objects.filter(signed_off_date__isnull=False).order_by(
+                "panel_id", "-major_version", "-minor_version"
+            )
+            snapshots = snapshots.filter(pk__in=_first_per_panel(latest))
+        snapshots = snapshots.only("summary", "signed_off_date").order_by(
+            "panel__name", "-major_version", "-minor_version"
+        )
+        return self.paginated(
+            snapshots, lambda s: {**json.loads(s.summary), "signed_off": s.signed_off_date.isoformat()}
+        )
+
+
+def _first_per_panel(ordered: QuerySet[HistoricalSnapshot]) -> QuerySet:
+    """Primary keys of each panel's first row in ``ordered`` (a subquery that any database runs)."""
+    first = ordered.filter(panel_id=OuterRef("panel_id")).values("pk")[:1]
+    return ordered.annotate(first_pk=Subquery(first)).filter(pk=F("first_pk")).values("pk")
+
+
+class SignedOffDetail(APIView):
+    @extend_schema(operation_id="panels_signedoff_retrieve", summary="A panel's latest signed-off version")
+    def get(self, request: Request, panel_id: str) -> HttpResponse:
+        panel = find_panel(panel_id)
+        snapshot = (
+            panel.snapshots.filter(signed_off_date__isnull=False)
+            .only("data")
+            .order_by("-major_version", "-minor_version")
+            .first()
+        )
+        if snapshot is None:
+            raise NotFound(f"Panel {panel.pk} has no signed-off version.")
+        return json_response(snapshot.data)
+
+
+# --- Entities of one panel -----------------------------------------------------
+
+
+class PanelEntityMixin:
+    """A panel's entities of one kind, read from the requested (or current) version's snapshot."""
+
+    collection: str
+
+    def entities(self, request: Request, pk: str) -> list[dict[str, Any]]:
+        snapshot = find_snapshot(find_panel(pk), params.version(request.query_params), "data")
+        data = json.loads(snapshot.data)
+        panel = {key: value for key, value in data.items() if key not in ENTITY_COLLECTIONS.values()}
+        # Entity lists always carry their panel (a super panel's already name their child).
+        return [{**entity, "panel": entity.get("panel", panel)} for entity in data[self.collection]]
+
+
+class PanelEntityList(PanelEntityMixin, APIView):
+    @extend_schema(summary="A panel's genes, STRs or regions", parameters=[VERSION_PARAM, *ENTITY_PARAMS])
+    def get(self, request: Request, pk: str) -> Response:
+        entity_filter = params.EntityFilter.from_params(request.query_params)
+        return self.paginated([e for e in self.entities(request, pk) if entity_filter.matches(e)])
+
+
+class PanelEntityDetail(PanelEntityMixin, APIView):
+    @extend_schema(summary="One gene, STR or region of a panel", parameters=[VERSION_PARAM])
+    def get(self, request: Request, pk: str, entity_name: str) -> Response:
+        for entity in self.entities(request, pk):
+            if entity["entity_name"] == entity_name:
+                return Response(entity)
+        raise NotFound(f"{entity_name!r} is not on panel {pk}.")
+
+
+def evaluation_dict(evaluation: Evaluation) -> dict[str, Any]:
+    return {
+        "created": evaluation.created.isoformat().replace("+00:00", "Z"),
+        "rating": evaluation.rating,
+        "mode_of_pathogenicity": evaluation.mode_of_pathogenicity,
+        "publications": evaluation.publications,
+        "phenotypes": evaluation.phenotypes,
+        "moi": evaluation.mode_of_inheritance,
+        "current_diagnostic": evaluation.current_diagnostic,
+        "clinically_relevant": evaluation.clinically_relevant,
+    }
+
+
+class PanelEntityEvaluations(APIView):
+    collection: str
+
+    @extend_schema(summary="Reviews of a gene, STR or region (current version only)", parameters=[VERSION_PARAM])
+    def get(self, request: Request, pk: str, entity_name: str) -> Response:
+        panel = find_panel(pk)
+        version = params.version(request.query_params)
+        if version is not None and version != (panel.major_version, panel.minor_version):
+            raise InvalidParameter("Reviews are only served for the current version: leave out version.")
+        owners = Q(panel=panel) | Q(panel__super_panels=panel)
+        entity = (
+            Entity.objects.filter(owners, entity_type=COLLECTION_TYPES[self.collection], entity_name=entity_name)
+            .order_by("pk")
+            .first()
+        )
+        if entity is None:
+            raise NotFound(f"{entity_name!r} is not on panel {pk}.")
+        return self.paginated(entity.evaluations.all(), evaluation_dict)
+
+
+# --- Entities across panels ----------------------------------------------------
+
+
+class EntitySearch(APIView):
+    """Current entities of every public panel, each with its panel."""
+
+    entity_types: tuple[str, ...]
+
+    @extend_schema(parameters=[*ENTITY_PARAMS, *PANEL_FILTER_PARAMS])
+    def get(self, request: Request, entity_name: str | None = None) -> Response:
+        entity_filter = params.EntityFilter.from_params(request.query_params, entity_name)
+        entities = Entity.objects.filter(entity_type__in=self.entity_types, panel__status__in=LISTED)
+        if entity_filter.entity_names:
+            entities = entities.filter(entity_name__in=entity_filter.entity_names)
+        if entity_filter.confidence_level is not None:
+            entities = entities.filter(confidence_level=entity_filter.confidence_level)
+        # Many-to-many conditions as subqueries: no joins to de-duplicate.
+        if entity_filter.tags:
+            entities = entities.filter(pk__in=Entity.objects.filter(tags__name__in=entity_filter.tags).values("pk"))
+        if types := params.comma_list(request.query_params, "type"):
+            entities = entities.filter(panel__in=Panel.objects.filter(types__slug__in=types).values("pk"))
+        if panel_names := params.comma_list(request.query_params, "panel_name"):
+            entities = entities.filter(panel__name__in=panel_names)
+        entities = entities_for_api(entities).select_related("panel").prefetch_related("panel__types")
+        entities = entities.order_by("entity_name", "panel__name", "pk")
+        panels: dict[int, dict[str, Any]] = {}
+
+        def render(entity: Entity) -> dict[str, Any]:
+            if entity.panel_id not in panels:
+                panels[entity.panel_id] = panel_summary(entity.panel)
+            return entity_dict(entity, panels[entity.panel_id])
+
+        return self.paginated(entities, render)
+
+
+class GeneSearch(EntitySearch):
+    entity_types = (Entity.Type.GENE,)
+
+
+class STRSearch(EntitySearch):
+    entity_types = (Entity.Type.STR,)
+
+
+class RegionSearch(EntitySearch):
+    entity_types = (Entity.Type.REGION,)
+
+
+class AnyEntitySearch(EntitySearch):
+    entity_types = tuple(Entity.Type.values)
+
+
+class Root(APIView):
+    @extend_schema(exclude=True)
+    def get(self, request: Request) -> Response:
+        names = ["panels", "signedoff", "genes", "strs", "regions", "entities", "activities"]
+        return Response({name: reverse(f"api-v1:{name}", request=request) for name in names})

@@ -1,0 +1,270 @@
+"""The PanelApp domain: panels, their entities, reviews and versions.
+
+A ``Panel`` row is the stable identity and current state of a panel; its
+entities (genes, STRs, regions) hang off it directly. Every version is kept as
+a ``HistoricalSnapshot`` holding the exact JSON the public API served for it,
+so an old version is served byte for byte and never rebuilt from rows that
+have changed since. Nothing here writes: ``panels.services`` is the only writer.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class PanelType(models.Model):
+    name = models.CharField(max_length=128)
+    slug = models.SlugField(max_length=128, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PanelQuerySet(models.QuerySet):
+    def visible(self, *, retired: bool = False) -> "PanelQuerySet":
+        """Panels the public sees: public and promoted, plus retired when asked."""
+        statuses = [Panel.Status.PUBLIC, Panel.Status.PROMOTED]
+        if retired:
+            statuses.append(Panel.Status.RETIRED)
+        return self.filter(status__in=statuses)
+
+
+class Panel(models.Model):
+    class Status(models.TextChoices):
+        PROMOTED = "promoted", "Promoted"
+        PUBLIC = "public", "Public"
+        RETIRED = "retired", "Retired"
+        INTERNAL = "internal", "Internal"
+        DELETED = "deleted", "Deleted"
+
+    name = models.CharField(max_length=255, db_index=True)
+    # The identifier of PanelApp's first generation, kept for old links.
+    hash_id = models.CharField(max_length=24, null=True, blank=True, unique=True)
+    disease_group = models.CharField(max_length=255, blank=True)
+    disease_sub_group = models.CharField(max_length=255, blank=True)
+    relevant_disorders = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.INTERNAL, db_index=True)
+    types = models.ManyToManyField(PanelType, blank=True, related_name="panels")
+    child_panels = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="super_panels", help_text="Makes this a super panel"
+    )
+    major_version = models.PositiveIntegerField(default=0, editable=False)
+    minor_version = models.PositiveIntegerField(default=0, editable=False)
+    version_comment = models.TextField(blank=True, editable=False)
+    version_created = models.DateTimeField(editable=False)
+    # Entity counts of the current version, kept by the service layer so lists
+    # need no per-panel aggregate (a super panel counts its children's entities).
+    stats = models.JSONField(default=dict, editable=False)
+
+    objects = PanelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    @property
+    def version(self) -> str:
+        return f"{self.major_version}.{self.minor_version}"
+
+
+class Gene(models.Model):
+    """A gene as HGNC and Ensembl describe it, shared by every panel."""
+
+    hgnc_symbol = models.CharField(max_length=64, unique=True)
+    gene_name = models.CharField(max_length=255, blank=True)
+    hgnc_id = models.CharField(max_length=32, blank=True)
+    alias = models.JSONField(default=list, blank=True)
+    alias_name = models.JSONField(default=list, blank=True)
+    omim_gene = models.JSONField(default=list, blank=True)
+    biotype = models.CharField(max_length=64, blank=True)
+    # {"GRch37": {"82": {"ensembl_id": ..., "location": ...}}, "GRch38": {...}}
+    ensembl_genes = models.JSONField(default=dict, blank=True)
+    hgnc_date_symbol_changed = models.DateField(null=True, blank=True)
+    hgnc_release = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["hgnc_symbol"]
+
+    def __str__(self) -> str:
+        return self.hgnc_symbol
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Entity(models.Model):
+    """A gene, STR or region on a panel, with its curated attributes.
+
+    One table for the three kinds: they share almost every attribute, the API
+    lists them together, and reviews point at one model. Columns that belong
+    to one kind only are left empty for the others.
+    """
+
+    class Type(models.TextChoices):
+        GENE = "gene", "Gene"
+        STR = "str", "STR"
+        REGION = "region", "Region"
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="entities")
+    entity_type = models.CharField(max_length=8, choices=Type.choices)
+    entity_name = models.CharField(max_length=128)
+    gene = models.ForeignKey(Gene, on_delete=models.PROTECT, null=True, blank=True, related_name="entities")
+    confidence_level = models.PositiveSmallIntegerField(default=0, editable=False, db_index=True)
+    mode_of_inheritance = models.CharField(max_length=255, blank=True)
+    # Null, not "", is what the API serves for "not given" here (as upstream does).
+    mode_of_pathogenicity = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    penetrance = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
+    phenotypes = models.JSONField(default=list, blank=True)
+    publications = models.JSONField(default=list, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="entities")
+    # STRs and regions
+    chromosome = models.CharField(max_length=8, blank=True)
+    grch37_start = models.PositiveBigIntegerField(null=True, blank=True)
+    grch37_end = models.PositiveBigIntegerField(null=True, blank=True)
+    grch38_start = models.PositiveBigIntegerField(null=True, blank=True)
+    grch38_end = models.PositiveBigIntegerField(null=True, blank=True)
+    # STRs
+    repeated_sequence = models.CharField(max_length=128, blank=True)
+    normal_repeats = models.PositiveIntegerField(null=True, blank=True)
+    pathogenic_repeats = models.PositiveIntegerField(null=True, blank=True)
+    # Regions (copy-number variants)
+    verbose_name = models.CharField(max_length=255, blank=True)
+    haploinsufficiency_score = models.CharField(max_length=8, blank=True)
+    triplosensitivity_score = models.CharField(max_length=8, blank=True)
+    required_overlap_percentage = models.PositiveSmallIntegerField(null=True, blank=True)
+    type_of_variants = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["entity_name"]
+        verbose_name_plural = "entities"
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "entity_type", "entity_name"], name="unique_entity_per_panel"),
+            models.CheckConstraint(
+                condition=~Q(entity_type="gene") | Q(gene__isnull=False), name="gene_entity_has_gene"
+            ),
+            models.CheckConstraint(condition=Q(confidence_level__lte=3), name="confidence_level_0_to_3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_entity_type_display()} {self.entity_name}"
+
+
+class Evidence(models.Model):
+    """A source behind an entity; an ``Expert Review <colour>`` is a curator's decision."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="evidence")
+    name = models.CharField(max_length=255)
+    rating = models.PositiveSmallIntegerField(default=5)
+    comment = models.CharField(max_length=255, blank=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Evaluation(models.Model):
+    """A review of an entity by one user; one per user and entity."""
+
+    class Rating(models.TextChoices):
+        GREEN = "GREEN", "Green List (high evidence)"
+        AMBER = "AMBER", "I don't know"
+        RED = "RED", "Red List (low evidence)"
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="evaluations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluations")
+    rating = models.CharField(max_length=8, choices=Rating.choices, blank=True)
+    mode_of_inheritance = models.CharField("mode of inheritance", max_length=255, blank=True)
+    mode_of_pathogenicity = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    phenotypes = models.JSONField(default=list, blank=True)
+    publications = models.JSONField(default=list, blank=True)
+    comments = models.TextField(blank=True)
+    current_diagnostic = models.BooleanField(default=False)
+    clinically_relevant = models.BooleanField(null=True, blank=True)
+    # The panel version the review was made against.
+    version = models.CharField(max_length=16, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [models.UniqueConstraint(fields=["entity", "user"], name="one_review_per_user_and_entity")]
+
+    def __str__(self) -> str:
+        return f"{self.rating or 'Comment'} on {self.entity} by {self.user}"
+
+
+class HistoricalSnapshot(models.Model):
+    """One version of a panel, as the API served it.
+
+    ``data`` is the rendered JSON of ``/api/v1/panels/<id>/`` and ``summary``
+    the panel object without entities (lists, versions, sign-offs). Both are
+    text, not jsonb, because jsonb reorders keys and the promise is byte for byte.
+    """
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="snapshots")
+    major_version = models.PositiveIntegerField()
+    minor_version = models.PositiveIntegerField()
+    comment = models.TextField(blank=True)
+    created = models.DateTimeField()
+    summary = models.TextField()
+    data = models.TextField()
+    signed_off_date = models.DateField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["panel", "-major_version", "-minor_version"]
+        get_latest_by = ["major_version", "minor_version"]
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "major_version", "minor_version"], name="one_snapshot_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.panel_id} v{self.version}"
+
+    @property
+    def version(self) -> str:
+        return f"{self.major_version}.{self.minor_version}"
+
+
+class Activity(models.Model):
+    """Who changed what, when. Names are copied so the log outlives renames and deletions."""
+
+    class ItemType(models.TextChoices):
+        PANEL = "panel", "Panel"
+        ENTITY = "entity", "Entity"
+
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    panel = models.ForeignKey(Panel, on_delete=models.SET_NULL, null=True, related_name="activities")
+    panel_name = models.CharField(max_length=255)
+    panel_version = models.CharField(max_length=16)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    user_name = models.CharField(max_length=255, blank=True)
+    item_type = models.CharField(max_length=8, choices=ItemType.choices)
+    # Null for panel-level activity, as the API serves it.
+    entity_type = models.CharField(max_length=8, choices=Entity.Type.choices, null=True, blank=True)  # noqa: DJ001
+    entity_name = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name_plural = "activities"
+
+    def __str__(self) -> str:
+        return f"{self.created:%Y-%m-%d %H:%M} {self.panel_name}: {self.text}"
