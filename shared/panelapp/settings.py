@@ -42,6 +42,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "serverless",
+    "rest_framework",
+    "drf_spectacular",
+    "accounts",
+    "panels",
+    "api",
     "uploads",
 ]
 
