@@ -39,7 +39,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint tools
 	bash .ci/ensure-postgres
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test-smoke.sqlite3 $(BIN)/pytest -m smoke -q
@@ -47,3 +47,59 @@ test: lint
 format: $(VENV)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# --- AWS: the SAM CLI and checkov (own virtualenvs), build, validate, deploy ---
+# `make build`, `make validate`, `make deploy CONFIG_ENV=prod`, `make migrate`,
+# `make collectstatic`, `make manage COMMAND="showmigrations --plan"`.
+
+.PHONY: tools build validate deploy migrate collectstatic manage build-SharedLayer
+
+# This Makefile's directory: sam runs build-SharedLayer from a scratch copy of shared/.
+ROOT := $(patsubst %/,%,$(dir $(abspath $(firstword $(MAKEFILE_LIST)))))
+TOOLS := $(ROOT)/.venvs
+CONFIG_ENV ?= default
+# sam build needs the runtime's interpreter (python3.13) first on PATH: the SAM venv's own.
+SAM := PATH=$(TOOLS)/sam/bin:$$PATH SAM_CLI_TELEMETRY=0 $(TOOLS)/sam/bin/sam
+
+$(TOOLS)/%/.installed: requirements-%.txt | check-python
+	$(PYTHON) -m venv $(TOOLS)/$*
+	$(TOOLS)/$*/bin/pip install --quiet --upgrade pip
+	$(TOOLS)/$*/bin/pip install --quiet -r $<
+	touch $@
+
+tools: $(TOOLS)/sam/.installed $(TOOLS)/checkov/.installed
+
+build: $(TOOLS)/sam/.installed
+	$(SAM) build --config-env $(CONFIG_ENV)
+
+validate: $(VENV)/.installed $(TOOLS)/sam/.installed
+	$(BIN)/cfn-lint template.yaml
+	$(SAM) validate --lint --config-env $(CONFIG_ENV)
+
+# Deploy, then bring the database and static files up to the new code.
+deploy: build
+	$(SAM) deploy --config-env $(CONFIG_ENV)
+	$(MAKE) migrate collectstatic CONFIG_ENV=$(CONFIG_ENV)
+
+migrate: $(TOOLS)/sam/.installed
+	$(TOOLS)/sam/bin/python .ci/remote-manage --config-env $(CONFIG_ENV) migrate
+
+collectstatic: $(TOOLS)/sam/.installed
+	$(TOOLS)/sam/bin/python .ci/remote-manage --config-env $(CONFIG_ENV) collectstatic --noinput
+
+manage: $(TOOLS)/sam/.installed
+	$(TOOLS)/sam/bin/python .ci/remote-manage --config-env $(CONFIG_ENV) $(COMMAND)
+
+# Called by `sam build` (template.yaml, SharedLayer: BuildMethod makefile) in a copy of
+# shared/: the project plus requirements.txt as arm64 (Graviton) CPython 3.13 wheels,
+# downloaded for that platform so no Docker is needed on an x86 machine.
+# Lambda's python3.13 runs on Amazon Linux 2023 (glibc 2.34): any of these wheels loads there.
+LAYER_PLATFORMS ?= manylinux2014_aarch64 manylinux_2_28_aarch64 manylinux_2_34_aarch64
+build-SharedLayer:
+	mkdir -p "$(ARTIFACTS_DIR)/python"
+	cp -R . "$(ARTIFACTS_DIR)/python/"
+	find "$(ARTIFACTS_DIR)/python" -name __pycache__ -prune -exec rm -rf {} +
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check \
+		--requirement "$(ROOT)/requirements.txt" --target "$(ARTIFACTS_DIR)/python" \
+		$(addprefix --platform ,$(LAYER_PLATFORMS)) --implementation cp --python-version 3.13 --only-binary=:all:
+	$(PYTHON) -m compileall -q "$(ARTIFACTS_DIR)/python"
