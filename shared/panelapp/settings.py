@@ -166,6 +166,8 @@ USE_SQS = env.bool("USE_SQS", DEPLOYED)
 
 AWS_STATICFILES_LOCATION = env.str("AWS_STATICFILES_LOCATION", "static").strip("/")
 AWS_MEDIAFILES_LOCATION = env.str("AWS_MEDIAFILES_LOCATION", "media").strip("/")
+# Site-wide static files (the apps' own are found in their static/ folders).
+STATICFILES_DIRS = [SHARED_DIR / "panelapp" / "static"]
 # How long a link to a media file works.
 MEDIA_URL_EXPIRY_SECONDS = env.int("MEDIA_URL_EXPIRY_SECONDS", 3600)
 # Direct browser uploads (the uploads app): bodies through the ALB stop at 1 MB.
