@@ -1,0 +1,28 @@
+"""WorkerFunction: runs tasks from SQS batches and EventBridge schedules.
+
+Django is set up here, at import (the Lambda init phase), and the queue's
+visibility timeout is compared with ``SQS_QUEUE_VISIBILITY_TIMEOUT`` once per
+container; the work itself is in ``serverless.tasks.worker``.
+"""
+
+import os
+from typing import Any
+
+import django
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panelapp.settings")
+django.setup()
+
+from serverless.logging import logger  # noqa: E402 (needs Django set up)
+from serverless.tasks.registry import declared_tasks  # noqa: E402
+from serverless.tasks.worker import check_queue_settings, handle_event  # noqa: E402
+
+# Import every task module now, in the init phase, not in the first batch.
+declared_tasks()
+check_queue_settings()
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle_event(event, context)

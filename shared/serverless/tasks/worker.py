@@ -1,0 +1,211 @@
+"""Running tasks: one SQS record, one SQS batch, or one scheduled event.
+
+Each SQS record is handled alone (Powertools' ``BatchProcessor``): whatever
+goes wrong with it — a malformed body, a path that is not a declared task, a
+task that raises, a dropped database connection — makes that record a
+``batchItemFailures`` entry and leaves its neighbours alone. SQS delivers it
+again after the visibility timeout and, after ``maxReceiveCount`` receives,
+moves it to the dead-letter queue.
+
+Delivery is at least once, so the result row decides: a message whose task
+already succeeded is acknowledged without running it again.
+"""
+
+import logging
+import traceback
+from datetime import timedelta
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.tasks import Task, TaskContext, TaskResultStatus
+from django.tasks.signals import task_finished, task_started
+from django.utils import timezone
+from django.utils.json import normalize_json
+
+from serverless.logging import logger
+from serverless.tasks import registry
+from serverless.tasks.message import MalformedMessage, TaskMessage
+
+log = logging.getLogger(__name__)
+
+LOG_KEYS = ("task_id", "task_name", "attempt")
+
+
+class TaskInProgress(RuntimeError):
+    """Another worker is running this task right now (a duplicate delivery)."""
+
+
+class TaskFailed(RuntimeError):
+    """The task raised; the error is recorded on its result row."""
+
+
+def run_message(message: TaskMessage, worker_id: str) -> TaskResultStatus | None:
+    """Run one message's task; None when it had already succeeded (nothing ran).
+
+    Raises ``UnknownTask`` for an undeclared path (never imported),
+    ``TaskFailed`` when the task raised, or the database's own error.
+    """
+    task = registry.declared_task(message.task)
+    close_old_connections()
+    try:
+        record = claim(message, worker_id)
+        if record is None:
+            log.info("task already succeeded: duplicate delivery acknowledged without running it")
+            return None
+        return execute(task, record)
+    finally:
+        close_old_connections()
+
+
+def claim(message: TaskMessage, worker_id: str):
+    """Mark the task's row RUNNING for this attempt (creating it if the enqueuer's is not visible)."""
+    from serverless.models import TaskRecord
+
+    now = timezone.now()
+    with transaction.atomic():
+        record, _ = TaskRecord.objects.select_for_update().get_or_create(
+            pk=message.id,
+            defaults={
+                "task_path": message.task,
+                "queue_name": message.queue,
+                "backend": message.backend,
+                "args": message.args,
+                "kwargs": message.kwargs,
+                "enqueued_at": message.enqueued_datetime or now,
+                "run_after": message.run_after_datetime,
+            },
+        )
+        if record.status == TaskResultStatus.SUCCESSFUL:
+            return None
+        # A RUNNING row older than the visibility timeout is a worker that died mid-task.
+        horizon = now - timedelta(seconds=settings.SQS_QUEUE_VISIBILITY_TIMEOUT)
+        running = record.status == TaskResultStatus.RUNNING
+        if running and record.last_attempted_at and record.last_attempted_at > horizon:
+            raise TaskInProgress(f"task {record.id} is already running (attempt by {record.worker_ids[-1:]})")
+        record.status = TaskResultStatus.RUNNING
+        record.started_at = record.started_at or now
+        record.last_attempted_at = now
+        record.worker_ids = [*record.worker_ids, worker_id]
+        record.save()
+    return record
+
+
+def execute(task: Task, record) -> TaskResultStatus:
+    result = record.to_task_result(task)
+    sender = type(task.get_backend())
+    task_started.send(sender=sender, task_result=result)
+    try:
+        if task.takes_context:
+            value = task.call(TaskContext(task_result=result), *record.args, **record.kwargs)
+        else:
+            value = task.call(*record.args, **record.kwargs)
+        value = normalize_json(value)
+    except Exception as error:
+        record.status = TaskResultStatus.FAILED
+        record.finished_at = timezone.now()
+        exception_type = type(error)
+        record.add_error(
+            {
+                "exception_class_path": f"{exception_type.__module__}.{exception_type.__qualname__}",
+                "traceback": "".join(traceback.format_exception(error)),
+            }
+        )
+        _finish(record, sender, task)
+        raise TaskFailed(f"{record.task_path} raised {exception_type.__name__}: {error}") from error
+    record.status = TaskResultStatus.SUCCESSFUL
+    record.return_value = value
+    record.finished_at = timezone.now()
+    _finish(record, sender, task)
+    return TaskResultStatus.SUCCESSFUL
+
+
+def _finish(record, sender: type, task: Task) -> None:
+    # A task that broke the connection must not also lose its outcome: start afresh.
+    close_old_connections()
+    record.save(update_fields=["status", "return_value", "errors", "finished_at"])
+    # Sent inside the except block on failure, so Django's receiver logs the traceback.
+    task_finished.send(sender=sender, task_result=record.to_task_result(task))
+
+
+def handle_record(record: SQSRecord, lambda_context: Any = None) -> None:
+    """Process one SQS record; any exception makes it a batch item failure."""
+    attempt = int(record.attributes.approximate_receive_count or 1)
+    try:
+        message = TaskMessage.decode(record.body)
+    except MalformedMessage as error:
+        log.error("malformed task message %s refused: %s", record.message_id, error, extra={"attempt": attempt})
+        raise
+    logger.append_keys(task_id=message.id, task_name=message.task, attempt=attempt)
+    try:
+        try:
+            run_message(message, worker_id=_worker_id(lambda_context))
+        except registry.UnknownTask as error:
+            log.error("task message %s refused: %s", record.message_id, error)
+            raise
+        except TaskFailed as error:
+            log.warning("attempt %s failed, SQS will retry: %s", attempt, error)
+            raise
+    finally:
+        logger.remove_keys(list(LOG_KEYS))
+
+
+def handle_sqs_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Run a batch, answering ``{"batchItemFailures": [...]}`` (empty when all succeeded)."""
+    # raise_on_entire_batch_failure=False: even an all-failed batch is reported
+    # item by item, so the retry and DLQ accounting stays per message.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+
+
+def run_periodic(name: str, context: Any) -> dict[str, Any]:
+    """Run the named periodic task now (an EventBridge schedule), recording its result row."""
+    task = registry.periodic_task(name)
+    message = TaskMessage(
+        id=f"{name}-{_worker_id(context)}"[:64],
+        task=task.module_path,
+        queue="periodic",
+        enqueued_at=timezone.now().isoformat(),
+    )
+    logger.append_keys(task_id=message.id, task_name=message.task, attempt=1)
+    try:
+        status = run_message(message, worker_id=_worker_id(context))
+    finally:
+        logger.remove_keys(list(LOG_KEYS))
+    return {"periodic_task": name, "task_id": message.id, "status": status or TaskResultStatus.SUCCESSFUL}
+
+
+def handle_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The WorkerFunction's entry point: an SQS batch or a scheduled ``{"periodic_task": name}``."""
+    if isinstance(event, dict) and "periodic_task" in event:
+        return run_periodic(event["periodic_task"], context)
+    if isinstance(event, dict) and isinstance(event.get("Records"), list):
+        return handle_sqs_event(event, context)
+    raise ValueError('unrecognised worker event: expected SQS "Records" or {"periodic_task": "<name>"}')
+
+
+def _worker_id(context: Any) -> str:
+    return getattr(context, "aws_request_id", None) or "local"
+
+
+def check_queue_settings() -> str | None:
+    """At start-up: say clearly (an ERROR log) if the queue's VisibilityTimeout is not the configured one.
+
+    Not fatal: a worker that refused to start would send every message to the
+    DLQ; a mismatch only makes retries early or late. Returns the problem.
+    """
+    from django.tasks import default_task_backend
+
+    check = getattr(default_task_backend, "visibility_timeout_problem", None)
+    if check is None:
+        return None
+    try:
+        problem = check()
+    except Exception as error:
+        log.warning("could not compare SQS_QUEUE_VISIBILITY_TIMEOUT with the queue: %s", error)
+        return None
+    if problem:
+        log.error(problem)
+    return problem
