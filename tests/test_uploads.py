@@ -1,0 +1,239 @@
+"""Direct uploads: the browser gets a presigned POST, S3 enforces it, the server confirms.
+
+S3 is moto behind ``S3Rules`` (test_storage_emulator), which refuses what real
+S3 refuses: a file over the policy's size, a key outside its prefix, another
+content type, an expired or tampered form.
+"""
+
+import base64
+import json
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
+from serverless.uploads import safe_file_name, upload_name
+from uploads.forms import UploadField
+from uploads.models import Upload
+
+from tests.test_storage_emulator import MEDIA_BUCKET, s3_emulator, use_s3
+
+pytestmark = pytest.mark.django_db
+
+TSV = b"gene_symbol\tpanel\nBRCA1\tCancer\n"
+TSV_SIZE = len(TSV)
+
+
+@pytest.fixture(scope="module")
+def s3_server():
+    with s3_emulator() as server:
+        yield server
+
+
+@pytest.fixture
+def s3(s3_server, settings, monkeypatch):
+    return use_s3(s3_server, settings, monkeypatch)
+
+
+@pytest.fixture
+def user():
+    return get_user_model().objects.create_user(username="curator", password="a-long-passphrase")
+
+
+@pytest.fixture
+def other_user():
+    return get_user_model().objects.create_user(username="other", password="a-long-passphrase")
+
+
+@pytest.fixture
+def browser(client, user):
+    client.force_login(user)
+    return client
+
+
+def start(browser, filename="panel.tsv", content_type="text/tab-separated-values", size=TSV_SIZE):
+    payload = {"filename": filename, "content_type": content_type, "size": size}
+    return browser.post("/uploads/", json.dumps(payload), content_type="application/json")
+
+
+def confirm(browser, upload_id):
+    return browser.post(f"/uploads/{upload_id}/confirm/")
+
+
+def post_to_s3(form: dict, content: bytes = TSV, **field_changes: str) -> requests.Response:
+    fields = {**form["fields"], **field_changes}
+    return requests.post(form["url"], data=fields, files={"file": ("panel.tsv", content)}, timeout=10)
+
+
+# --- The form the browser receives -------------------------------------------------
+
+
+def test_starting_an_upload_answers_a_presigned_post_for_the_media_bucket(s3, browser, user):
+    response = start(browser)
+    assert response.status_code == 201
+    form = response.json()
+    assert form["url"] == f"{s3.endpoint}/{MEDIA_BUCKET}"
+    assert form["fields"]["key"].startswith(f"media/uploads/{user.pk}/")
+    assert form["fields"]["key"].endswith("/panel.tsv")
+    assert Upload.objects.get(pk=form["id"]).confirmed is False
+
+
+def test_the_policy_pins_the_prefix_size_and_content_type(s3, browser, user, settings):
+    form = start(browser).json()
+    policy = json.loads(base64.b64decode(form["fields"]["policy"]))
+    prefix = form["fields"]["key"].rsplit("/", 1)[0] + "/"
+    assert ["starts-with", "$key", prefix] in policy["conditions"]
+    assert ["content-length-range", 1, settings.UPLOAD_MAX_BYTES] in policy["conditions"]
+    assert {"Content-Type": "text/tab-separated-values"} in policy["conditions"]
+
+
+# --- What S3 accepts and refuses ------------------------------------------------------
+
+
+def test_a_file_within_the_policy_is_stored_and_confirmed(s3, browser):
+    form = start(browser).json()
+    assert post_to_s3(form).status_code == 204
+    response = confirm(browser, form["id"])
+    assert response.status_code == 200
+    assert response.json()["size"] == len(TSV) and response.json()["confirmed"] is True
+    upload = Upload.objects.get(pk=form["id"])
+    with default_storage.open(upload.name) as stored:
+        assert stored.read() == TSV
+
+
+def test_a_file_over_the_size_limit_is_refused_by_s3(s3, browser, settings):
+    settings.UPLOAD_MAX_BYTES = 16
+    form = start(browser, size=16).json()
+    refused = post_to_s3(form, content=b"x" * 17)
+    assert refused.status_code == 400 and b"EntityTooLarge" in refused.content
+    assert confirm(browser, form["id"]).status_code == 409
+
+
+def test_a_key_outside_the_prefix_is_refused_by_s3(s3, browser, other_user):
+    form = start(browser).json()
+    elsewhere = f"media/uploads/{other_user.pk}/taken/panel.tsv"
+    refused = post_to_s3(form, key=elsewhere)
+    assert refused.status_code == 403 and b"Policy Condition failed" in refused.content
+    assert s3.keys(MEDIA_BUCKET, elsewhere) == []
+
+
+def test_another_content_type_is_refused_by_s3(s3, browser):
+    form = start(browser).json()
+    refused = post_to_s3(form, **{"Content-Type": "text/html"})
+    assert refused.status_code == 403
+
+
+def test_an_expired_form_is_refused_by_s3(s3, browser, settings):
+    form = start(browser).json()
+    s3.rules.offset = settings.UPLOAD_FORM_EXPIRY_SECONDS + 1
+    refused = post_to_s3(form)
+    assert refused.status_code == 403 and b"Policy expired" in refused.content
+
+
+# --- Confirming ------------------------------------------------------------------------
+
+
+def test_confirming_before_the_file_arrives_can_be_retried(s3, browser):
+    form = start(browser).json()
+    assert confirm(browser, form["id"]).status_code == 409
+    post_to_s3(form)
+    assert confirm(browser, form["id"]).status_code == 200
+
+
+def test_confirming_twice_records_the_upload_once(s3, browser):
+    form = start(browser).json()
+    post_to_s3(form)
+    first, second = confirm(browser, form["id"]).json(), confirm(browser, form["id"]).json()
+    assert first == second and Upload.objects.count() == 1
+
+
+def test_nobody_confirms_someone_elses_upload(s3, browser, client, other_user):
+    form = start(browser).json()
+    post_to_s3(form)
+    client.force_login(other_user)
+    response = confirm(client, form["id"])
+    assert response.status_code == 404 and response.json() == {"error": "No such upload."}
+
+
+def test_a_stored_file_larger_than_allowed_is_discarded_at_confirmation(s3, browser, user):
+    form = start(browser).json()
+    upload = Upload.objects.get(pk=form["id"])
+    # As if the policy had been bypassed: the object is written directly.
+    s3.client.put_object(
+        Bucket=MEDIA_BUCKET, Key=form["fields"]["key"], Body=b"x" * 64, ContentType=upload.content_type
+    )
+    Upload.objects.filter(pk=upload.pk).update(max_size=32)
+    response = confirm(browser, form["id"])
+    assert response.status_code == 400
+    assert s3.keys(MEDIA_BUCKET, form["fields"]["key"]) == []
+
+
+# --- Bad requests ------------------------------------------------------------------------
+
+
+def test_uploading_needs_a_logged_in_user(s3, client):
+    response = start(client)
+    assert response.status_code == 401 and "error" in response.json()
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        ("not json", "Send JSON"),
+        ({"filename": "panel.tsv"}, "Send JSON"),
+        ({"filename": " ", "content_type": "text/csv"}, "empty"),
+        ({"filename": "page.html", "content_type": "text/html"}, "not accepted"),
+        ({"filename": "huge.tsv", "content_type": "text/csv", "size": 10**12}, "between 1 and"),
+    ],
+)
+def test_a_bad_start_request_is_a_400_with_a_message(s3, browser, payload, message):
+    body = payload if isinstance(payload, str) else json.dumps(payload)
+    response = browser.post("/uploads/", body, content_type="application/json")
+    assert response.status_code == 400 and message in response.json()["error"]
+    assert Upload.objects.count() == 0
+
+
+# --- Names ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "original, safe",
+    [
+        ("panel.tsv", "panel.tsv"),
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\me\\My Panel (v2).tsv", "My_Panel_v2.tsv"),
+        ("..", "upload"),
+        (".hidden.tsv", "hidden.tsv"),
+        ("a" * 300 + ".tsv", "a" * 96 + ".tsv"),
+    ],
+)
+def test_original_names_are_kept_but_made_safe(original, safe):
+    assert safe_file_name(original) == safe
+
+
+def test_every_upload_gets_its_own_folder_under_its_owner():
+    first, second = upload_name(7, "panel.tsv"), upload_name(7, "panel.tsv")
+    assert first != second
+    assert first.startswith("uploads/7/") and first.endswith("/panel.tsv")
+
+
+# --- The form field importers use ----------------------------------------------------
+
+
+def test_the_upload_field_accepts_only_the_users_own_confirmed_uploads(user, other_user):
+    mine = Upload.objects.create(
+        owner=user, name="uploads/a/1/p.tsv", original_name="p.tsv", content_type="text/csv", max_size=9
+    )
+    theirs = Upload.objects.create(
+        owner=other_user, name="uploads/b/2/p.tsv", original_name="p.tsv", content_type="text/csv", max_size=9
+    )
+    pending = Upload.objects.create(
+        owner=user, name="uploads/a/3/p.tsv", original_name="p.tsv", content_type="text/csv", max_size=9
+    )
+    Upload.objects.filter(pk__in=[mine.pk, theirs.pk]).update(confirmed_at="2026-11-22T00:00:00Z")
+    field = UploadField()
+    field.limit_to(user)
+    assert field.clean(str(mine.pk)) == mine
+    for refused in (theirs, pending):
+        with pytest.raises(Exception, match="Unknown upload"):
+            field.clean(str(refused.pk))
