@@ -1,18 +1,30 @@
 """API v1 paths, as upstream PanelApp's (trailing slashes included)."""
 
 from django.urls import path
+from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from api.v1 import views
 
 app_name = "api-v1"
 
 
+def variant(base: type, name: str, operation_id: str, **attrs) -> type:
+    """``base`` specialised by ``attrs``, with its own OpenAPI operation id."""
+    view = type(name, (base,), attrs)
+    return extend_schema_view(get=extend_schema(operation_id=operation_id))(view)
+
+
 def entity_paths(collection: str) -> list:
     """``panels/<pk>/genes/``, ``.../genes/<name>/`` and ``.../genes/<name>/evaluations/``."""
-    attrs = {"collection": collection}
-    listing = type(f"Panel{collection.title()}", (views.PanelEntityList,), attrs)
-    detail = type(f"Panel{collection.title()}Detail", (views.PanelEntityDetail,), attrs)
-    evaluations = type(f"Panel{collection.title()}Evaluations", (views.PanelEntityEvaluations,), attrs)
+    name = f"Panel{collection.title()}"
+    listing = variant(views.PanelEntityList, name, f"panels_{collection}_list", collection=collection)
+    detail = variant(views.PanelEntityDetail, f"{name}Detail", f"panels_{collection}_retrieve", collection=collection)
+    evaluations = variant(
+        views.PanelEntityEvaluations,
+        f"{name}Evaluations",
+        f"panels_{collection}_evaluations_list",
+        collection=collection,
+    )
     return [
         path(f"panels/<str:pk>/{collection}/", listing.as_view(), name=f"panel-{collection}"),
         path(f"panels/<str:pk>/{collection}/<str:entity_name>/", detail.as_view(), name=f"panel-{collection}-detail"),
@@ -25,9 +37,11 @@ def entity_paths(collection: str) -> list:
 
 
 def search_paths(name: str, view: type[views.EntitySearch]) -> list:
+    """``genes/`` and ``genes/<names>/`` (comma-separated names), the same search."""
+    by_name = variant(view, f"{view.__name__}ByName", f"{name}_by_name_list")
     return [
-        path(f"{name}/", view.as_view(), name=name),
-        path(f"{name}/<str:entity_name>/", view.as_view(), name=f"{name}-detail"),
+        path(f"{name}/", extend_schema_view(get=extend_schema(operation_id=f"{name}_list"))(view).as_view(), name=name),
+        path(f"{name}/<str:entity_name>/", by_name.as_view(), name=f"{name}-detail"),
     ]
 
 

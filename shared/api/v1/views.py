@@ -12,17 +12,17 @@ from typing import Any
 
 from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from panels.models import Activity, Entity, Evaluation, HistoricalSnapshot, Panel
 from panels.representation import ENTITY_COLLECTIONS, entities_for_api, entity_dict, panel_summary
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
+from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api.v1 import params
+from api.v1 import params, schema
 from api.v1.errors import InvalidParameter
 
 # Anonymous users see these panels; internal and deleted ones do not exist for them.
@@ -87,8 +87,7 @@ def json_response(text: str) -> HttpResponse:
 
 
 class APIView(GenericAPIView):
-    # Schema generation needs a queryset-free view; each view documents itself.
-    serializer_class = None
+    """A read-only endpoint; ``serializer_class`` only documents the response (see ``schema``)."""
 
     def paginated(self, items: list | QuerySet, render=lambda item: item) -> Response:
         page = self.paginate_queryset(items)
@@ -98,7 +97,13 @@ class APIView(GenericAPIView):
 # --- Panels --------------------------------------------------------------------
 
 
-class PanelList(APIView):
+class ListView(ListModelMixin, APIView):
+    """A paginated list: ``{count, next, previous, results}`` (the mixin marks it so in the schema)."""
+
+
+class PanelList(ListView):
+    serializer_class = schema.PanelSchema
+
     @extend_schema(
         operation_id="panels_list",
         summary="Public panels",
@@ -107,7 +112,6 @@ class PanelList(APIView):
             _param("name", "Panel id, name or part of the name"),
             _param("retired", "true to include retired panels", bool),
         ],
-        responses=OpenApiTypes.OBJECT,
     )
     def get(self, request: Request) -> Response:
         statuses = VISIBLE if params.boolean(request.query_params, "retired") else LISTED
@@ -123,11 +127,12 @@ class PanelList(APIView):
 
 
 class PanelDetail(APIView):
+    serializer_class = schema.PanelDetailSchema
+
     @extend_schema(
         operation_id="panels_retrieve",
         summary="One panel with its genes, STRs and regions",
         parameters=[VERSION_PARAM, _param("exclude_entities", "True to leave out genes, STRs and regions")],
-        responses=OpenApiTypes.OBJECT,
     )
     def get(self, request: Request, pk: str) -> HttpResponse:
         version = params.version(request.query_params)
@@ -140,7 +145,9 @@ class PanelDetail(APIView):
         return json_response(snapshot.data)
 
 
-class PanelVersions(APIView):
+class PanelVersions(ListView):
+    serializer_class = schema.PanelSchema
+
     @extend_schema(operation_id="panels_versions_list", summary="Every version of a panel, newest first")
     def get(self, request: Request, pk: str) -> Response:
         panel = find_panel(pk)
@@ -163,19 +170,29 @@ def activity_dict(activity: Activity) -> dict[str, Any]:
 
 
 class PanelActivities(APIView):
-    @extend_schema(operation_id="panels_activities_list", summary="A panel's activity log (not paginated)")
+    serializer_class = schema.ActivitySchema
+
+    @extend_schema(
+        operation_id="panels_activities_list",
+        summary="A panel's activity log (not paginated, as upstream)",
+        responses=schema.ActivitySchema(many=True),
+    )
     def get(self, request: Request, pk: str) -> Response:
         panel = find_panel(pk)
         return Response([activity_dict(a) for a in panel.activities.all()])
 
 
-class ActivityList(APIView):
+class ActivityList(ListView):
+    serializer_class = schema.ActivitySchema
+
     @extend_schema(operation_id="activities_list", summary="Activity on public panels, newest first")
     def get(self, request: Request) -> Response:
         return self.paginated(Activity.objects.filter(panel__status__in=LISTED), activity_dict)
 
 
-class SignedOffList(APIView):
+class SignedOffList(ListView):
+    serializer_class = schema.SignedOffPanelSchema
+
     @extend_schema(
         operation_id="panels_signedoff_list",
         summary="Signed-off panel versions",
@@ -209,6 +226,8 @@ def _first_per_panel(ordered: QuerySet[HistoricalSnapshot]) -> QuerySet:
 
 
 class SignedOffDetail(APIView):
+    serializer_class = schema.PanelDetailSchema
+
     @extend_schema(operation_id="panels_signedoff_retrieve", summary="A panel's latest signed-off version")
     def get(self, request: Request, panel_id: str) -> HttpResponse:
         panel = find_panel(panel_id)
@@ -239,7 +258,9 @@ class PanelEntityMixin:
         return [{**entity, "panel": entity.get("panel", panel)} for entity in data[self.collection]]
 
 
-class PanelEntityList(PanelEntityMixin, APIView):
+class PanelEntityList(PanelEntityMixin, ListView):
+    serializer_class = schema.EntitySchema
+
     @extend_schema(summary="A panel's genes, STRs or regions", parameters=[VERSION_PARAM, *ENTITY_PARAMS])
     def get(self, request: Request, pk: str) -> Response:
         entity_filter = params.EntityFilter.from_params(request.query_params)
@@ -247,6 +268,8 @@ class PanelEntityList(PanelEntityMixin, APIView):
 
 
 class PanelEntityDetail(PanelEntityMixin, APIView):
+    serializer_class = schema.EntitySchema
+
     @extend_schema(summary="One gene, STR or region of a panel", parameters=[VERSION_PARAM])
     def get(self, request: Request, pk: str, entity_name: str) -> Response:
         for entity in self.entities(request, pk):
@@ -268,7 +291,8 @@ def evaluation_dict(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
-class PanelEntityEvaluations(APIView):
+class PanelEntityEvaluations(ListView):
+    serializer_class = schema.EvaluationSchema
     collection: str
 
     @extend_schema(summary="Reviews of a gene, STR or region (current version only)", parameters=[VERSION_PARAM])
@@ -291,8 +315,10 @@ class PanelEntityEvaluations(APIView):
 # --- Entities across panels ----------------------------------------------------
 
 
-class EntitySearch(APIView):
+class EntitySearch(ListView):
     """Current entities of every public panel, each with its panel."""
+
+    serializer_class = schema.EntitySchema
 
     entity_types: tuple[str, ...]
 
@@ -340,6 +366,8 @@ class AnyEntitySearch(EntitySearch):
 
 
 class Root(APIView):
+    serializer_class = None
+
     @extend_schema(exclude=True)
     def get(self, request: Request) -> Response:
         names = ["panels", "signedoff", "genes", "strs", "regions", "entities", "activities"]
