@@ -7,6 +7,7 @@ credentials, rather than another dependency to keep in step with Django's
 mail API.
 """
 
+import email.policy
 from typing import Any
 
 from django.conf import settings
@@ -45,7 +46,7 @@ class EmailBackend(BaseEmailBackend):
                     "FromEmailAddress": message.from_email or settings.DEFAULT_FROM_EMAIL,
                     # Every recipient, Bcc included; the MIME headers still show only To and Cc.
                     "Destination": {"ToAddresses": recipients},
-                    "Content": {"Raw": {"Data": message.message().as_bytes(linesep="\r\n")}},
+                    "Content": {"Raw": {"Data": message.message(policy=email.policy.SMTP).as_bytes()}},
                 }
                 if self.configuration_set:
                     request["ConfigurationSetName"] = self.configuration_set
