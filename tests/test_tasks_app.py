@@ -64,8 +64,17 @@ def task_status(request: HttpRequest, result_id: str) -> JsonResponse:
     return JsonResponse(body)
 
 
+@csrf_exempt
+def welcome(request: HttpRequest) -> JsonResponse:
+    from serverless.tasks.mail import send_email
+
+    result = send_email.enqueue("Welcome to PanelApp", "Your account is ready.", [request.POST["to"]])
+    return JsonResponse({"id": result.id}, status=202)
+
+
 urlpatterns = [
     path("enqueue/", enqueue_add),
+    path("welcome/", welcome),
     path("tasks/<str:result_id>/", task_status),
 ]
 
