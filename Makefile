@@ -17,7 +17,7 @@ PORT ?= 8000
 .PHONY: help run test lint format check-python
 
 help:
-	@echo "make run    serve PanelApp locally on http://$(HOST):$(PORT)/ (embedded defaults)"
+	@echo "make run    serve PanelApp locally on http://$(HOST):$(PORT)/ with its worker and an embedded AWS (Ctrl-C stops)"
 	@echo "make test   lint, then the whole test suite (PostgreSQL, then the SQLite smoke run)"
 
 check-python:
@@ -31,9 +31,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The whole stack on one machine: the web and worker handlers, S3/SQS/SES in moto.
 run: $(VENV)/.installed
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py runserver --insecure $(HOST):$(PORT)
+	PYTHONPATH=shared $(BIN)/python -m serverless.local --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
