@@ -32,9 +32,11 @@ def load_function(name: str) -> ModuleType:
 def prepare() -> None:
     from django.core.management import call_command, get_commands
 
+    print("Migrating the database…", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
     if "load_demo_data" in get_commands():
         call_command("load_demo_data")
+    print("Collecting static files into the local static bucket…", flush=True)
     try:
         call_command("collectstatic", interactive=False, verbosity=0)
     except Exception as error:
@@ -60,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, stop_on_signal)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panelapp.settings")
+    print("Starting the embedded AWS (S3, SQS, SES)…", flush=True)
     sender = os.environ.get("DEFAULT_FROM_EMAIL", "panelapp@localhost")
     local_aws = aws.start(host="127.0.0.1", port=args.aws_port, sender=sender)
 
