@@ -97,7 +97,7 @@ def create_panel(
     panel.save()
     panel.types.set(types)
     children = list(child_panels)
-    _check_child_panels(panel, children)
+    check_child_panels(panel, children)
     panel.child_panels.set(children)
     panel.version_comment = comment or "Panel created"
     _store_snapshot(panel)
@@ -132,7 +132,7 @@ def update_panel(
     if child_panels is not None:
         children = list(child_panels)
         if set(children) != set(panel.child_panels.all()):
-            _check_child_panels(panel, children)
+            check_child_panels(panel, children)
             panel.child_panels.set(children)
             changes.append("Child panels changed to " + ", ".join(sorted(c.name for c in children)))
     if changes:
@@ -398,7 +398,7 @@ def _clean_panel_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _check_child_panels(panel: Panel, children: list[Panel]) -> None:
+def check_child_panels(panel: Panel, children: list[Panel]) -> None:
     if not children:
         return
     if any(child.pk == panel.pk for child in children):
