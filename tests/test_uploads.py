@@ -237,3 +237,32 @@ def test_the_upload_field_accepts_only_the_users_own_confirmed_uploads(user, oth
     for refused in (theirs, pending):
         with pytest.raises(Exception, match="Unknown upload"):
             field.clean(str(refused.pk))
+
+
+# --- Through the web function, as the ALB delivers it -----------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_alb_request_starts_an_upload_without_the_file_passing_through_lambda(s3, client, user, lambda_context):
+    from tests.conftest import load_event, load_function
+
+    client.force_login(user)
+    csrf = "k" * 32
+    event = load_event("alb_post_form.json")
+    headers = event["multiValueHeaders"]
+    headers["content-type"] = ["application/json"]
+    headers["accept"] = ["application/json"]
+    headers["cookie"] = [f"sessionid={client.cookies['sessionid'].value}; csrftoken={csrf}"]
+    headers["x-csrftoken"] = [csrf]
+    headers["referer"] = [headers["origin"][0] + "/panels/import/"]
+    event.update(
+        path="/uploads/",
+        multiValueQueryStringParameters={},
+        body=json.dumps({"filename": "big panel.tsv", "content_type": "text/tab-separated-values", "size": 50_000_000}),
+    )
+
+    response = load_function("web").lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 201, response
+    form = json.loads(response["body"])
+    assert form["url"].startswith(s3.endpoint) and form["fields"]["key"].endswith("/big_panel.tsv")
