@@ -229,7 +229,9 @@ class EntityAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change):
-        pass  # tags were saved by the service layer, evidence is read-only
+        # Tags were saved by the service layer; the evidence inline has no forms to save.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change)
 
     def delete_model(self, request, obj):
         services.remove_entity(request.user, obj, comment="Removed in the admin")
