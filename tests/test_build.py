@@ -1,0 +1,292 @@
+"""The `sam build` output works on its own: each built handler answers its sample events.
+
+`sam build` (no Docker) produces the functions (just ``app.py``) and the shared
+layer (``shared/`` plus requirements.txt as arm64 CPython 3.13 wheels). Each
+function is then imported by a separate Python 3.13 started with ``-I -S``, so
+nothing but the build output is on ``sys.path``, with the environment the
+template gives it on Lambda (secrets by ARN, buckets, queues), AWS served by a
+moto server and the database a fresh PostgreSQL database.
+
+What this proves, exactly: every pure-Python file that ships (functions, the
+Django project, all dependencies) imports and runs under CPython 3.13 from the
+build output. This machine is x86_64, so the few arm64 extension modules of the
+layer (found by their wheel tags) are shadowed by the x86_64 wheels of the
+*same* versions; that they load on Graviton rests on pip's platform tags.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import boto3
+import psycopg
+import pytest
+from moto.server import ThreadedMotoServer
+
+from tests.test_template import ROOT, SAM_VENV, tool, transformed
+
+REGION = "eu-west-2"
+ALB_HOST = "panelapp-alb-1234567890.eu-west-2.elb.amazonaws.com"
+X86_PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64", "manylinux_2_34_x86_64")
+
+# Runs inside the isolated interpreter: stdlib only, then the build output.
+PROBE = r"""
+import importlib.util, json, sys
+
+config = json.load(open(sys.argv[1]))
+sys.path[:0] = [*config["overlay"], config["layer"]]
+spec = importlib.util.spec_from_file_location("built_app", config["function"] + "/app.py")
+app = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(app)
+
+import django, panelapp, psycopg, serverless
+
+
+class Context:
+    function_name = config["function_name"]
+    function_version = "1"
+    invoked_function_arn = "arn:aws:lambda:eu-west-2:123456789012:function:" + function_name
+    memory_limit_in_mb = 1024
+    aws_request_id = "built-artifact-check"
+    log_group_name = "/aws/lambda/" + function_name
+    log_stream_name = "probe"
+
+    def get_remaining_time_in_millis(self):
+        return 60_000
+
+
+answers = [app.lambda_handler(event, Context()) for event in config["events"]]
+origins = {m.__name__: m.__file__ for m in (django, panelapp, serverless, psycopg)}
+print("PROBE-RESULT " + json.dumps({
+    "version": list(sys.version_info[:2]),
+    "path": sys.path,
+    "origins": origins,
+    "psycopg_impl": psycopg.pq.__impl__,
+    "answers": answers,
+}))
+"""
+
+
+def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)
+    assert result.returncode == 0, f"{command[:3]} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory) -> Path:
+    """A fresh `sam build` of template.yaml, as `make build` runs it."""
+    build_dir = tmp_path_factory.mktemp("sam") / "build"
+    env = {**os.environ, "PATH": f"{SAM_VENV}{os.pathsep}{os.environ['PATH']}", "SAM_CLI_TELEMETRY": "0"}
+    cache_dir = build_dir.parent / "cache"
+    run(
+        [tool(SAM_VENV, "sam"), "build", "--build-dir", str(build_dir), "--cache-dir", str(cache_dir)],
+        cwd=ROOT,
+        env=env,
+    )
+    return build_dir
+
+
+@pytest.fixture(scope="module")
+def x86_overlay(build, tmp_path_factory) -> Path:
+    """x86_64 wheels of exactly the layer's arm64-only distributions, to load them on this machine."""
+    layer = build / "SharedLayer" / "python"
+    pins = []
+    for wheel in layer.glob("*.dist-info/WHEEL"):
+        if "aarch64" in wheel.read_text():
+            name, version = wheel.parent.name.removesuffix(".dist-info").rsplit("-", 1)
+            pins.append(f"{name}=={version}")
+    overlay = tmp_path_factory.mktemp("x86")
+    platforms = [arg for platform in X86_PLATFORMS for arg in ("--platform", platform)]
+    run(
+        [tool(SAM_VENV, "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
+         "--only-binary=:all:", "--implementation", "cp", "--python-version", "3.13", *platforms,
+         "--target", str(overlay), *pins]
+    )  # fmt: skip
+    return overlay
+
+
+@pytest.fixture(scope="module")
+def database() -> dict[str, str]:
+    """A new, empty PostgreSQL database on the test server."""
+    url = urlsplit(os.environ.get("DATABASE_URL", ""))
+    if not url.scheme.startswith("postgres"):
+        pytest.skip("the built-artifact check runs on PostgreSQL (make test's main run)")
+    name = f"{url.path.lstrip('/') or 'panelapp'}_built"
+    admin = {"host": url.hostname, "port": url.port or 5432, "user": url.username or "postgres", "dbname": "postgres"}
+    with psycopg.connect(**admin, password=url.password, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
+        connection.execute(f"ALTER DATABASE \"{name}\" SET timezone TO 'UTC'")
+    return {"host": url.hostname, "port": str(url.port or 5432), "name": name,
+            "user": url.username or "postgres", "password": url.password or "unused"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def aws(database):
+    """A moto server holding what the stack creates: the two secrets, the buckets and the queues."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    endpoint = f"http://127.0.0.1:{server._server.server_port}"
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    secrets = session.client("secretsmanager", endpoint_url=endpoint)
+    app_secret = secrets.create_secret(
+        Name="app",
+        SecretString=json.dumps(
+            {"SECRET_KEY": "k" * 50, "HEALTH_CHECK_TOKEN": "built-token", "DJANGO_ADMIN_URL": "admin/"}
+        ),
+    )["ARN"]
+    database_secret = secrets.create_secret(
+        Name="database",
+        SecretString=json.dumps({"username": database["user"], "password": database["password"], "port": 5432}),
+    )["ARN"]
+    s3 = session.client("s3", endpoint_url=endpoint)
+    for bucket in ("static", "media"):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    cfn = transformed()
+    timeout = str(cfn["Mappings"]["Queue"]["Task"]["VisibilityTimeout"])
+    queue = sqs.create_queue(QueueName="panelapp", Attributes={"VisibilityTimeout": timeout})["QueueUrl"]
+    dlq = sqs.create_queue(QueueName="panelapp-dlq")["QueueUrl"]
+    yield {
+        "endpoint": endpoint,
+        "AppSecret": app_secret,
+        "DatabaseSecret": database_secret,
+        "StaticBucket": "static",
+        "MediaBucket": "media",
+        "TaskQueue": queue,
+        "TaskDeadLetterQueue": dlq,
+    }
+    server.stop()
+
+
+def lambda_environment(function: str, aws: dict, database: dict) -> dict[str, str]:
+    """The function's variables from the transformed template, each resource reference made local."""
+    cfn = transformed()
+    function_props = cfn["Resources"][function]["Properties"]
+    local = {
+        "ALLOWED_HOSTS": f"{ALB_HOST},.execute-api.{REGION}.amazonaws.com",
+        "PANEL_APP_BASE_URL": f"https://{ALB_HOST}",
+        "SECURE_SSL_REDIRECT": "True",
+        "APP_SECRET_ARN": aws["AppSecret"],
+        "DATABASE_SECRET_ARN": aws["DatabaseSecret"],
+        "DATABASE_HOST": database["host"],
+        "AWS_S3_STATICFILES_BUCKET_NAME": aws["StaticBucket"],
+        "AWS_S3_MEDIAFILES_BUCKET_NAME": aws["MediaBucket"],
+        "AWS_S3_STATICFILES_CUSTOM_DOMAIN": "d111111abcdef8.cloudfront.net",
+        "TASK_QUEUE_NAME": "panelapp",
+        "TASK_QUEUE_URL": aws["TaskQueue"],
+        "TASK_DLQ_URL": aws["TaskDeadLetterQueue"],
+        "EMAIL_HOST": "email-smtp.eu-west-2.amazonaws.com",
+        "EMAIL_BACKEND": None,  # not set unless the EmailBackend parameter is given
+    }
+    variables = {}
+    for name, value in function_props["Environment"]["Variables"].items():
+        if isinstance(value, dict) and "Fn::FindInMap" in value:
+            mapping, first, second = value["Fn::FindInMap"]
+            value = cfn["Mappings"][mapping][first][second]
+        elif isinstance(value, dict) and value.get("Ref") in cfn["Parameters"]:
+            value = cfn["Parameters"][value["Ref"]]["Default"]
+        elif isinstance(value, dict):
+            assert name in local, f"{name} comes from a resource this check does not stand in for: add it"
+            value = local[name]
+        if value is not None:
+            variables[name] = str(value)
+    return {
+        **variables,
+        # What Lambda itself provides.
+        "AWS_LAMBDA_FUNCTION_NAME": f"panelapp-{function}",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "LAMBDA_TASK_ROOT": "/var/task",
+        # Stand-ins: moto instead of AWS, the test database instead of the proxy (which requires TLS).
+        "AWS_ENDPOINT_URL": aws["endpoint"],
+        "DATABASE_NAME": database["name"],
+        "DATABASE_PORT": database["port"],
+        "DATABASE_SSLMODE": "disable",
+        "PATH": os.environ["PATH"],
+    }
+
+
+def invoke_built(build, overlay, tmp_path, aws, database, function: str, events: list[str]) -> dict:
+    code = build / function
+    assert sorted(p.name for p in code.iterdir() if p.name != "__pycache__") == ["app.py"]
+    config = tmp_path / f"{function}.json"
+    config.write_text(
+        json.dumps({
+            "function": str(code),
+            "function_name": f"panelapp-{function}",
+            "layer": str(build / "SharedLayer" / "python"),
+            "overlay": [str(overlay)],
+            "events": [json.loads((ROOT / "events" / name).read_text()) for name in events],
+        })
+    )  # fmt: skip
+    probe = tmp_path / "probe.py"
+    probe.write_text(PROBE)
+    python = shutil.which("python3.13", path=str(Path(sys.executable).parent)) or sys.executable
+    result = run(
+        [python, "-I", "-S", str(probe), str(config)],
+        env=lambda_environment(function, aws, database),
+        cwd=tmp_path,
+    )
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("PROBE-RESULT ")]
+    outcome = json.loads(line.removeprefix("PROBE-RESULT "))
+    assert outcome["version"] == [3, 13]
+    assert outcome["psycopg_impl"] == "binary"
+    for module, origin in outcome["origins"].items():
+        assert origin.startswith(str(build / "SharedLayer" / "python")), (module, origin)
+    assert not [p for p in outcome["path"] if "site-packages" in p or p.startswith(str(ROOT))]
+    return outcome
+
+
+@pytest.fixture(scope="module")
+def migrated(build, x86_overlay, tmp_path_factory, aws, database):
+    """The built ManageFunction migrates the new database: what the deploy does first."""
+    tmp = tmp_path_factory.mktemp("manage")
+    outcome = invoke_built(build, x86_overlay, tmp, aws, database, "ManageFunction", ["manage_migrate.json"])
+    return outcome["answers"][0]
+
+
+def test_built_manage_function_migrates_the_database(migrated):
+    assert migrated["exit_status"] == 0, migrated
+    assert re.search(r"Applying auth\.0001_initial\.\.\. OK", migrated["output"])
+
+
+def test_built_web_function_answers_alb_and_http_api_events(build, x86_overlay, tmp_path, aws, database, migrated):
+    outcome = invoke_built(
+        build, x86_overlay, tmp_path, aws, database, "WebFunction", ["alb_get.json", "alb_get_multivalue.json"]
+    )
+    single, multi = outcome["answers"]
+    assert single["statusCode"] == multi["statusCode"] == 200
+    assert json.loads(single["body"]) == {"version": "0.1.0"}
+    assert "multiValueHeaders" in multi
+
+
+def test_built_worker_runs_an_sqs_batch_and_a_schedule(build, x86_overlay, tmp_path, aws, database, migrated):
+    outcome = invoke_built(
+        build,
+        x86_overlay,
+        tmp_path,
+        aws,
+        database,
+        "WorkerFunction",
+        ["sqs_batch.json", "schedule_clear_sessions.json"],
+    )
+    batch, _schedule = outcome["answers"]
+    assert batch == {"batchItemFailures": []}
+
+
+def test_built_layer_holds_arm64_binaries_and_the_shared_project(build):
+    layer = build / "SharedLayer" / "python"
+    assert (layer / "panelapp" / "settings.py").exists()
+    assert (layer / "serverless" / "__init__.py").exists()
+    binaries = [p.name for p in layer.rglob("*.so")]
+    assert binaries and all("aarch64" in name or "x86" not in name for name in binaries)
+    assert any(name.startswith("_psycopg.cpython-313-aarch64") for name in binaries)
