@@ -7,10 +7,12 @@ content type, an expired or tampered form.
 
 import base64
 import json
+from uuid import UUID
 
 import pytest
 import requests
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from serverless.uploads import safe_file_name, upload_name
 from uploads.forms import UploadField
@@ -235,7 +237,7 @@ def test_the_upload_field_accepts_only_the_users_own_confirmed_uploads(user, oth
     field.limit_to(user)
     assert field.clean(str(mine.pk)) == mine
     for refused in (theirs, pending):
-        with pytest.raises(Exception, match="Unknown upload"):
+        with pytest.raises(ValidationError, match="Unknown upload"):
             field.clean(str(refused.pk))
 
 
@@ -266,3 +268,27 @@ def test_an_alb_request_starts_an_upload_without_the_file_passing_through_lambda
     assert response["statusCode"] == 201, response
     form = json.loads(response["body"])
     assert form["url"].startswith(s3.endpoint) and form["fields"]["key"].endswith("/big_panel.tsv")
+
+
+# --- Housekeeping -------------------------------------------------------------------------
+
+
+def test_abandoned_uploads_are_discarded_with_their_files_and_nothing_else(s3, browser):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from uploads.tasks import discard_abandoned_uploads
+
+    abandoned, recent, confirmed = (start(browser).json() for _ in range(3))
+    for form in (abandoned, confirmed):
+        post_to_s3(form)
+    confirm(browser, confirmed["id"])
+    Upload.objects.filter(pk__in=[abandoned["id"], confirmed["id"]]).update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
+
+    assert discard_abandoned_uploads.call() == 1
+
+    assert set(Upload.objects.values_list("pk", flat=True)) == {UUID(recent["id"]), UUID(confirmed["id"])}
+    assert s3.keys(MEDIA_BUCKET, abandoned["fields"]["key"]) == []
+    assert s3.keys(MEDIA_BUCKET, confirmed["fields"]["key"]) == [confirmed["fields"]["key"]]
