@@ -260,12 +260,11 @@ def test_built_manage_function_migrates_the_database(migrated):
 
 
 def test_built_web_function_answers_alb_and_http_api_events(build, x86_overlay, tmp_path, aws, database, migrated):
-    outcome = invoke_built(
-        build, x86_overlay, tmp_path, aws, database, "WebFunction", ["alb_get.json", "alb_get_multivalue.json"]
-    )
-    single, multi = outcome["answers"]
-    assert single["statusCode"] == multi["statusCode"] == 200
-    assert json.loads(single["body"]) == {"version": "0.1.0"}
+    events = ["alb_get.json", "alb_get_multivalue.json", "http_api_v2.json"]
+    outcome = invoke_built(build, x86_overlay, tmp_path, aws, database, "WebFunction", events)
+    single, multi, http_api = outcome["answers"]
+    assert single["statusCode"] == multi["statusCode"] == http_api["statusCode"] == 200
+    assert json.loads(single["body"]) == json.loads(http_api["body"]) == {"version": "0.1.0"}
     assert "multiValueHeaders" in multi
 
 
