@@ -39,12 +39,12 @@ def s3(s3_server, settings, monkeypatch):
 
 @pytest.fixture
 def user():
-    return get_user_model().objects.create_user(username="curator", password="a-long-passphrase")
+    return get_user_model().objects.create_user(username="curator")
 
 
 @pytest.fixture
 def other_user():
-    return get_user_model().objects.create_user(username="other", password="a-long-passphrase")
+    return get_user_model().objects.create_user(username="other")
 
 
 @pytest.fixture

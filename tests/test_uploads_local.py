@@ -16,7 +16,7 @@ TSV_SIZE = len(TSV)
 @pytest.fixture
 def browser(client, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    client.force_login(get_user_model().objects.create_user(username="curator", password="a-long-passphrase"))
+    client.force_login(get_user_model().objects.create_user(username="curator"))
     return client
 
 
