@@ -207,6 +207,10 @@ def test_a_bad_start_request_is_a_400_with_a_message(s3, browser, payload, messa
         ("..", "upload"),
         (".hidden.tsv", "hidden.tsv"),
         ("a" * 300 + ".tsv", "a" * 96 + ".tsv"),
+        ("???", "upload"),
+        ("", "upload"),
+        ("naïve panel.tsv", "naïve_panel.tsv"),
+        ("x." + "y" * 50, "x." + "y" * 15),
     ],
 )
 def test_original_names_are_kept_but_made_safe(original, safe):

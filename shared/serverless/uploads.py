@@ -5,10 +5,11 @@ a presigned POST whose policy pins the object key (under a prefix of the
 uploader's own), the content type and the size range. S3 refuses anything
 else. Afterwards the application only looks at what arrived (``stat``).
 
-Both work on the configured default storage: ``MediaStorage`` (S3) or
-``LocalMediaStorage``. With local files (``USE_S3=FALSE``) the same form is posted to the
-application's own ``local_upload_target`` view, which enforces the same policy
-signed with ``SECRET_KEY``; callers see one interface.
+``presigned_form`` and ``stat`` take the configured default storage,
+``MediaStorage`` (S3) or ``LocalMediaStorage``. With local files
+(``USE_S3=FALSE``) the form is posted to the application's own target
+(``uploads.views.local_target``), which enforces the same policy, signed with
+``SECRET_KEY``: callers see one interface.
 """
 
 import posixpath
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core import signing
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import Storage
 from django.utils.text import get_valid_filename
 from storages.utils import safe_join
@@ -26,6 +28,7 @@ from serverless.storage.local import LocalMediaStorage
 
 LOCAL_POLICY_SALT = "serverless.uploads.local-policy"
 MAX_NAME_LENGTH = 100
+MAX_EXTENSION_LENGTH = 16
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,14 @@ def safe_file_name(original: str) -> str:
     Directories (either slash), traversal and odd characters go; the extension
     stays, as importers look at it.
     """
-    base = posixpath.basename(original.replace("\\", "/")).strip()
-    name = get_valid_filename(base) if base not in {"", ".", ".."} else ""
-    name = name.lstrip(".") or "upload"
-    stem, extension = posixpath.splitext(name)
-    return stem[: MAX_NAME_LENGTH - len(extension)] + extension
+    base = posixpath.basename(original.replace("\\", "/"))
+    try:
+        name = get_valid_filename(base).lstrip(".")
+    except SuspiciousFileOperation:  # nothing usable left, e.g. ".." or "???"
+        name = ""
+    stem, extension = posixpath.splitext(name or "upload")
+    extension = extension[:MAX_EXTENSION_LENGTH]
+    return (stem or "upload")[: MAX_NAME_LENGTH - len(extension)] + extension
 
 
 def upload_name(owner_id: Any, original: str) -> str:
