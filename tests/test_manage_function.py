@@ -1,5 +1,6 @@
 """The manage function runs allow-listed management commands and nothing else."""
 
+import json
 import os
 
 import boto3
@@ -163,3 +164,31 @@ def test_collectstatic_sample_event_uploads_hashed_files_to_the_static_bucket(ma
     assert result["command"] == "collectstatic --noinput"
     assert "static/staticfiles.json" in keys
     assert any(key.startswith("static/admin/css/base.") and key.endswith(".css") for key in keys)
+
+
+# --- .ci/remote-manage: what `make migrate` / `make collectstatic` make of the answer ---
+
+
+@pytest.fixture(scope="module")
+def remote_manage():
+    import importlib.machinery
+    import importlib.util
+
+    from tests.conftest import ROOT
+
+    loader = importlib.machinery.SourceFileLoader("remote_manage", str(ROOT / ".ci" / "remote-manage"))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("remote_manage", loader))
+    loader.exec_module(module)
+    return module
+
+
+def test_remote_manage_reads_the_answer_inside_the_invoke_response(remote_manage):
+    answer = {"command": "migrate --noinput", "exit_status": 0, "output": "OK\n"}
+    stdout = json.dumps({"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": json.dumps(answer)})
+    assert remote_manage.result_of(stdout) == answer
+
+
+def test_remote_manage_fails_when_the_function_itself_failed(remote_manage):
+    stdout = json.dumps({"StatusCode": 200, "FunctionError": "Unhandled", "Payload": '{"errorMessage": "boom"}'})
+    with pytest.raises(SystemExit, match="ManageFunction failed"):
+        remote_manage.result_of(stdout)
