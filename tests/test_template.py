@@ -329,6 +329,10 @@ def test_worker_receives_from_the_queue(resources):
     assert any(arn.endswith("/AWSLambdaSQSQueueExecutionRole") for arn in role["ManagedPolicyArns"])
 
 
+def test_worker_may_enqueue_follow_up_tasks(resources):
+    assert "sqs:SendMessage" in allowed_actions(resources, "WorkerFunction", '"TaskQueue"')
+
+
 def test_worker_cannot_write_the_static_bucket(resources):
     assert not STATIC_WRITES & allowed_actions(resources, "WorkerFunction", "StaticBucket")
     assert allowed_actions(resources, "WorkerFunction", "StaticBucket") == {"s3:GetObject"}
