@@ -153,6 +153,7 @@ def ses(aws, settings):
     return ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-2"]
 
 
+@pytest.mark.smoke
 def test_send_email_goes_through_amazon_ses(ses):
     sent = send_email.call(
         "Panel signed off",

@@ -25,6 +25,7 @@ aws, declared, queues = test_tasks_app.aws, test_tasks_app.declared, test_tasks_
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.smoke
 def test_enqueue_sends_a_versioned_message_and_stores_a_ready_result(queues):
     result = add.enqueue(2, b=3)
 
@@ -142,6 +143,7 @@ def test_start_up_is_quiet_when_the_visibility_timeout_matches(queues):
     assert check_queue_settings() is None
 
 
+@pytest.mark.smoke
 @pytest.mark.django_db(transaction=True)
 def test_without_sqs_a_task_runs_in_the_background_after_commit(declared, settings):
     settings.TASKS = {"default": {"BACKEND": "serverless.tasks.backends.ThreadBackend"}}

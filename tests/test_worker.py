@@ -42,6 +42,7 @@ def message_body(**fields) -> str:
     return json.dumps({"version": 1, "args": [], "kwargs": {}, "id": "f" * 32, **fields})
 
 
+@pytest.mark.smoke
 def test_a_task_enqueued_by_a_view_is_run_by_the_worker_and_succeeds(client, settings, queues, worker, lambda_context):
     settings.ROOT_URLCONF = "tests.test_tasks_app"
 
@@ -66,6 +67,7 @@ def test_a_task_enqueued_by_a_view_is_run_by_the_worker_and_succeeds(client, set
     }
 
 
+@pytest.mark.smoke
 def test_one_poison_message_fails_alone_and_its_neighbours_run_once(queues, worker, lambda_context):
     for label in ("first", "second"):
         record_call.enqueue(label)
@@ -81,6 +83,7 @@ def test_one_poison_message_fails_alone_and_its_neighbours_run_once(queues, work
     assert TaskRecord.objects.filter(task_path=record_call.module_path, status="SUCCESSFUL").count() == 3
 
 
+@pytest.mark.smoke
 def test_a_duplicate_delivery_of_a_succeeded_task_does_not_run_it_again(queues, worker, lambda_context):
     result = record_call.enqueue("once")
     event = queues.receive_event()
@@ -93,6 +96,7 @@ def test_a_duplicate_delivery_of_a_succeeded_task_does_not_run_it_again(queues, 
     assert record_call.get_result(result.id).attempts == 1
 
 
+@pytest.mark.smoke
 def test_an_undeclared_import_path_is_refused_and_never_imported(queues, worker, lambda_context, capsys):
     assert "this" not in sys.modules  # the standard library's Zen: prints when imported
     refused = [
