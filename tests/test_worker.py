@@ -3,11 +3,13 @@
 import json
 import sys
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.tasks import TaskResultStatus
+from django.utils import timezone
 from serverless.local.worker import poll_once
 from serverless.models import TaskRecord
 from serverless.tasks.message import TaskMessage
@@ -254,10 +256,6 @@ def test_the_sample_sqs_batch_event_runs(declared, worker, lambda_context):
 
 
 def test_a_schedule_runs_prune_task_results(declared, worker, lambda_context, settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     settings.TASK_RESULT_RETENTION_DAYS = 30
     now = timezone.now()
     common = {"task_path": add.module_path, "queue_name": "default", "backend": "default", "enqueued_at": now}
@@ -275,10 +273,7 @@ def test_a_schedule_runs_prune_task_results(declared, worker, lambda_context, se
 
 
 def test_a_schedule_runs_clear_sessions(declared, worker, lambda_context):
-    from datetime import timedelta
-
     from django.contrib.sessions.models import Session
-    from django.utils import timezone
 
     Session.objects.create(session_key="expired", session_data="", expire_date=timezone.now() - timedelta(days=1))
     Session.objects.create(session_key="live", session_data="", expire_date=timezone.now() + timedelta(days=1))
@@ -307,3 +302,27 @@ def test_an_unknown_periodic_task_is_a_clear_error(worker, lambda_context):
 def test_an_unrecognised_event_is_a_clear_error(worker, lambda_context):
     with pytest.raises(ValueError, match="unrecognised worker event"):
         worker.lambda_handler({"hello": "world"}, lambda_context)
+
+
+def test_a_delivery_while_the_task_runs_elsewhere_fails_without_running_it(queues, worker, lambda_context):
+    result = record_call.enqueue("busy")
+    TaskRecord.objects.filter(pk=result.id).update(
+        status="RUNNING", last_attempted_at=timezone.now(), worker_ids=["other-worker"]
+    )
+
+    response = worker.lambda_handler(queues.receive_event(), lambda_context)
+
+    assert len(response["batchItemFailures"]) == 1
+    assert CALLS == []
+
+
+def test_a_task_left_running_by_a_dead_worker_runs_again(queues, worker, lambda_context, settings):
+    result = record_call.enqueue("rescued")
+    long_ago = timezone.now() - timedelta(seconds=settings.SQS_QUEUE_VISIBILITY_TIMEOUT + 1)
+    TaskRecord.objects.filter(pk=result.id).update(status="RUNNING", last_attempted_at=long_ago, worker_ids=["dead"])
+
+    response = worker.lambda_handler(queues.receive_event(), lambda_context)
+
+    assert response == {"batchItemFailures": []}
+    assert CALLS == ["rescued"]
+    assert record_call.get_result(result.id).worker_ids == ["dead", lambda_context.aws_request_id]

@@ -148,6 +148,12 @@ def handle_record(record: SQSRecord, lambda_context: Any = None) -> None:
         except TaskFailed as error:
             log.warning("attempt %s failed, SQS will retry: %s", attempt, error)
             raise
+        except TaskInProgress as error:
+            log.warning("%s: SQS will deliver this message again later", error)
+            raise
+        except Exception:
+            log.exception("task message %s could not be run, SQS will retry", record.message_id)
+            raise
     finally:
         logger.remove_keys(list(LOG_KEYS))
 
