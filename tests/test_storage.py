@@ -68,6 +68,18 @@ def test_collectstatic_uploads_hashed_names_under_the_static_location(collected)
     assert all(key.startswith("static/") for key in collected.keys(STATIC_BUCKET))
 
 
+@pytest.mark.django_db(transaction=True)
+def test_collectstatic_through_the_manage_function_fills_the_static_bucket(s3, settings, lambda_context):
+    settings.STATICFILES_FINDERS = ["django.contrib.staticfiles.finders.FileSystemFinder"]
+    s3.client.delete_object(Bucket=STATIC_BUCKET, Key="static/staticfiles.json")
+
+    result = load_function("manage").lambda_handler(load_event("manage_collectstatic.json"), lambda_context)
+
+    assert result["exit_status"] == 0, result
+    assert "static/staticfiles.json" in s3.keys(STATIC_BUCKET, "static/")
+    assert any(HASHED_CSS.search(key) for key in s3.keys(STATIC_BUCKET, "static/"))
+
+
 def test_hashed_static_files_are_cached_for_a_year(collected):
     key = next(key for key in collected.keys(STATIC_BUCKET, "static/") if HASHED_CSS.search(key))
     head = collected.client.head_object(Bucket=STATIC_BUCKET, Key=key)
@@ -101,6 +113,12 @@ def test_static_tag_reads_the_manifest_from_the_bucket(collected, settings):
     )
     fresh_storages(settings)
     assert render_static("panelapp/site.css").endswith("/static/" + manifest["paths"]["panelapp/site.css"])
+
+
+def test_an_operator_machine_without_custom_domain_or_endpoint_targets_the_real_bucket(settings, monkeypatch):
+    computed = configure_s3(monkeypatch, settings, endpoint="")
+    assert computed["STATIC_URL"] == f"https://{STATIC_BUCKET}.s3.eu-west-2.amazonaws.com/static/"
+    assert computed["STORAGES"]["staticfiles"]["OPTIONS"]["endpoint_url"] is None
 
 
 def emulate_cloudfront_read_access(s3) -> None:
