@@ -15,6 +15,7 @@ urlpatterns = [
     path(settings.DJANGO_ADMIN_URL, admin.site.urls),
     path("uploads/", include("uploads.urls")),
     path("api/", include("api.urls")),
+    path("panels/", include("panels.urls")),
 ]
 
 if not settings.USE_S3:
