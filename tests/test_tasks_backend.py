@@ -18,7 +18,7 @@ from serverless.tasks.message import VERSION, TaskMessage
 from serverless.tasks.worker import check_queue_settings
 
 from tests import test_tasks_app
-from tests.test_tasks_app import add, record_call, sqs_tasks_settings
+from tests.test_tasks_app import add, explode, record_call, sqs_tasks_settings
 
 aws, declared, queues = test_tasks_app.aws, test_tasks_app.declared, test_tasks_app.queues
 
@@ -159,6 +159,19 @@ def test_without_sqs_a_task_runs_in_the_background_after_commit(declared, settin
     assert finished.status == TaskResultStatus.SUCCESSFUL
     assert finished.return_value == "threaded"
     assert finished.worker_ids[0].startswith("thread-")
+
+
+def test_inline_thread_backend_runs_tasks_on_commit_inside_a_test_transaction(
+    declared, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "serverless.tasks.backends.ThreadBackend", "OPTIONS": {"INLINE": True}}}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        succeeded = record_call.enqueue("inline")
+        failed = explode.enqueue("inline failure")
+
+    assert record_call.get_result(succeeded.id).return_value == "inline"
+    assert explode.get_result(failed.id).status == TaskResultStatus.FAILED
 
 
 def test_the_admin_lists_task_results_with_filters(admin_client, declared):

@@ -170,7 +170,13 @@ class ThreadBackend(DatabaseResultsMixin, BaseTaskBackend):
 
     One worker thread per process, so tasks run one at a time, in order, as
     they would on a single worker; ``run_after`` waits with a timer.
+    OPTIONS ``{"INLINE": True}`` runs each task in the committing thread
+    instead (tests: a background thread cannot see a test's transaction).
     """
+
+    def __init__(self, alias: str, params: dict[str, Any]) -> None:
+        super().__init__(alias, params)
+        self.inline = bool(self.options.get("INLINE", False))
 
     _executor: ThreadPoolExecutor | None = None
     _lock = threading.Lock()
@@ -192,7 +198,9 @@ class ThreadBackend(DatabaseResultsMixin, BaseTaskBackend):
         return result
 
     def schedule(self, message: TaskMessage, delay: int) -> None:
-        if delay:
+        if self.inline:
+            run_in_thread(message, close_connections=False)
+        elif delay:
             timer = threading.Timer(delay, self.executor().submit, args=(run_in_thread, message))
             timer.daemon = True
             timer.start()
@@ -200,7 +208,8 @@ class ThreadBackend(DatabaseResultsMixin, BaseTaskBackend):
             self.executor().submit(run_in_thread, message)
 
 
-def run_in_thread(message: TaskMessage) -> None:
+def run_in_thread(message: TaskMessage, close_connections: bool = True) -> None:
+    """Run one task here; its failure is recorded and logged, never raised into the caller."""
     from django.db import connections
 
     from serverless.tasks.worker import run_message
@@ -208,6 +217,8 @@ def run_in_thread(message: TaskMessage) -> None:
     try:
         run_message(message, worker_id=f"thread-{threading.get_native_id()}")
     except Exception:
-        log.exception("task %s (%s) failed in the background thread", message.id, message.task)
+        log.exception("task %s (%s) failed", message.id, message.task)
     finally:
-        connections.close_all()
+        if close_connections:
+            # This thread's own connections: nothing else would ever close them.
+            connections.close_all()

@@ -19,7 +19,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.tasks import Task, TaskContext, TaskResultStatus
 from django.tasks.signals import task_finished, task_started
 from django.utils import timezone
@@ -49,7 +49,7 @@ def run_message(message: TaskMessage, worker_id: str) -> TaskResultStatus | None
     ``TaskFailed`` when the task raised, or the database's own error.
     """
     task = registry.declared_task(message.task)
-    close_old_connections()
+    check_connections()
     try:
         record = claim(message, worker_id)
         if record is None:
@@ -57,6 +57,16 @@ def run_message(message: TaskMessage, worker_id: str) -> TaskResultStatus | None
             return None
         return execute(task, record)
     finally:
+        check_connections()
+
+
+def check_connections() -> None:
+    """Close connections that are broken or past CONN_MAX_AGE, as Django does around a request.
+
+    Skipped inside a transaction: a task run inline (``ThreadBackend`` with
+    ``INLINE``, in a test) must not close the caller's connection under it.
+    """
+    if not any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
         close_old_connections()
 
 
@@ -124,7 +134,7 @@ def execute(task: Task, record) -> TaskResultStatus:
 
 def _finish(record, sender: type, task: Task) -> None:
     # A task that broke the connection must not also lose its outcome: start afresh.
-    close_old_connections()
+    check_connections()
     record.save(update_fields=["status", "return_value", "errors", "finished_at"])
     # Sent inside the except block on failure, so Django's receiver logs the traceback.
     task_finished.send(sender=sender, task_result=record.to_task_result(task))
