@@ -276,10 +276,12 @@ def review_entity(user, entity: Entity, *, rating: str = "", comments: str = "",
     )
     text = f"{entity.entity_name} was reviewed" + (f": rated {rating}" if rating else "")
     if rating and is_curator(user):
+        evidence_before = _evidence_names(entity)
         entity.evidence.filter(name__in=EXPERT_REVIEWS).delete()
         Evidence.objects.create(entity=entity, name=RATING_TO_EXPERT_REVIEW[rating], reviewer=user)
-        if _refresh_confidence(entity):
-            _bump(user, panel, comment=comments, text=f"{text}; confidence level set to {entity.confidence_level}")
+        changed_level = _refresh_confidence(entity)
+        if changed_level or _evidence_names(entity) != evidence_before:
+            _bump(user, panel, comment=comments, text=f"{text}; confidence level {entity.confidence_level}")
             return evaluation
     _log(user, panel, text, entity_ref=(entity.entity_type, entity.entity_name))
     return evaluation
@@ -358,9 +360,14 @@ def _log(user, panel: Panel, text: str, *, entity_ref: tuple[str, str] | None = 
     )
 
 
+def _evidence_names(entity: Entity) -> list[str]:
+    """Newest first, as the API lists them."""
+    return list(entity.evidence.order_by("-created", "-id").values_list("name", flat=True))
+
+
 def _refresh_confidence(entity: Entity) -> bool:
     """Recompute the confidence level from the evidence; True if it changed."""
-    level = confidence_level(entity.evidence.order_by("-created", "-id").values_list("name", flat=True))
+    level = confidence_level(_evidence_names(entity))
     if level == entity.confidence_level:
         return False
     entity.confidence_level = level

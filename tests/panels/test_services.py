@@ -140,6 +140,17 @@ def test_the_latest_curator_rating_wins(curator, panel):
     ]
 
 
+def test_a_curator_confirming_the_same_rating_makes_no_new_version(curator, panel):
+    entity = add_gene(curator, panel, "ATXN1")
+    services.review_entity(curator, entity, rating="GREEN")
+
+    services.review_entity(curator, entity, rating="GREEN", comments="Still green")
+
+    panel.refresh_from_db()
+    assert panel.version == "0.2"
+    assert Activity.objects.filter(panel=panel).first().text == "ATXN1 was reviewed: rated GREEN"
+
+
 @pytest.mark.parametrize("role", [Reviewer.Role.REVIEWER, Reviewer.Role.EXTERNAL])
 def test_a_reviewers_rating_is_logged_but_changes_neither_confidence_nor_version(curator, panel, role):
     entity = add_gene(curator, panel, "ATXN1")

@@ -14,7 +14,7 @@ from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subqu
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from panels.models import Activity, Entity, Evaluation, HistoricalSnapshot, Panel
-from panels.representation import ENTITY_COLLECTIONS, entities_for_api, entity_dict, panel_summary
+from panels.representation import ENTITY_COLLECTIONS, entities_for_api, entity_dict, iso_datetime, panel_summary
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
@@ -157,7 +157,7 @@ class PanelVersions(ListView):
 
 def activity_dict(activity: Activity) -> dict[str, Any]:
     return {
-        "created": activity.created.isoformat().replace("+00:00", "Z"),
+        "created": iso_datetime(activity.created),
         "panel_name": activity.panel_name,
         "panel_id": activity.panel_id,
         "panel_version": activity.panel_version,
@@ -280,7 +280,7 @@ class PanelEntityDetail(PanelEntityMixin, APIView):
 
 def evaluation_dict(evaluation: Evaluation) -> dict[str, Any]:
     return {
-        "created": evaluation.created.isoformat().replace("+00:00", "Z"),
+        "created": iso_datetime(evaluation.created),
         "rating": evaluation.rating,
         "mode_of_pathogenicity": evaluation.mode_of_pathogenicity,
         "publications": evaluation.publications,
