@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -108,7 +109,18 @@ def test_sent_emails_are_viewable_locally(stack):
     assert "Your account is ready." in page
 
 
-def test_pages_go_through_the_web_handler_and_ctrl_c_stops_everything(stack):
+def test_pages_go_through_the_web_handler_with_static_files_from_the_local_bucket(stack):
+    url, _, _ = stack
+
+    status, page = request(url)
+    assert status == 200
+    [stylesheet] = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page.decode())
+
+    assert stylesheet.startswith("http://127.0.0.1:")  # the embedded S3
+    assert request(stylesheet)[0] == 200
+
+
+def test_ctrl_c_stops_everything(stack):
     url, process, output = stack
 
     status, body = request(url + "healthz")

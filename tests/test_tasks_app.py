@@ -13,7 +13,7 @@ import boto3
 import pytest
 from django.http import HttpRequest, JsonResponse
 from django.tasks import task
-from django.urls import path
+from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from moto import mock_aws
 from serverless.local.events import sqs_event
@@ -76,6 +76,7 @@ urlpatterns = [
     path("enqueue/", enqueue_add),
     path("welcome/", welcome),
     path("tasks/<str:result_id>/", task_status),
+    path("", include("panelapp.urls")),
 ]
 
 

@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     # moto's HTTP server logs every call; the interesting lines are the app's.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, stop_on_signal)
+    # Started in the background by a shell, SIGINT arrives ignored: take Ctrl-C back.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panelapp.settings")
     print("Starting the embedded AWS (S3, SQS, SES)…", flush=True)
     sender = os.environ.get("DEFAULT_FROM_EMAIL", "panelapp@localhost")

@@ -21,6 +21,15 @@ MAX_RECEIVE_COUNT = 5
 VISIBILITY_TIMEOUT = 10
 
 
+def public_read_policy(bucket: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}
+        ],
+    }
+
+
 @dataclass
 class LocalAWS:
     endpoint_url: str
@@ -58,6 +67,8 @@ def start(host: str = "127.0.0.1", port: int = 0, sender: str = "panelapp@localh
     s3 = client("s3", endpoint_url)
     for bucket in (STATIC_BUCKET, MEDIA_BUCKET):
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    # Browsers fetch static files straight from the bucket, as CloudFront does in AWS.
+    s3.put_bucket_policy(Bucket=STATIC_BUCKET, Policy=json.dumps(public_read_policy(STATIC_BUCKET)))
 
     sqs = client("sqs", endpoint_url)
     dlq_url = sqs.create_queue(QueueName=DLQ_NAME)["QueueUrl"]
