@@ -127,13 +127,13 @@ def test_cfn_lint_reports_nothing():
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
 
-def test_sam_validate_lint_accepts_the_template():
+def test_sam_validate_lint_accepts_the_template(tmp_path):
     result = subprocess.run(
         [tool(SAM_VENV, "sam"), "validate", "--lint", "--region", "eu-west-2", "--template", str(TEMPLATE)],
         capture_output=True,
         text=True,
         check=False,
-        env={"PATH": str(SAM_VENV), "SAM_CLI_TELEMETRY": "0", "HOME": str(ROOT / "var")},
+        env={"PATH": str(SAM_VENV), "SAM_CLI_TELEMETRY": "0", "HOME": str(tmp_path)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "is a valid SAM Template" in result.stdout + result.stderr
@@ -190,6 +190,8 @@ def test_worker_timeout_is_at_most_a_sixth_of_the_visibility_timeout(cfn, resour
 
 def test_task_queue_is_named_from_the_parameter_and_encrypted(cfn, resources):
     queue = props(resources, "TaskQueue")
+    longest = "q" * int(re.search(r"\{1,(\d+)\}", cfn["Parameters"]["TaskQueueName"]["AllowedPattern"]).group(1))
+    assert len(f"{longest}-schedule-dlq") <= 80  # SQS's limit, for every queue the name derives
     assert queue["QueueName"] == {"Ref": "TaskQueueName"}
     assert cfn["Parameters"]["TaskQueueName"]["Default"] == "panelapp"
     assert queue["SqsManagedSseEnabled"] is True
