@@ -70,6 +70,12 @@ def test_a_message_too_large_for_sqs_fails_at_enqueue_and_stores_nothing(queues)
     assert not TaskRecord.objects.exists()
 
 
+def test_arguments_that_are_not_json_fail_at_enqueue_with_a_hint(queues):
+    with pytest.raises(InvalidTask, match="arguments must be JSON values"):
+        add.enqueue(object(), 1)
+    assert queues.count() == 0
+
+
 def test_an_undeclared_task_fails_at_enqueue_not_in_the_dlq(queues, settings):
     settings.TASK_MODULES = ["serverless.tasks.maintenance"]
 

@@ -59,11 +59,17 @@ class DatabaseResultsMixin:
                 f"{task.module_path} is not a declared task: define it in an installed app's tasks module "
                 "or add its module to settings.TASK_MODULES, or the worker will refuse it"
             )
+        try:
+            args, kwargs = normalize_json(list(args)), normalize_json(dict(kwargs))
+        except (TypeError, ValueError) as error:
+            raise InvalidTask(
+                f"{task.module_path}: arguments must be JSON values (pass a primary key, not an object): {error}"
+            ) from None
         return TaskMessage(
             id=uuid.uuid4().hex,
             task=task.module_path,
-            args=normalize_json(list(args)),
-            kwargs=normalize_json(dict(kwargs)),
+            args=args,
+            kwargs=kwargs,
             queue=task.queue_name,
             backend=self.alias,
             enqueued_at=timezone.now().isoformat(),
