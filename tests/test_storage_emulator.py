@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -194,7 +195,12 @@ class S3:
 
 
 def configure_s3(monkeypatch, settings, endpoint: str, **environ: str) -> dict:
-    """Evaluate the real settings module for ``USE_S3=TRUE`` and apply its file settings."""
+    """Evaluate the real settings module for ``USE_S3=TRUE`` and apply its file settings.
+
+    The URLconf reads ``USE_S3`` once, at import (local file routes exist only
+    without S3), so it is imported first, in the suite's own configuration.
+    """
+    import_module(settings.ROOT_URLCONF)
     for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_S3_MEDIAFILES_CUSTOM_DOMAIN", "AWS_CLOUDFRONT_KEY_ID"):
         monkeypatch.delenv(name, raising=False)
     environ = {
