@@ -192,3 +192,17 @@ def test_the_admin_lists_task_results_with_filters(admin_client, declared):
     assert response.status_code == 200
     assert list(response.context["cl"].result_list.values_list("id", flat=True)) == ["failed"]
     assert {spec.title for spec in response.context["cl"].filter_specs} >= {"status", "task", "queue"}
+
+
+def test_the_admin_runs_selected_tasks_again_as_new_tasks(admin_client, queues):
+    failed = add.enqueue(2, 2)
+    queues.receive()  # the first run's message is gone
+    TaskRecord.objects.filter(pk=failed.id).update(status="FAILED")
+
+    response = admin_client.post(
+        "/admin/serverless/taskrecord/", {"action": "enqueue_again", "_selected_action": [failed.id]}, follow=True
+    )
+
+    assert "Enqueued 1 task(s)." in response.content.decode()
+    [again] = TaskRecord.objects.exclude(pk=failed.id)
+    assert (again.task_path, again.args, again.status) == (add.module_path, [2, 2], "READY")

@@ -1,8 +1,11 @@
-"""Task results in the admin: what Flower showed, read-only."""
+"""Task results in the admin: what Flower showed, read-only, plus "run again"."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from serverless.models import TaskRecord
+from serverless.tasks import registry
 
 
 @admin.register(TaskRecord)
@@ -14,9 +17,25 @@ class TaskRecordAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in TaskRecord._meta.fields] + ["attempts", "last_error"]
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over a large table on every page
+    actions = ["enqueue_again"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: TaskRecord | None = None) -> bool:
         return False
+
+    @admin.action(description="Run the selected tasks again (as new tasks, same arguments)", permissions=["view"])
+    def enqueue_again(self, request: HttpRequest, queryset: QuerySet[TaskRecord]) -> None:
+        enqueued, unknown = 0, set()
+        for record in queryset:
+            try:
+                task = registry.declared_task(record.task_path)
+            except registry.UnknownTask:
+                unknown.add(record.task_path)
+                continue
+            task.enqueue(*record.args, **record.kwargs)
+            enqueued += 1
+        self.message_user(request, f"Enqueued {enqueued} task(s).", messages.SUCCESS)
+        if unknown:
+            self.message_user(request, "No longer tasks: " + ", ".join(sorted(unknown)), messages.WARNING)
