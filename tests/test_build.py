@@ -250,13 +250,28 @@ def invoke_built(build, overlay, tmp_path, aws, database, function: str, events:
 def migrated(build, x86_overlay, tmp_path_factory, aws, database):
     """The built ManageFunction migrates the new database: what the deploy does first."""
     tmp = tmp_path_factory.mktemp("manage")
-    outcome = invoke_built(build, x86_overlay, tmp, aws, database, "ManageFunction", ["manage_migrate.json"])
-    return outcome["answers"][0]
+    events = ["manage_migrate.json", "manage_collectstatic.json"]
+    return invoke_built(build, x86_overlay, tmp, aws, database, "ManageFunction", events)["answers"]
 
 
 def test_built_manage_function_migrates_the_database(migrated):
-    assert migrated["exit_status"] == 0, migrated
-    assert re.search(r"Applying auth\.0001_initial\.\.\. OK", migrated["output"])
+    migrate, _collectstatic = migrated
+    assert migrate["exit_status"] == 0, migrate
+    assert re.search(r"Applying auth\.0001_initial\.\.\. OK", migrate["output"])
+
+
+def test_built_manage_function_collects_static_files_into_the_bucket(migrated, aws):
+    _migrate, collectstatic = migrated
+    assert collectstatic["exit_status"] == 0, collectstatic
+    s3 = boto3.client(
+        "s3", endpoint_url=aws["endpoint"], region_name=REGION,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+    keys = [
+        o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket="static") for o in page["Contents"]
+    ]
+    assert "static/staticfiles.json" in keys
+    assert any(re.fullmatch(r"static/admin/css/base\.[0-9a-f]{12}\.css", key) for key in keys)
 
 
 def test_built_web_function_answers_alb_and_http_api_events(build, x86_overlay, tmp_path, aws, database, migrated):
