@@ -76,7 +76,9 @@ def test_commands_off_the_allow_list_are_refused_and_not_run(manage, lambda_cont
     result = invoke(manage, lambda_context, {"command": command})
     assert result["exit_status"] == 2
     assert "is not allowed" in result["error"]
-    assert "allowed commands: check, collectstatic, createsuperuser, migrate, showmigrations" in result["error"]
+    assert (
+        "allowed commands: check, collectstatic, createsuperuser, migrate, showmigrations, task_dlq" in result["error"]
+    )
     assert get_user_model().objects.filter(pk=user.pk).exists()
 
 
@@ -88,6 +90,9 @@ def test_commands_off_the_allow_list_are_refused_and_not_run(manage, lambda_cont
         {"command": "collectstatic --noinput --ignore=*"},
         {"command": "check --fail-level=../../etc"},
         {"command": "migrate auth 0001 extra"},
+        {"command": "task_dlq redrive --id"},
+        {"command": "task_dlq redrive --id '1; drop'"},
+        {"command": "task_dlq list extra"},
     ],
 )
 def test_arguments_off_the_allow_list_are_refused(manage, lambda_context, event):
@@ -164,6 +169,23 @@ def test_collectstatic_sample_event_uploads_hashed_files_to_the_static_bucket(ma
     assert result["command"] == "collectstatic --noinput"
     assert "static/staticfiles.json" in keys
     assert any(key.startswith("static/admin/css/base.") and key.endswith(".css") for key in keys)
+
+
+def test_task_dlq_lists_the_dead_letter_queue(manage, lambda_context, settings):
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="eu-west-2")
+        settings.TASK_DLQ_URL = sqs.create_queue(QueueName="panelapp-dlq")["QueueUrl"]
+        sqs.send_message(QueueUrl=settings.TASK_DLQ_URL, MessageBody="not json")
+        result = invoke(manage, lambda_context, {"command": "task_dlq list --limit 10"})
+    assert result["exit_status"] == 0, result
+    assert "1 message(s) in the dead-letter queue" in result["output"]
+
+
+def test_task_dlq_without_a_dead_letter_queue_reports_the_error(manage, lambda_context, settings):
+    settings.TASK_DLQ_URL = ""
+    result = invoke(manage, lambda_context, {"command": "task_dlq", "args": ["redrive", "--id", "3f6d1c0a"]})
+    assert result["exit_status"] == 1
+    assert "TASK_DLQ_URL" in result["error"]
 
 
 # --- .ci/remote-manage: what `make migrate` / `make collectstatic` make of the answer ---

@@ -350,7 +350,8 @@ def test_only_the_manage_function_writes_static_files(resources):
 
 def test_manage_function_can_redrive_the_dead_letter_queue(resources):
     dlq_actions = allowed_actions(resources, "ManageFunction", "TaskDeadLetterQueue")
-    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:StartMessageMoveTask"} <= dlq_actions
+    # task_dlq lists (receive, then make visible again at once) and redrives (send, then delete).
+    assert {"sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage"} <= dlq_actions
     assert "sqs:SendMessage" in allowed_actions(resources, "ManageFunction", '"TaskQueue"')
 
 

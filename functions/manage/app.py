@@ -8,6 +8,7 @@ names one command and its arguments::
     {"command": "collectstatic --noinput"}
     {"command": "showmigrations", "args": ["--plan"]}
     {"command": "createsuperuser", "username": "ada", "email": "ada@example.org", "password": "..."}
+    {"command": "task_dlq redrive --id 3f6d1c0a8e2b4f7a9c5d1e0b2a4c6e8f"}
 
 Only the commands and options below run: the function has database and
 bucket access, so a free-form command line would hand that to any caller.
@@ -64,6 +65,8 @@ COMMANDS: dict[str, Allowed] = {
     ),
     "check": Allowed(flags=frozenset({"--deploy"}), valued=frozenset({"--fail-level", "--tag"}), positionals=10),
     "createsuperuser": Allowed(),  # from "username", "email" and "password" values, never a command line
+    # The dead-letter queue: list, or redrive to the task queue (docs/tasks.md).
+    "task_dlq": Allowed(valued=frozenset({"--id", "--limit"}), positionals=1),
 }
 
 
@@ -86,9 +89,13 @@ def parse(event: dict[str, Any]) -> tuple[str, list[str]]:
     if allowed is None:
         raise Refused(f"command {name!r} is not allowed; allowed commands: {', '.join(sorted(COMMANDS))}")
     positionals = 0
-    for arg in args:
-        option, _, value = arg.partition("=")
-        if arg in allowed.flags or (option in allowed.valued and SAFE_VALUE.match(value)):
+    tokens = iter(args)
+    for arg in tokens:
+        option, equals, value = arg.partition("=")
+        if arg in allowed.valued and not equals:  # --name value
+            value = next(tokens, "")
+            option, equals = arg, "="
+        if arg in allowed.flags or (equals and option in allowed.valued and SAFE_VALUE.match(value)):
             continue
         if not arg.startswith("-") and SAFE_VALUE.match(arg) and positionals < allowed.positionals:
             positionals += 1
