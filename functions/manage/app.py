@@ -50,7 +50,7 @@ class Allowed:
     """What one command may receive. ``always`` is added to every run."""
 
     flags: frozenset[str] = frozenset()
-    valued: frozenset[str] = frozenset()  # options given as --name=value
+    valued: frozenset[str] = frozenset()  # options with a value: --name=value or --name value
     positionals: int = 0
     always: tuple[str, ...] = ()
 
