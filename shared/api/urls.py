@@ -9,5 +9,7 @@ urlpatterns = [
     path("v1/", include("api.v1.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    re_path(r"^.*$", not_found),
+    # Only paths ending in a slash: without one, Django's APPEND_SLASH redirects
+    # first (/api/v1/panels -> /api/v1/panels/), as upstream does.
+    re_path(r"^.*/$", not_found),
 ]

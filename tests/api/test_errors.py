@@ -27,6 +27,12 @@ def test_unknown_things_are_json_404s(client, catalogue, url):
     assert set(body) == {"detail"}
 
 
+def test_a_path_without_its_trailing_slash_redirects_to_it(client, catalogue):
+    response = client.get("/api/v1/panels", {"name": "colon"})
+
+    assert (response.status_code, response["Location"]) == (301, "/api/v1/panels/?name=colon")
+
+
 def test_internal_panels_do_not_exist_for_the_public(client, catalogue):
     pk = catalogue["internal"].pk
 
