@@ -109,3 +109,25 @@ def test_the_openapi_schema_and_docs_page_are_served(client):
         assert path in paths
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/",
+        "/api/v1/panels/",
+        "/api/v1/panels/{pk}/?exclude_entities=True",
+        "/api/v1/panels/{pk}/versions/",
+        "/api/v1/panels/{pk}/activities/",
+        "/api/v1/panels/{pk}/genes/",
+        "/api/v1/panels/{pk}/genes/BRCA1/",
+        "/api/v1/panels/{pk}/genes/BRCA1/evaluations/",
+        "/api/v1/panels/signedoff/",
+        "/api/v1/genes/BRCA1/",
+        "/api/v1/activities/",
+    ],
+)
+def test_browsers_get_the_browsable_api(client, catalogue, url):
+    response = client.get(url.format(pk=catalogue["breast"].pk), HTTP_ACCEPT="text/html")
+
+    assert (response.status_code, response["Content-Type"]) == (200, "text/html; charset=utf-8")

@@ -18,12 +18,14 @@ from panels.representation import ENTITY_COLLECTIONS, entities_for_api, entity_d
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from api.v1 import params, schema
 from api.v1.errors import InvalidParameter
+from api.v1.renderers import BrowsableAPI
 
 # Anonymous users see these panels; internal and deleted ones do not exist for them.
 LISTED = (Panel.Status.PUBLIC, Panel.Status.PROMOTED)
@@ -88,6 +90,8 @@ def json_response(text: str) -> HttpResponse:
 
 class APIView(GenericAPIView):
     """A read-only endpoint; ``serializer_class`` only documents the response (see ``schema``)."""
+
+    renderer_classes = [JSONRenderer, BrowsableAPI]
 
     def paginated(self, items: list | QuerySet, render=lambda item: item) -> Response:
         page = self.paginate_queryset(items)
