@@ -400,6 +400,9 @@ def _check_fields(fields: Mapping[str, Any], allowed: frozenset[str] | set[str],
 
 def _clean_panel_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     cleaned = dict(fields)
+    if "hash_id" in cleaned:
+        # Unique when present: "no old id" must be NULL, never a shared "".
+        cleaned["hash_id"] = cleaned["hash_id"] or None
     if "relevant_disorders" in cleaned:
         cleaned["relevant_disorders"] = [d.strip() for d in cleaned["relevant_disorders"] if d and d.strip()]
     return cleaned

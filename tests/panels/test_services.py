@@ -280,3 +280,10 @@ def test_activity_keeps_names_when_the_panel_is_renamed(curator, panel):
         "Hereditary ataxia and paraplegia",
         "Hereditary ataxia",
     ]
+
+
+def test_panels_without_an_old_hash_id_do_not_collide(curator):
+    make_panel(curator, hash_id="")
+    panel = make_panel(curator, hash_id="")
+
+    assert panel.hash_id is None
