@@ -108,6 +108,10 @@ class PanelAdmin(admin.ModelAdmin):
     actions = ["promote", "sign_off_current_version"]
     ordering = ["name"]
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would take every version with it: set the status to "deleted" instead.
+        return False
+
     @admin.display(description="Last version comment")
     def version_comment_shown(self, obj: Panel) -> str:
         return obj.version_comment

@@ -169,3 +169,12 @@ def test_existing_genes_are_not_edited_in_the_admin(curator_client):
 
     gene.refresh_from_db()
     assert gene.hgnc_symbol == "BRCA1"
+
+
+def test_panels_are_not_deleted_from_the_admin_but_marked_deleted(curator_client):
+    panel = make_panel(curator_client.user)
+
+    response = curator_client.post(url(Panel, "delete", panel.pk), {"post": "yes"})
+
+    assert response.status_code == 403
+    assert Panel.objects.filter(pk=panel.pk).exists()
