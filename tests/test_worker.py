@@ -307,7 +307,7 @@ def test_an_unrecognised_event_is_a_clear_error(worker, lambda_context):
 def test_a_delivery_while_the_task_runs_elsewhere_fails_without_running_it(queues, worker, lambda_context):
     result = record_call.enqueue("busy")
     TaskRecord.objects.filter(pk=result.id).update(
-        status="RUNNING", last_attempted_at=timezone.now(), worker_ids=["other-worker"]
+        status="RUNNING", lease_expires_at=timezone.now() + timedelta(seconds=30), worker_ids=["other-worker"]
     )
 
     response = worker.lambda_handler(queues.receive_event(), lambda_context)
@@ -316,13 +316,24 @@ def test_a_delivery_while_the_task_runs_elsewhere_fails_without_running_it(queue
     assert CALLS == []
 
 
-def test_a_task_left_running_by_a_dead_worker_runs_again(queues, worker, lambda_context, settings):
+def test_a_task_left_running_by_a_dead_worker_runs_again(queues, worker, lambda_context):
     result = record_call.enqueue("rescued")
-    long_ago = timezone.now() - timedelta(seconds=settings.SQS_QUEUE_VISIBILITY_TIMEOUT + 1)
-    TaskRecord.objects.filter(pk=result.id).update(status="RUNNING", last_attempted_at=long_ago, worker_ids=["dead"])
+    expired = timezone.now() - timedelta(seconds=1)  # that worker's Lambda has timed out
+    TaskRecord.objects.filter(pk=result.id).update(status="RUNNING", lease_expires_at=expired, worker_ids=["dead"])
 
     response = worker.lambda_handler(queues.receive_event(), lambda_context)
 
     assert response == {"batchItemFailures": []}
     assert CALLS == ["rescued"]
     assert record_call.get_result(result.id).worker_ids == ["dead", lambda_context.aws_request_id]
+
+
+def test_an_attempt_is_leased_for_the_invocation_s_remaining_time(queues, worker, lambda_context):
+    result = record_call.enqueue("leased")
+    before = timezone.now()
+
+    worker.lambda_handler(queues.receive_event(), lambda_context)
+
+    lease = TaskRecord.objects.get(pk=result.id).lease_expires_at
+    remaining = lambda_context.get_remaining_time_in_millis() / 1000
+    assert before + timedelta(seconds=remaining) <= lease <= timezone.now() + timedelta(seconds=remaining + 1)

@@ -42,8 +42,11 @@ class TaskFailed(RuntimeError):
     """The task raised; the error is recorded on its result row."""
 
 
-def run_message(message: TaskMessage, worker_id: str) -> TaskResultStatus | None:
+def run_message(message: TaskMessage, worker_id: str, lease_seconds: float | None = None) -> TaskResultStatus | None:
     """Run one message's task; None when it had already succeeded (nothing ran).
+
+    ``lease_seconds`` is how long this attempt can possibly last (the Lambda's
+    remaining time); without it, the queue's visibility timeout.
 
     Raises ``UnknownTask`` for an undeclared path (never imported),
     ``TaskFailed`` when the task raised, or the database's own error.
@@ -51,7 +54,7 @@ def run_message(message: TaskMessage, worker_id: str) -> TaskResultStatus | None
     task = registry.declared_task(message.task)
     check_connections()
     try:
-        record = claim(message, worker_id)
+        record = claim(message, worker_id, lease_seconds)
         if record is None:
             log.info("task already succeeded: duplicate delivery acknowledged without running it")
             return None
@@ -70,7 +73,7 @@ def check_connections() -> None:
         close_old_connections()
 
 
-def claim(message: TaskMessage, worker_id: str):
+def claim(message: TaskMessage, worker_id: str, lease_seconds: float | None = None):
     """Mark the task's row RUNNING for this attempt (creating it if the enqueuer's is not visible)."""
     from serverless.models import TaskRecord
 
@@ -90,11 +93,11 @@ def claim(message: TaskMessage, worker_id: str):
         )
         if record.status == TaskResultStatus.SUCCESSFUL:
             return None
-        # A RUNNING row older than the visibility timeout is a worker that died mid-task.
-        horizon = now - timedelta(seconds=settings.SQS_QUEUE_VISIBILITY_TIMEOUT)
-        running = record.status == TaskResultStatus.RUNNING
-        if running and record.last_attempted_at and record.last_attempted_at > horizon:
+        # RUNNING past its lease means the worker died mid-task (a Lambda timeout): run it again.
+        if record.status == TaskResultStatus.RUNNING and record.lease_expires_at and record.lease_expires_at > now:
             raise TaskInProgress(f"task {record.id} is already running (attempt by {record.worker_ids[-1:]})")
+        lease = settings.SQS_QUEUE_VISIBILITY_TIMEOUT if lease_seconds is None else lease_seconds
+        record.lease_expires_at = now + timedelta(seconds=lease)
         record.status = TaskResultStatus.RUNNING
         record.started_at = record.started_at or now
         record.last_attempted_at = now
@@ -151,7 +154,7 @@ def handle_record(record: SQSRecord, lambda_context: Any = None) -> None:
     logger.append_keys(task_id=message.id, task_name=message.task, attempt=attempt)
     try:
         try:
-            run_message(message, worker_id=_worker_id(lambda_context))
+            run_message(message, worker_id=_worker_id(lambda_context), lease_seconds=_remaining(lambda_context))
         except registry.UnknownTask as error:
             log.error("task message %s refused: %s", record.message_id, error)
             raise
@@ -187,7 +190,7 @@ def run_periodic(name: str, context: Any) -> dict[str, Any]:
     )
     logger.append_keys(task_id=message.id, task_name=message.task, attempt=1)
     try:
-        status = run_message(message, worker_id=_worker_id(context))
+        status = run_message(message, worker_id=_worker_id(context), lease_seconds=_remaining(context))
     finally:
         logger.remove_keys(list(LOG_KEYS))
     return {"periodic_task": name, "task_id": message.id, "status": status or TaskResultStatus.SUCCESSFUL}
@@ -204,6 +207,12 @@ def handle_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def _worker_id(context: Any) -> str:
     return getattr(context, "aws_request_id", None) or "local"
+
+
+def _remaining(context: Any) -> float | None:
+    """Seconds this invocation has left: no attempt of it can last longer."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return remaining() / 1000 + 1 if remaining else None
 
 
 def check_queue_settings() -> str | None:
