@@ -19,6 +19,7 @@ PORT ?= 8000
 help:
 	@echo "make run    serve PanelApp locally on http://$(HOST):$(PORT)/ with its worker and an embedded AWS (Ctrl-C stops)"
 	@echo "make test   lint, then the whole test suite (PostgreSQL, then the SQLite smoke run)"
+	@echo "make build | validate | deploy [CONFIG_ENV=staging|prod] | migrate | collectstatic   the AWS stack (docs/deploy.md)"
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "error: Python 3.13 not found (looked for python3.13 and /root/.pyenv/versions/3.13.0/bin/python); install it or run make PYTHON=/path/to/python3.13" >&2; exit 1; }
