@@ -337,3 +337,16 @@ def test_an_attempt_is_leased_for_the_invocation_s_remaining_time(queues, worker
     lease = TaskRecord.objects.get(pk=result.id).lease_expires_at
     remaining = lambda_context.get_remaining_time_in_millis() / 1000
     assert before + timedelta(seconds=remaining) <= lease <= timezone.now() + timedelta(seconds=remaining + 1)
+
+
+def test_each_invocation_publishes_task_metrics(queues, worker, lambda_context, capsys):
+    add.enqueue(1, 1)
+    explode.enqueue("metric")
+    queues.send_raw("not json")
+
+    worker.lambda_handler(queues.receive_event(), lambda_context)
+
+    [emf] = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    assert emf["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PanelApp"
+    assert (emf["TasksSucceeded"], emf["TasksFailed"], emf["TaskMessagesRefused"]) == ([1.0], [1.0], [1.0])
+    assert "TaskDuration" in emf

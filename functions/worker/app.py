@@ -16,13 +16,14 @@ django.setup()
 
 from serverless.logging import logger  # noqa: E402 (needs Django set up)
 from serverless.tasks.registry import declared_tasks  # noqa: E402
-from serverless.tasks.worker import check_queue_settings, handle_event  # noqa: E402
+from serverless.tasks.worker import check_queue_settings, handle_event, metrics  # noqa: E402
 
 # Import every task module now, in the init phase, not in the first batch.
 declared_tasks()
 check_queue_settings()
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle_event(event, context)

@@ -12,10 +12,13 @@ already succeeded is acknowledged without running it again.
 """
 
 import logging
+import os
 import traceback
 from datetime import timedelta
 from typing import Any
 
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from django.conf import settings
@@ -25,13 +28,17 @@ from django.tasks.signals import task_finished, task_started
 from django.utils import timezone
 from django.utils.json import normalize_json
 
-from serverless.logging import logger
+from serverless.logging import SERVICE, logger
 from serverless.tasks import registry
 from serverless.tasks.message import MalformedMessage, TaskMessage
 
 log = logging.getLogger(__name__)
 
 LOG_KEYS = ("task_id", "task_name", "attempt")
+
+# CloudWatch metrics (embedded metric format, written with the logs): the
+# function handler flushes them after each invocation.
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "PanelApp"), service=SERVICE)
 
 
 class TaskInProgress(RuntimeError):
@@ -57,6 +64,7 @@ def run_message(message: TaskMessage, worker_id: str, lease_seconds: float | Non
         record = claim(message, worker_id, lease_seconds)
         if record is None:
             log.info("task already succeeded: duplicate delivery acknowledged without running it")
+            metrics.add_metric(name="TaskDuplicatesSkipped", unit=MetricUnit.Count, value=1)
             return None
         return execute(task, record)
     finally:
@@ -139,6 +147,10 @@ def _finish(record, sender: type, task: Task) -> None:
     # A task that broke the connection must not also lose its outcome: start afresh.
     check_connections()
     record.save(update_fields=["status", "return_value", "errors", "finished_at"])
+    succeeded = record.status == TaskResultStatus.SUCCESSFUL
+    metrics.add_metric(name="TasksSucceeded" if succeeded else "TasksFailed", unit=MetricUnit.Count, value=1)
+    seconds = (record.finished_at - record.last_attempted_at).total_seconds()
+    metrics.add_metric(name="TaskDuration", unit=MetricUnit.Milliseconds, value=round(seconds * 1000, 1))
     # Sent inside the except block on failure, so Django's receiver logs the traceback.
     task_finished.send(sender=sender, task_result=record.to_task_result(task))
 
@@ -150,6 +162,7 @@ def handle_record(record: SQSRecord, lambda_context: Any = None) -> None:
         message = TaskMessage.decode(record.body)
     except MalformedMessage as error:
         log.error("malformed task message %s refused: %s", record.message_id, error, extra={"attempt": attempt})
+        metrics.add_metric(name="TaskMessagesRefused", unit=MetricUnit.Count, value=1)
         raise
     logger.append_keys(task_id=message.id, task_name=message.task, attempt=attempt)
     try:
@@ -157,6 +170,7 @@ def handle_record(record: SQSRecord, lambda_context: Any = None) -> None:
             run_message(message, worker_id=_worker_id(lambda_context), lease_seconds=_remaining(lambda_context))
         except registry.UnknownTask as error:
             log.error("task message %s refused: %s", record.message_id, error)
+            metrics.add_metric(name="TaskMessagesRefused", unit=MetricUnit.Count, value=1)
             raise
         except TaskFailed as error:
             log.warning("attempt %s failed, SQS will retry: %s", attempt, error)
