@@ -106,6 +106,17 @@ def test_the_queue_url_is_looked_up_by_name_when_not_configured(queues, settings
     assert queues.count() == 1
 
 
+def test_other_django_queues_map_to_sqs_queues_of_the_same_name(queues, settings):
+    bulk_url = queues.sqs.create_queue(QueueName="bulk")["QueueUrl"]
+    tasks = sqs_tasks_settings(queues.url)
+    tasks["default"]["QUEUES"] = ["default", "bulk"]
+    settings.TASKS = tasks
+
+    add.using(queue_name="bulk").enqueue(1, 2)
+
+    assert (queues.count(bulk_url), queues.count()) == (1, 0)
+
+
 def test_the_sqs_client_is_created_on_first_use_only(aws):
     backend = SQSBackend("default", {"OPTIONS": {"QUEUE_URLS": {"default": "https://sqs.example/1/q"}}})
 
