@@ -53,7 +53,7 @@ format: $(VENV)/.installed
 # `make build`, `make validate`, `make deploy CONFIG_ENV=prod`, `make migrate`,
 # `make collectstatic`, `make manage COMMAND="showmigrations --plan"`.
 
-.PHONY: tools build validate deploy migrate collectstatic manage build-SharedLayer
+.PHONY: tools build validate check-stack deploy migrate collectstatic manage build-SharedLayer
 
 # This Makefile's directory: sam runs build-SharedLayer from a scratch copy of shared/.
 ROOT := $(patsubst %/,%,$(dir $(abspath $(firstword $(MAKEFILE_LIST)))))
@@ -76,6 +76,11 @@ build: $(TOOLS)/sam/.installed
 validate: $(VENV)/.installed $(TOOLS)/sam/.installed
 	$(BIN)/cfn-lint template.yaml
 	$(SAM) validate --lint --config-env $(CONFIG_ENV)
+
+# The offline checks of the stack alone: template invariants, checkov, and the built artifacts at work.
+check-stack: $(VENV)/.installed tools
+	bash .ci/ensure-postgres
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -q tests/test_template.py tests/test_build.py
 
 # Deploy, then bring the database and static files up to the new code.
 deploy: build
