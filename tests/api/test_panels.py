@@ -1,5 +1,6 @@
 """/api/v1/panels/...: lists, details, versions, activities, sign-offs, per-panel entities."""
 
+import json
 from datetime import date
 
 import pytest
@@ -241,6 +242,24 @@ def test_panel_genes_of_an_old_version(client, catalogue):
     page = get(client, f"/api/v1/panels/{catalogue['breast'].pk}/genes/", version="0.1")
 
     assert [(g["entity_name"], g["confidence_level"]) for g in page["results"]] == [("BRCA1", "0")]
+
+
+@pytest.mark.parametrize("name", ["breast", "ataxia", "super"])
+def test_current_entities_are_exactly_those_the_current_snapshot_holds(client, catalogue, name):
+    panel = catalogue[name]
+    stored = json.loads(panel.snapshots.latest().data)
+    own = {key: value for key, value in stored.items() if key not in ("genes", "strs", "regions")}
+
+    for collection in ("genes", "strs", "regions"):
+        current = get(client, f"/api/v1/panels/{panel.pk}/{collection}/")["results"]
+        assert current == [{**entity, "panel": entity.get("panel", own)} for entity in stored[collection]]
+
+
+def test_one_gene_of_an_old_version(client, catalogue):
+    url = f"/api/v1/panels/{catalogue['breast'].pk}/genes/"
+
+    assert get(client, url + "BRCA1/", version="0.1")["confidence_level"] == "0"
+    get(client, url + "CHEK2/", status=404, version="0.1")
 
 
 def test_panel_genes_page_by_100(client, catalogue, curator):

@@ -17,11 +17,15 @@ ENDPOINTS = {
     "/api/v1/panels/{pk}/?exclude_entities=True": 2,
     "/api/v1/panels/{pk}/versions/": 3,  # panel, count, page
     "/api/v1/panels/{pk}/activities/": 2,
-    "/api/v1/panels/{pk}/genes/": 2,
+    # Current entities: panel, child panels, panel types, count, page, tags, evidence.
+    "/api/v1/panels/{pk}/genes/": 7,
+    "/api/v1/panels/{pk}/genes/?confidence_level=3&tags=t": 7,
+    "/api/v1/panels/{pk}/strs/": 7,
+    "/api/v1/panels/{pk}/regions/": 7,
+    "/api/v1/panels/{pk}/genes/SAMPLE/": 6,  # no count
+    # An older version: panel, snapshot.
     "/api/v1/panels/{pk}/genes/?version=0.1&confidence_level=3": 2,
-    "/api/v1/panels/{pk}/strs/": 2,
-    "/api/v1/panels/{pk}/regions/": 2,
-    "/api/v1/panels/{pk}/genes/SAMPLE/": 2,
+    "/api/v1/panels/{pk}/genes/SAMPLE/?version=0.1": 2,
     "/api/v1/panels/{pk}/genes/SAMPLE/evaluations/": 4,  # panel, entity, count, page
     "/api/v1/panels/signedoff/": 2,
     "/api/v1/panels/signedoff/?display=all": 2,

@@ -4,6 +4,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from panels.models import Entity
 from panels.services import parse_version
 
 from api.v1.errors import InvalidParameter
@@ -79,6 +81,17 @@ class EntityFilter:
             confidence_level=confidence_level(params),
             tags=comma_list(params, "tags"),
         )
+
+    def apply(self, entities: QuerySet[Entity]) -> QuerySet[Entity]:
+        """Filter current entities in the database."""
+        if self.entity_names:
+            entities = entities.filter(entity_name__in=self.entity_names)
+        if self.confidence_level is not None:
+            entities = entities.filter(confidence_level=self.confidence_level)
+        if self.tags:
+            # A subquery, not a join: no duplicates to remove.
+            entities = entities.filter(pk__in=Entity.objects.filter(tags__name__in=self.tags).values("pk"))
+        return entities
 
     def matches(self, entity: Mapping) -> bool:
         """For entities already rendered (a stored version): same rules as the database filter."""

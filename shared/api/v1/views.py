@@ -250,16 +250,32 @@ class SignedOffDetail(APIView):
 
 
 class PanelEntityMixin:
-    """A panel's entities of one kind, read from the requested (or current) version's snapshot."""
+    """A panel's entities of one kind: the current ones from the database, older ones from their snapshot.
+
+    Both are rendered by the same functions, so the current version's entities
+    are those its snapshot holds; the database only filters and pages them
+    without reading the whole panel.
+    """
 
     collection: str
 
-    def entities(self, request: Request, pk: str) -> list[dict[str, Any]]:
-        snapshot = find_snapshot(find_panel(pk), params.version(request.query_params), "data")
-        data = json.loads(snapshot.data)
-        panel = {key: value for key, value in data.items() if key not in ENTITY_COLLECTIONS.values()}
+    def is_current(self, panel: Panel, version: tuple[int, int] | None) -> bool:
+        return version is None or version == (panel.major_version, panel.minor_version)
+
+    def current(self, panel: Panel, entity_filter: params.EntityFilter) -> tuple[QuerySet[Entity], Any]:
+        """The filtered entities and how to render each, with its panel (a super panel's child)."""
+        children = {child.pk: panel_summary(child) for child in panel.child_panels.prefetch_related("types")}
+        own = None if children else panel_summary(panel)
+        entities = Entity.objects.filter(panel__in=children) if children else panel.entities.all()
+        entities = entity_filter.apply(entities.filter(entity_type=COLLECTION_TYPES[self.collection]))
+        entities = entities_for_api(entities).order_by("entity_name", "panel_id")
+        return entities, lambda entity: entity_dict(entity, children.get(entity.panel_id, own))
+
+    def stored(self, panel: Panel, version: tuple[int, int]) -> list[dict[str, Any]]:
+        data = json.loads(find_snapshot(panel, version, "data").data)
+        own = {key: value for key, value in data.items() if key not in ENTITY_COLLECTIONS.values()}
         # Entity lists always carry their panel (a super panel's already name their child).
-        return [{**entity, "panel": entity.get("panel", panel)} for entity in data[self.collection]]
+        return [{**entity, "panel": entity.get("panel", own)} for entity in data[self.collection]]
 
 
 class PanelEntityList(PanelEntityMixin, ListView):
@@ -267,8 +283,11 @@ class PanelEntityList(PanelEntityMixin, ListView):
 
     @extend_schema(summary="A panel's genes, STRs or regions", parameters=[VERSION_PARAM, *ENTITY_PARAMS])
     def get(self, request: Request, pk: str) -> Response:
+        panel, version = find_panel(pk), params.version(request.query_params)
         entity_filter = params.EntityFilter.from_params(request.query_params)
-        return self.paginated([e for e in self.entities(request, pk) if entity_filter.matches(e)])
+        if self.is_current(panel, version):
+            return self.paginated(*self.current(panel, entity_filter))
+        return self.paginated([e for e in self.stored(panel, version) if entity_filter.matches(e)])
 
 
 class PanelEntityDetail(PanelEntityMixin, APIView):
@@ -276,10 +295,15 @@ class PanelEntityDetail(PanelEntityMixin, APIView):
 
     @extend_schema(summary="One gene, STR or region of a panel", parameters=[VERSION_PARAM])
     def get(self, request: Request, pk: str, entity_name: str) -> Response:
-        for entity in self.entities(request, pk):
-            if entity["entity_name"] == entity_name:
-                return Response(entity)
-        raise NotFound(f"{entity_name!r} is not on panel {pk}.")
+        panel, version = find_panel(pk), params.version(request.query_params)
+        if self.is_current(panel, version):
+            entities, render = self.current(panel, params.EntityFilter([entity_name], None, []))
+            found = [render(entity) for entity in entities[:1]]
+        else:
+            found = [e for e in self.stored(panel, version) if e["entity_name"] == entity_name]
+        if not found:
+            raise NotFound(f"{entity_name!r} is not on panel {pk}.")
+        return Response(found[0])
 
 
 def evaluation_dict(evaluation: Evaluation) -> dict[str, Any]:
@@ -330,13 +354,8 @@ class EntitySearch(ListView):
     def get(self, request: Request, entity_name: str | None = None) -> Response:
         entity_filter = params.EntityFilter.from_params(request.query_params, entity_name)
         entities = Entity.objects.filter(entity_type__in=self.entity_types, panel__status__in=LISTED)
-        if entity_filter.entity_names:
-            entities = entities.filter(entity_name__in=entity_filter.entity_names)
-        if entity_filter.confidence_level is not None:
-            entities = entities.filter(confidence_level=entity_filter.confidence_level)
+        entities = entity_filter.apply(entities)
         # Many-to-many conditions as subqueries: no joins to de-duplicate.
-        if entity_filter.tags:
-            entities = entities.filter(pk__in=Entity.objects.filter(tags__name__in=entity_filter.tags).values("pk"))
         if types := params.comma_list(request.query_params, "type"):
             entities = entities.filter(panel__in=Panel.objects.filter(types__slug__in=types).values("pk"))
         if panel_names := params.comma_list(request.query_params, "panel_name"):
