@@ -129,7 +129,7 @@ def test_smtp_credentials_are_used_when_given(smtp_sink):
 @pytest.mark.django_db(transaction=True)
 def test_an_enqueued_email_is_sent_by_the_worker_not_the_request(queues, settings, smtp_sink, lambda_context):
     settings.MAILERS = {
-        "default": {
+        "transport": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {"host": "127.0.0.1", "port": smtp_sink.server_address[1], "use_tls": False},
         }
@@ -146,7 +146,7 @@ def test_an_enqueued_email_is_sent_by_the_worker_not_the_request(queues, setting
 
 @pytest.fixture
 def ses(aws, settings):
-    settings.MAILERS = {"default": {"BACKEND": "serverless.tasks.ses.EmailBackend"}}
+    settings.MAILERS = {"transport": {"BACKEND": "serverless.tasks.ses.EmailBackend"}}
     settings.DEFAULT_FROM_EMAIL = "panelapp@example.org"
     client = boto3.client("ses", region_name="eu-west-2")
     client.verify_email_identity(EmailAddress="panelapp@example.org")
@@ -185,3 +185,37 @@ def test_an_ses_rejection_fails_the_task_so_sqs_retries_it(queues, ses, settings
     assert failed.status == TaskResultStatus.FAILED
     assert "MessageRejected" in failed.errors[0].traceback
     assert ses.sent_messages == []
+
+
+@pytest.fixture
+def queued_mail(settings):
+    """The production mailers: default queues, transport delivers (here into mail.outbox)."""
+    settings.MAILERS = {
+        "default": {"BACKEND": "serverless.tasks.mail.QueuedEmailBackend"},
+        "transport": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_mail_in_a_request_only_queues_the_message(queues, queued_mail, lambda_context, mailoutbox):
+    from django.core.mail import EmailMultiAlternatives
+
+    message = EmailMultiAlternatives("Password reset", "Follow the link.", to=["curator@example.org"])
+    message.attach_alternative("<p>Follow the link.</p>", "text/html")
+    assert message.send() == 1
+    assert mailoutbox == []  # nothing delivered inside the request
+
+    load_function("worker").lambda_handler(queues.receive_event(), lambda_context)
+
+    [delivered] = mailoutbox
+    assert (delivered.subject, delivered.to) == ("Password reset", ["curator@example.org"])
+    assert delivered.alternatives[0].content == "<p>Follow the link.</p>"
+
+
+def test_a_queued_message_with_an_attachment_is_refused_clearly(queued_mail):
+    from django.core.mail import EmailMessage
+
+    message = EmailMessage("Panel export", "Attached.", to=["curator@example.org"])
+    message.attach("panel.tsv", "gene\tconfidence\n", "text/tab-separated-values")
+    with pytest.raises(ValueError, match="cannot carry attachments"):
+        message.send()

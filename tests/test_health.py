@@ -67,7 +67,7 @@ def test_a_stopped_database_reports_error_not_an_exception(client, monkeypatch):
 
 def test_a_broken_mail_server_reports_error(client, settings):
     settings.MAILERS = {
-        "default": {
+        "transport": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {"host": "127.0.0.1", "port": 1, "timeout": 2},
         }

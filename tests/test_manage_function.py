@@ -47,7 +47,10 @@ def test_showmigrations_accepts_an_app_label_and_plan_flag(manage, lambda_contex
 
 @pytest.fixture
 def smtp_mailer(settings):
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {}}}
+    settings.MAILERS = {
+        "default": {"BACKEND": "serverless.tasks.mail.QueuedEmailBackend"},
+        "transport": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {}},
+    }
 
 
 def test_check_deploy_sample_event_passes_with_warnings_only(manage, lambda_context, smtp_mailer):

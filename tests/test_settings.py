@@ -106,7 +106,7 @@ def test_missing_mandatory_variables_are_all_named_in_one_error(load_settings):
 
 @pytest.mark.parametrize("value, expected", [("False", False), ("false", False), ("0", False), ("TRUE", True)])
 def test_email_use_tls_is_parsed_as_a_boolean(load_settings, value, expected):
-    options = load_settings(**DEPLOYED_ENV, EMAIL_USE_TLS=value)["MAILERS"]["default"]["OPTIONS"]
+    options = load_settings(**DEPLOYED_ENV, EMAIL_USE_TLS=value)["MAILERS"]["transport"]["OPTIONS"]
     assert options["use_tls"] is expected
 
 
@@ -117,8 +117,9 @@ def test_a_non_boolean_flag_is_an_error_naming_the_variable(load_settings):
 
 def test_smtp_is_configured_from_the_email_variables(load_settings):
     mailer = load_settings(**DEPLOYED_ENV, EMAIL_HOST_USER="smtp-user", EMAIL_HOST_PASSWORD="smtp-pass")["MAILERS"]
-    assert mailer["default"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
-    assert mailer["default"]["OPTIONS"] == {
+    assert mailer["default"]["BACKEND"] == "serverless.tasks.mail.QueuedEmailBackend"
+    assert mailer["transport"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert mailer["transport"]["OPTIONS"] == {
         "host": "email-smtp.eu-west-2.amazonaws.com",
         "port": 587,
         "use_tls": True,
@@ -129,7 +130,7 @@ def test_smtp_is_configured_from_the_email_variables(load_settings):
 
 
 def test_smtp_authentication_is_off_when_credentials_are_omitted(load_settings):
-    options = load_settings(**DEPLOYED_ENV)["MAILERS"]["default"]["OPTIONS"]
+    options = load_settings(**DEPLOYED_ENV)["MAILERS"]["transport"]["OPTIONS"]
     assert options["username"] == "" and options["password"] == ""
 
 

@@ -293,10 +293,12 @@ PERIODIC_TASKS = {
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "panelapp@localhost", required=True)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PANEL_APP_EMAIL = env.str("PANEL_APP_EMAIL", "panelapp@localhost", required=True)
-# The seeds' EMAIL_* variables feed Django's MAILERS; EMAIL_BACKEND switches to
-# Amazon SES (serverless.tasks.ses.EmailBackend) or, locally, to the console.
-# No SMTP authentication when EMAIL_HOST_USER/EMAIL_HOST_PASSWORD are omitted.
-# Mail is sent by the serverless.tasks.mail.send_email task, never in a request.
+# Mail never leaves inside a request: the default mailer only enqueues the
+# serverless.tasks.mail.send_email task, and the worker delivers through the
+# "transport" mailer. The seeds' EMAIL_* variables configure its SMTP;
+# EMAIL_BACKEND switches it to Amazon SES (serverless.tasks.ses.EmailBackend)
+# or, locally, to the console. No SMTP authentication when
+# EMAIL_HOST_USER/EMAIL_HOST_PASSWORD are omitted.
 _mail_backend = env.str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend" if DEPLOYED else "django.core.mail.backends.console.EmailBackend",
@@ -311,10 +313,8 @@ _smtp = {
     "timeout": env.int("EMAIL_TIMEOUT", 10),
 }
 MAILERS = {
-    "default": {
-        "BACKEND": _mail_backend,
-        "OPTIONS": _smtp if _uses_smtp else {},
-    }
+    "default": {"BACKEND": "serverless.tasks.mail.QueuedEmailBackend"},
+    "transport": {"BACKEND": _mail_backend, "OPTIONS": _smtp if _uses_smtp else {}},
 }
 
 # --- Cognito behind the ALB (optional) ----------------------------------------

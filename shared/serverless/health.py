@@ -60,7 +60,9 @@ def check_queue() -> str:
 def check_email() -> str:
     from django.core.mail import mailers
 
-    connection = mailers.default
+    from serverless.tasks.mail import TRANSPORT
+
+    connection = mailers[TRANSPORT]
     connection.open()
     connection.close()
     return OK
