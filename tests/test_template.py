@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
@@ -229,7 +230,8 @@ def test_periodic_tasks_are_scheduled_on_the_worker_with_their_constant_input(re
         assert target["Arn"] == {"Fn::GetAtt": ["WorkerFunction", "Arn"]}
         assert rule["Properties"]["ScheduleExpression"].startswith("cron(")
         inputs.add(target["Input"])
-    assert {json.loads(i)["periodic_task"] for i in inputs} == {"prune_task_results", "clear_sessions"}
+    # Exactly the periodic tasks the worker knows: none unscheduled, none unknown.
+    assert {json.loads(i)["periodic_task"] for i in inputs} == set(django_settings.PERIODIC_TASKS)
 
 
 def test_failed_scheduled_invocations_land_in_their_own_dead_letter_queue(resources):

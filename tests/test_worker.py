@@ -283,6 +283,32 @@ def test_a_schedule_runs_clear_sessions(declared, worker, lambda_context):
     assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
 
 
+def test_a_schedule_discards_uploads_never_confirmed(declared, worker, lambda_context, django_user_model):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from uploads.models import Upload
+
+    owner = django_user_model.objects.create_user("curator")
+    stale, fresh = (
+        Upload.objects.create(
+            owner=owner,
+            name=default_storage.save(f"uploads/{name}.tsv", ContentFile(b"g")),
+            original_name=f"{name}.tsv",
+            content_type="text/tab-separated-values",
+            max_size=1024,
+        )
+        for name in ("stale", "fresh")
+    )
+    Upload.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(days=2))
+
+    response = worker.lambda_handler(load_event("schedule_discard_abandoned_uploads.json"), lambda_context)
+
+    assert response["status"] == "SUCCESSFUL"
+    assert list(Upload.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert not default_storage.exists(stale.name) and default_storage.exists(fresh.name)
+    default_storage.delete(fresh.name)
+
+
 def test_a_retried_schedule_invocation_runs_once(declared, worker, lambda_context):
     event = load_event("schedule_clear_sessions.json")
 

@@ -286,6 +286,7 @@ TASK_MODULES = ["serverless.tasks.maintenance", "serverless.tasks.mail"]
 PERIODIC_TASKS = {
     "prune_task_results": "serverless.tasks.maintenance.prune_task_results",
     "clear_sessions": "serverless.tasks.maintenance.clear_sessions",
+    "discard_abandoned_uploads": "uploads.tasks.discard_abandoned_uploads",
 }
 
 # --- E-mail -------------------------------------------------------------------
