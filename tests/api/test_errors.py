@@ -67,6 +67,25 @@ def test_malformed_parameters_are_json_400s_with_a_message(client, catalogue, ur
     assert body["detail"].startswith(message)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/panels/?name=%00",
+        "/api/v1/panels/a%00b/",
+        "/api/v1/panels/{pk}/genes/?tags=%00",
+        "/api/v1/panels/{pk}/genes/%00/evaluations/",
+        "/api/v1/genes/%00/",
+        "/api/v1/genes/?entity_name=%00",
+        "/api/v1/genes/?panel_name=a&panel_name=%00",
+        "/api/v1/entities/?type=%00",
+    ],
+)
+def test_nul_characters_are_a_400_not_a_database_error(client, catalogue, url):
+    body = get(client, url.format(pk=catalogue["breast"].pk), status=400)
+
+    assert "NUL characters are not allowed" in body["detail"]
+
+
 def test_a_page_past_the_end_is_a_json_404(client, catalogue):
     assert get(client, "/api/v1/genes/", status=404, page="99") == {"detail": "Invalid page."}
     get(client, "/api/v1/genes/", status=404, page="abc")

@@ -2,9 +2,11 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import QueryDict
 from panels.models import Entity
 from panels.services import parse_version
 
@@ -12,6 +14,14 @@ from api.v1.errors import InvalidParameter
 
 TRUE_VALUES = {"true", "1", "yes"}
 FALSE_VALUES = {"false", "0", "no", ""}
+
+
+def check_characters(query: QueryDict, path: Mapping[str, Any]) -> None:
+    """No NUL character in any value: PostgreSQL refuses them in text, so they never reach a query."""
+    values = [(name, value) for name, values in query.lists() for value in values] + list(path.items())
+    for name, value in values:
+        if "\x00" in str(value):
+            raise InvalidParameter(f"Incorrect {name}: NUL characters are not allowed.")
 
 
 def comma_list(params: Mapping[str, str], name: str) -> list[str]:

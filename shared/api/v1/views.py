@@ -93,6 +93,10 @@ class APIView(GenericAPIView):
 
     renderer_classes = [JSONRenderer, BrowsableAPI]
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        params.check_characters(request.query_params, kwargs)
+
     def paginated(self, items: list | QuerySet, render=lambda item: item) -> Response:
         page = self.paginate_queryset(items)
         return self.get_paginated_response([render(item) for item in page])
