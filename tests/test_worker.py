@@ -321,7 +321,10 @@ def test_a_retried_schedule_invocation_runs_once(declared, worker, lambda_contex
 def test_an_unknown_periodic_task_is_a_clear_error(worker, lambda_context):
     from serverless.tasks.registry import UnknownPeriodicTask
 
-    with pytest.raises(UnknownPeriodicTask, match=r"unknown periodic task 'reboot' \(known: clear_sessions, prune"):
+    with pytest.raises(
+        UnknownPeriodicTask,
+        match=r"unknown periodic task 'reboot' \(known: clear_sessions, discard_abandoned_uploads, prune",
+    ):
         worker.lambda_handler({"periodic_task": "reboot"}, lambda_context)
 
 
