@@ -1,27 +1,10 @@
 """ManageFunction: run an allow-listed Django management command.
 
-Operators (and the deploy) invoke it with ``sam remote invoke``, so nobody
-needs SSH, a bastion or Docker to migrate or collect static files. The event
-names one command and its arguments::
-
-    {"command": "migrate"}
-    {"command": "collectstatic --noinput"}
-    {"command": "showmigrations", "args": ["--plan"]}
-    {"command": "createsuperuser", "username": "ada", "email": "ada@example.org", "password": "..."}
-    {"command": "task_dlq redrive --id 3f6d1c0a8e2b4f7a9c5d1e0b2a4c6e8f"}
-
-Only the commands and options below run: the function has database and
-bucket access, so a free-form command line would hand that to any caller.
-The answer is ``{"command", "exit_status", "output"}`` (plus ``"error"``
-when the command failed or was refused); the function itself never raises
-for a bad request, so ``exit_status`` is the one thing callers check.
+Operators and the deploy invoke it with ``sam remote invoke``; what may run,
+and how, is in ``serverless.manage``. Django is set up here, at init.
 """
 
-import io
 import os
-import re
-import shlex
-from dataclasses import dataclass
 from typing import Any
 
 import django
@@ -30,135 +13,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panelapp.settings")
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402 (needs the app registry)
-from django.contrib.auth.password_validation import validate_password  # noqa: E402
-from django.core.exceptions import ValidationError  # noqa: E402
-from django.core.management import CommandError, call_command  # noqa: E402
-from django.db import connections  # noqa: E402
-from serverless.logging import logger  # noqa: E402
-
-# Exit statuses: 0 ok, 1 the command failed, 2 the request was refused (as argparse does).
-REFUSED = 2
-# Lambda answers at most 6 MB; keep the end of a long output, where errors are.
-MAX_OUTPUT_CHARS = 200_000
-# App labels, migration names, fail levels: nothing a shell or a path could abuse.
-SAFE_VALUE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-
-
-@dataclass(frozen=True)
-class Allowed:
-    """What one command may receive. ``always`` is added to every run."""
-
-    flags: frozenset[str] = frozenset()
-    valued: frozenset[str] = frozenset()  # options with a value: --name=value or --name value
-    positionals: int = 0
-    always: tuple[str, ...] = ()
-
-
-COMMANDS: dict[str, Allowed] = {
-    "migrate": Allowed(
-        flags=frozenset({"--noinput", "--no-input", "--plan", "--check"}), positionals=2, always=("--noinput",)
-    ),
-    "showmigrations": Allowed(flags=frozenset({"--plan", "--list"}), positionals=10),
-    "collectstatic": Allowed(
-        flags=frozenset({"--noinput", "--no-input", "--clear", "--dry-run"}), always=("--noinput",)
-    ),
-    "check": Allowed(flags=frozenset({"--deploy"}), valued=frozenset({"--fail-level", "--tag"}), positionals=10),
-    "createsuperuser": Allowed(),  # from "username", "email" and "password" values, never a command line
-    # The dead-letter queue: list, or redrive to the task queue (docs/tasks.md).
-    "task_dlq": Allowed(valued=frozenset({"--id", "--limit"}), positionals=1),
-}
-
-
-class Refused(Exception):
-    """The request names something that is not on the allow-list."""
-
-
-def parse(event: dict[str, Any]) -> tuple[str, list[str]]:
-    """The command name and its checked arguments, or ``Refused`` saying why."""
-    if not isinstance(event, dict) or not isinstance(event.get("command"), str) or not event["command"].strip():
-        raise Refused('the event must be a JSON object with a "command" string, e.g. {"command": "migrate"}')
-    extra = event.get("args", [])
-    if not isinstance(extra, list) or not all(isinstance(arg, str) for arg in extra):
-        raise Refused('"args" must be a list of strings')
-    try:
-        name, *args = shlex.split(event["command"]) + extra
-    except ValueError as error:
-        raise Refused(f"cannot parse the command line: {error}") from None
-    allowed = COMMANDS.get(name)
-    if allowed is None:
-        raise Refused(f"command {name!r} is not allowed; allowed commands: {', '.join(sorted(COMMANDS))}")
-    positionals = 0
-    tokens = iter(args)
-    for arg in tokens:
-        option, equals, value = arg.partition("=")
-        if arg in allowed.valued and not equals:  # --name value
-            value = next(tokens, "")
-            option, equals = arg, "="
-        if arg in allowed.flags or (equals and option in allowed.valued and SAFE_VALUE.match(value)):
-            continue
-        if not arg.startswith("-") and SAFE_VALUE.match(arg) and positionals < allowed.positionals:
-            positionals += 1
-            continue
-        raise Refused(f"argument {arg!r} is not allowed for {name}")
-    return name, [*args, *(flag for flag in allowed.always if flag not in args)]
-
-
-def create_superuser(event: dict[str, Any], out: io.StringIO) -> None:
-    """createsuperuser without a terminal: values from the event, password validated.
-
-    Django's non-interactive mode skips the password validators and reads the
-    password from the environment; both are handled here so a weak password
-    is refused and the value never stays in the process environment.
-    """
-    user_model = get_user_model()
-    values = {field: event.get(field) for field in (user_model.USERNAME_FIELD, "email")}
-    if not all(isinstance(value, str) and value for value in values.values()):
-        raise Refused(f"createsuperuser needs {user_model.USERNAME_FIELD!r} and 'email' values")
-    password = event.get("password")
-    if password is not None:
-        if not isinstance(password, str):
-            raise Refused("'password' must be a string")
-        try:
-            validate_password(password, user_model(**values))
-        except ValidationError as error:
-            raise Refused("password rejected: " + " ".join(error.messages)) from None
-        os.environ["DJANGO_SUPERUSER_PASSWORD"] = password
-    try:
-        call_command("createsuperuser", interactive=False, stdout=out, stderr=out, **values)
-    finally:
-        os.environ.pop("DJANGO_SUPERUSER_PASSWORD", None)
-    if password is None:
-        out.write("No password given: the user has an unusable password until one is set by a password reset.\n")
-
-
-def run(event: dict[str, Any]) -> dict[str, Any]:
-    """Run the requested command and report its output and exit status."""
-    out = io.StringIO()
-    try:
-        name, args = parse(event)
-        shown = shlex.join([name, *args])
-        logger.info("management command started", extra={"command": shown})
-        if name == "createsuperuser":
-            create_superuser(event, out)
-        else:
-            call_command(name, *args, stdout=out, stderr=out)
-    except Refused as error:
-        requested = event.get("command") if isinstance(event, dict) else None
-        return {"command": requested, "exit_status": REFUSED, "output": "", "error": str(error)}
-    except CommandError as error:
-        status, message = error.returncode or 1, str(error)
-    else:
-        status, message = 0, None
-    finally:
-        # As after each web request: a warm Lambda must not keep a broken connection.
-        connections.close_all()
-    output = out.getvalue()[-MAX_OUTPUT_CHARS:]
-    logger.info("management command finished", extra={"command": shown, "exit_status": status})
-    result = {"command": shown, "exit_status": status, "output": output}
-    if message:
-        result["error"] = message
-    return result
+from serverless.logging import logger  # noqa: E402 (needs Django set up)
+from serverless.manage import run  # noqa: E402
 
 
 @logger.inject_lambda_context(clear_state=True)
