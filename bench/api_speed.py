@@ -4,9 +4,11 @@ Run: ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/panelapp .venv/bin/python
 (from the repository root). It creates a throw-away test database beside the
 one named (``test_<name>``), fills it with 50 panels, one of them of 4,000
 genes (about the size of upstream's largest), and sends each request through
-``functions/web`` as an ALB event: the median time, the response size and the
-number of queries per endpoint. Queries must not depend on the data size
-(tests/api/test_query_counts.py proves it); this shows what the time does.
+``functions/web`` as an ALB event: the median time as a ratio to ``/version/``
+(no database, a few bytes of JSON) measured the same way in the same run, the
+response size and the number of queries per endpoint. Queries must not depend
+on the data size (tests/api/test_query_counts.py proves it); this shows what
+the time does.
 """
 
 import copy
@@ -52,8 +54,8 @@ def main() -> None:
             ("/api/v1/entities/", {"type": "rare-disease-100k"}),
             ("/api/v1/activities/", {}),
         ]
-        print(f"{'endpoint':60} {'median ms':>9} {'KiB':>7} {'queries':>7}")
-        for path, query in paths:
+
+        def measure(path: str, query: dict) -> tuple[float, dict, int]:
             request = copy.deepcopy(event)
             request["path"], request["queryStringParameters"] = path, query
             times = []
@@ -63,9 +65,16 @@ def main() -> None:
                     response = web.lambda_handler(request, None)
                     times.append(time.perf_counter() - started)
                 assert response["statusCode"] == 200, (path, response["body"][:200])
+            return statistics.median(times), response, len(queries)
+
+        baseline, _, _ = measure("/version/", {})
+        print(f"baseline /version/ through the same handler: {baseline * 1000:.2f} ms")
+        print(f"{'endpoint':60} {'x baseline':>10} {'median ms':>9} {'KiB':>7} {'queries':>7}")
+        for path, query in paths:
+            median, response, queries = measure(path, query)
             label = path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
             size = len(response["body"].encode()) / 1024
-            print(f"{label:60} {statistics.median(times) * 1000:9.1f} {size:7.0f} {len(queries):7}")
+            print(f"{label:60} {median / baseline:10.1f} {median * 1000:9.1f} {size:7.0f} {queries:7}")
     finally:
         teardown_databases(databases, verbosity=0)
 
