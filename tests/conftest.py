@@ -65,6 +65,23 @@ def deployed_hosts(settings):
     settings.HEALTH_CHECK_TOKEN = "test-health-token"
 
 
+@pytest.fixture(scope="module")
+def s3_server():
+    """An S3 emulator on loopback that checks signatures, expiry and POST policies."""
+    from tests.test_storage_emulator import s3_emulator
+
+    with s3_emulator() as server:
+        yield server
+
+
+@pytest.fixture
+def s3(s3_server, settings, monkeypatch):
+    """Settings pointed at the emulator, with the static and media buckets created."""
+    from tests.test_storage_emulator import use_s3
+
+    return use_s3(s3_server, settings, monkeypatch)
+
+
 def pytest_report_header(config):
     from django.db import connection
 

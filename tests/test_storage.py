@@ -20,21 +20,10 @@ from django.template import Context, Template
 from serverless.storage import media_redirect, media_url
 
 from tests.conftest import load_event, load_function
-from tests.test_storage_emulator import MEDIA_BUCKET, STATIC_BUCKET, configure_s3, s3_emulator, use_s3
+from tests.test_storage_emulator import MEDIA_BUCKET, STATIC_BUCKET, configure_s3
 
 CLOUDFRONT_DOMAIN = "d111111abcdef8.cloudfront.net"
 HASHED_CSS = re.compile(r"panelapp/site\.[0-9a-f]{12}\.css$")
-
-
-@pytest.fixture(scope="module")
-def s3_server():
-    with s3_emulator() as server:
-        yield server
-
-
-@pytest.fixture
-def s3(s3_server, settings, monkeypatch):
-    return use_s3(s3_server, settings, monkeypatch)
 
 
 def render_static(path: str) -> str:

@@ -27,7 +27,6 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import boto3
-import pytest
 import requests
 from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.formparser import parse_form_data
@@ -236,17 +235,6 @@ def use_s3(server: tuple[str, S3Rules], settings, monkeypatch) -> S3:
         if bucket not in {b["Name"] for b in client.list_buckets()["Buckets"]}:
             client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
     return S3(endpoint, rules, client)
-
-
-@pytest.fixture(scope="module")
-def s3_server() -> Iterator[tuple[str, S3Rules]]:
-    with s3_emulator() as server:
-        yield server
-
-
-@pytest.fixture
-def s3(s3_server, settings, monkeypatch) -> S3:
-    return use_s3(s3_server, settings, monkeypatch)
 
 
 # --- The emulator refuses what S3 refuses ---------------------------------------

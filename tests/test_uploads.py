@@ -18,23 +18,12 @@ from serverless.uploads import safe_file_name, upload_name
 from uploads.forms import UploadField
 from uploads.models import Upload
 
-from tests.test_storage_emulator import MEDIA_BUCKET, s3_emulator, use_s3
+from tests.test_storage_emulator import MEDIA_BUCKET
 
 pytestmark = pytest.mark.django_db
 
 TSV = b"gene_symbol\tpanel\nBRCA1\tCancer\n"
 TSV_SIZE = len(TSV)
-
-
-@pytest.fixture(scope="module")
-def s3_server():
-    with s3_emulator() as server:
-        yield server
-
-
-@pytest.fixture
-def s3(s3_server, settings, monkeypatch):
-    return use_s3(s3_server, settings, monkeypatch)
 
 
 @pytest.fixture
