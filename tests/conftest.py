@@ -6,6 +6,8 @@ PostgreSQL and the ``smoke`` subset again on SQLite (the embedded default).
 
 import importlib.util
 import json
+import os
+import runpy
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -14,6 +16,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
+SETTINGS_FILE = ROOT / "shared" / "panelapp" / "settings.py"
+
+# What the settings module reads: these names and families. Credentials stay,
+# so moto (or a developer's own) keep working while settings are evaluated.
+SETTINGS_NAMES = {
+    "SECRET_KEY", "ALLOWED_HOSTS", "PANEL_APP_BASE_URL", "HEALTH_CHECK_TOKEN", "DEFAULT_FROM_EMAIL",
+    "PANEL_APP_EMAIL", "APP_SECRET_ARN", "USE_S3", "USE_SQS", "STATIC_ROOT", "MEDIA_ROOT", "MAINTENANCE_MODE",
+    "CSRF_TRUSTED_ORIGINS",
+}  # fmt: skip
+SETTINGS_FAMILIES = (
+    "AWS_", "DATABASE_", "EMAIL_", "TASK_", "UPLOAD_", "SECURE_", "DJANGO_", "MEDIA_", "SQS_",
+)  # fmt: skip
+KEPT = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "DJANGO_SETTINGS_MODULE"}
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -44,6 +59,21 @@ class FakeLambdaContext:
 @pytest.fixture
 def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()
+
+
+@pytest.fixture
+def load_settings(monkeypatch):
+    """Evaluate the settings module afresh under exactly the given environment."""
+
+    def load(**environ: str) -> dict:
+        for name in list(os.environ):
+            if name not in KEPT and (name in SETTINGS_NAMES or name.startswith(SETTINGS_FAMILIES)):
+                monkeypatch.delenv(name)
+        for name, value in environ.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(str(SETTINGS_FILE))
+
+    return load
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,9 @@
 """The configuration contract: each variable does what it says."""
 
-import runpy
-from pathlib import Path
-
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-SETTINGS = Path(__file__).resolve().parent.parent / "shared" / "panelapp" / "settings.py"
+from tests.conftest import SETTINGS_FILE as SETTINGS
 
 # A complete deployed environment, as the template provides it (values are fakes).
 DEPLOYED_ENV = {
@@ -26,57 +23,6 @@ DEPLOYED_ENV = {
     "EMAIL_HOST": "email-smtp.eu-west-2.amazonaws.com",
     "EMAIL_PORT": "587",
 }
-
-CONTRACT = set(DEPLOYED_ENV) | {
-    "APP_SECRET_ARN",
-    "DATABASE_SECRET_ARN",
-    "DATABASE_HOST",
-    "DATABASE_PORT",
-    "DATABASE_NAME",
-    "DATABASE_USER",
-    "DATABASE_PASSWORD",
-    "DJANGO_ADMIN_URL",
-    "EMAIL_HOST_USER",
-    "EMAIL_HOST_PASSWORD",
-    "EMAIL_USE_TLS",
-    "DJANGO_LOG_LEVEL",
-    "TASK_QUEUE_NAME",
-    "SQS_QUEUE_VISIBILITY_TIMEOUT",
-    "USE_S3",
-    "USE_SQS",
-    "STATIC_ROOT",
-    "MEDIA_ROOT",
-    "AWS_STATICFILES_LOCATION",
-    "AWS_MEDIAFILES_LOCATION",
-    "AWS_ENDPOINT_URL",
-    "EMAIL_BACKEND",
-    "AWS_USE_COGNITO",
-    "AWS_COGNITO_DOMAIN_PREFIX",
-    "AWS_COGNITO_USER_POOL_CLIENT_ID",
-    "SECURE_SSL_REDIRECT",
-    "DJANGO_DEBUG",
-    "MAINTENANCE_MODE",
-    "DATABASE_CONN_MAX_AGE",
-    "DATABASE_SSLMODE",
-}
-
-
-@pytest.fixture
-def load_settings(monkeypatch, tmp_path):
-    """Evaluate the settings module afresh under exactly the given environment."""
-
-    def load(**environ: str) -> dict:
-        import os
-
-        for name in list(os.environ):
-            credential = name in {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
-            if name in CONTRACT or (name.startswith(("AWS_", "DATABASE_", "EMAIL_")) and not credential):
-                monkeypatch.delenv(name, raising=False)
-        for name, value in environ.items():
-            monkeypatch.setenv(name, value)
-        return runpy.run_path(str(SETTINGS))
-
-    return load
 
 
 def test_local_run_with_nothing_set_uses_embedded_defaults(load_settings):

@@ -1,6 +1,5 @@
 """``USE_S3=FALSE``: files on the local file system, served by the application itself."""
 
-import runpy
 import time
 from pathlib import Path
 
@@ -10,20 +9,9 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from serverless.storage import media_url
 
-SETTINGS_FILE = Path(__file__).resolve().parent.parent / "shared" / "panelapp" / "settings.py"
-PROJECT_VAR = SETTINGS_FILE.parent.parent.parent / "var"
+from tests.conftest import ROOT
 
-
-@pytest.fixture
-def evaluate_settings(monkeypatch):
-    def evaluate(**environ: str) -> dict:
-        for name in ("USE_S3", "STATIC_ROOT", "MEDIA_ROOT", "AWS_LAMBDA_FUNCTION_NAME", "AWS_ENDPOINT_URL"):
-            monkeypatch.delenv(name, raising=False)
-        for name, value in environ.items():
-            monkeypatch.setenv(name, value)
-        return runpy.run_path(str(SETTINGS_FILE))
-
-    return evaluate
+PROJECT_VAR = ROOT / "var"
 
 
 @pytest.fixture
@@ -36,28 +24,28 @@ def media_root(settings, tmp_path):
 
 
 @pytest.mark.smoke
-def test_local_runs_keep_files_inside_the_project_working_folder(evaluate_settings):
-    settings = evaluate_settings()
+def test_local_runs_keep_files_inside_the_project_working_folder(load_settings):
+    settings = load_settings()
     assert settings["STATIC_ROOT"] == PROJECT_VAR / "static"
     assert settings["MEDIA_ROOT"] == PROJECT_VAR / "media"
     assert (settings["STATIC_URL"], settings["MEDIA_URL"]) == ("/static/", "/media/")
 
 
-def test_a_deployed_configuration_without_s3_uses_slash_static_and_slash_media(evaluate_settings):
+def test_a_deployed_configuration_without_s3_uses_slash_static_and_slash_media(load_settings):
     from tests.test_settings import DEPLOYED_ENV
 
-    settings = evaluate_settings(**DEPLOYED_ENV, USE_S3="FALSE")
+    settings = load_settings(**DEPLOYED_ENV, USE_S3="FALSE")
     assert (settings["STATIC_ROOT"], settings["MEDIA_ROOT"]) == (Path("/static"), Path("/media"))
     assert settings["STORAGES"]["default"]["BACKEND"] == "serverless.storage.local.LocalMediaStorage"
 
 
-def test_static_root_and_media_root_come_from_the_environment(evaluate_settings, tmp_path):
-    settings = evaluate_settings(USE_S3="FALSE", STATIC_ROOT=str(tmp_path / "s"), MEDIA_ROOT=str(tmp_path / "m"))
+def test_static_root_and_media_root_come_from_the_environment(load_settings, tmp_path):
+    settings = load_settings(USE_S3="FALSE", STATIC_ROOT=str(tmp_path / "s"), MEDIA_ROOT=str(tmp_path / "m"))
     assert (settings["STATIC_ROOT"], settings["MEDIA_ROOT"]) == (tmp_path / "s", tmp_path / "m")
 
 
-def test_locations_shape_the_local_urls(evaluate_settings):
-    settings = evaluate_settings(AWS_STATICFILES_LOCATION="/assets/", AWS_MEDIAFILES_LOCATION="uploaded")
+def test_locations_shape_the_local_urls(load_settings):
+    settings = load_settings(AWS_STATICFILES_LOCATION="/assets/", AWS_MEDIAFILES_LOCATION="uploaded")
     assert (settings["STATIC_URL"], settings["MEDIA_URL"]) == ("/assets/", "/uploaded/")
 
 

@@ -1,6 +1,5 @@
 """Nothing makes a bucket public: not the settings, not the storages, not the template."""
 
-import runpy
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,7 +20,7 @@ FULL_BLOCK = {"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "Restr
 
 
 @pytest.fixture
-def deployed_settings(monkeypatch):
+def deployed_settings(monkeypatch, load_settings):
     """Evaluate the settings for AWS; S3 calls (the static manifest) go to moto, never to AWS."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -29,11 +28,7 @@ def deployed_settings(monkeypatch):
     mock.start()
 
     def evaluate(**extra: str) -> dict:
-        for name in ("AWS_ENDPOINT_URL", "AWS_CLOUDFRONT_KEY_ID", "AWS_CLOUDFRONT_KEY", "USE_S3"):
-            monkeypatch.delenv(name, raising=False)
-        for name, value in {**DEPLOYED_ENV, **extra}.items():
-            monkeypatch.setenv(name, value)
-        return runpy.run_path(str(SETTINGS_FILE))
+        return load_settings(**{**DEPLOYED_ENV, **extra})
 
     yield evaluate
     mock.stop()
