@@ -4,15 +4,14 @@
 PostgreSQL and the ``smoke`` subset again on SQLite (the embedded default).
 """
 
-import importlib.util
 import json
 import os
 import runpy
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from serverless.local import load_function  # noqa: F401 (tests import it from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -33,14 +32,6 @@ KEPT = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "DJAN
 
 def load_event(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / name).read_text())
-
-
-def load_function(name: str) -> ModuleType:
-    """Import ``functions/<name>/app.py`` under a unique module name."""
-    spec = importlib.util.spec_from_file_location(f"{name}_function", ROOT / "functions" / name / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class FakeLambdaContext:

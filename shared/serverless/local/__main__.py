@@ -1,41 +1,27 @@
 """``python -m serverless.local``: the whole stack on one machine (``make run``).
 
 Starts the embedded AWS (moto on loopback: S3, SQS with its DLQ, SES), points
-the settings at it, migrates, loads the demo data when that command exists,
+the settings at it, migrates, loads the demo data (once),
 collects static files into the static bucket, then serves the real web
 handler over HTTP and runs the real worker handler on the queue. Ctrl-C stops
 everything.
 """
 
 import argparse
-import importlib.util
 import logging
 import os
 import signal
 import sys
-from pathlib import Path
-from types import ModuleType
-
-ROOT = Path(__file__).resolve().parents[3]
 
 log = logging.getLogger("serverless.local")
 
 
-def load_function(name: str) -> ModuleType:
-    """Import ``functions/<name>/app.py`` as the Lambda runtime would (a module named ``app``)."""
-    spec = importlib.util.spec_from_file_location(f"{name}_app", ROOT / "functions" / name / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def prepare() -> None:
-    from django.core.management import call_command, get_commands
+    from django.core.management import call_command
 
     print("Migrating the database…", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
-    if "load_demo_data" in get_commands():
-        call_command("load_demo_data")
+    call_command("load_demo_data")  # once: later runs find it loaded and do nothing
     print("Collecting static files into the local static bucket…", flush=True)
     try:
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -56,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--aws-port", type=int, default=0, help="port of the embedded AWS (default: any free port)")
     args = parser.parse_args(argv)
 
-    from serverless.local import aws
+    from serverless.local import aws, load_function
 
     # moto's HTTP server logs every call; the interesting lines are the app's.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
