@@ -95,3 +95,17 @@ def test_admin_is_served_at_the_configured_url(client):
     response = client.get("/admin/login/")
     assert response.status_code == 200
     assert b"csrfmiddlewaretoken" in response.content
+
+
+def test_admin_moves_to_django_admin_url():
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    probe = "import django; django.setup(); from django.urls import reverse; print(reverse('admin:index'))"
+    environ = {**os.environ, "DJANGO_ADMIN_URL": "/curation-7f3a/", "PYTHONPATH": str(ROOT / "shared")}
+    environ.setdefault("DJANGO_SETTINGS_MODULE", "panelapp.settings")
+    result = subprocess.run([sys.executable, "-c", probe], env=environ, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "/curation-7f3a/"
