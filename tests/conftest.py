@@ -7,6 +7,7 @@ PostgreSQL and the ``smoke`` subset again on SQLite (the embedded default).
 import json
 import os
 import runpy
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,10 @@ SETTINGS_FAMILIES = (
     "AWS_", "DATABASE_", "EMAIL_", "TASK_", "UPLOAD_", "SECURE_", "DJANGO_", "MEDIA_", "SQS_",
 )  # fmt: skip
 KEPT = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "DJANGO_SETTINGS_MODULE"}
+
+# Names this run's PostgreSQL databases, so two runs on one server never drop
+# each other's (pytest-django would otherwise use test_<name> for both).
+RUN_ID = os.environ.setdefault("PANELAPP_TEST_RUN_ID", secrets.token_hex(4))
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -65,6 +70,16 @@ def load_settings(monkeypatch):
         return runpy.run_path(str(SETTINGS_FILE))
 
     return load
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A test database of this run's own: ``test_<name>_<run id>``, dropped at the end."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("TEST", {})["NAME"] = f"test_{database['NAME']}_{RUN_ID}"
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,6 +29,7 @@ import psycopg
 import pytest
 from moto.server import ThreadedMotoServer
 
+from tests.conftest import RUN_ID
 from tests.test_template import ROOT, SAM_VENV, tool, transformed
 
 REGION = "eu-west-2"
@@ -112,19 +114,21 @@ def x86_overlay(build, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def database() -> dict[str, str]:
+def database() -> Iterator[dict[str, str]]:
     """A new, empty PostgreSQL database on the test server."""
     url = urlsplit(os.environ.get("DATABASE_URL", ""))
     if not url.scheme.startswith("postgres"):
         pytest.skip("the built-artifact check runs on PostgreSQL (make test's main run)")
-    name = f"{url.path.lstrip('/') or 'panelapp'}_built"
+    name = f"{url.path.lstrip('/') or 'panelapp'}_built_{RUN_ID}"
     admin = {"host": url.hostname, "port": url.port or 5432, "user": url.username or "postgres", "dbname": "postgres"}
     with psycopg.connect(**admin, password=url.password, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
         connection.execute(f"ALTER DATABASE \"{name}\" SET timezone TO 'UTC'")
-    return {"host": url.hostname, "port": str(url.port or 5432), "name": name,
-            "user": url.username or "postgres", "password": url.password or "unused"}  # fmt: skip
+    yield {"host": url.hostname, "port": str(url.port or 5432), "name": name,
+           "user": url.username or "postgres", "password": url.password or "unused"}  # fmt: skip
+    with psycopg.connect(**admin, password=url.password, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")

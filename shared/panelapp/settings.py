@@ -63,6 +63,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "panelapp.urls"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
 WSGI_APPLICATION = "panelapp.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("uploads/", include("uploads.urls")),
     path("api/", include("api.urls")),
     path("panels/", include("panels.urls")),
+    path("accounts/", include("accounts.urls")),
 ]
 
 if not settings.USE_S3:

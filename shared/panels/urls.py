@@ -1,9 +1,30 @@
-from django.urls import path
+"""Upstream PanelApp's URL layout under /panels/, so links in papers, reports and bookmarks keep working.
 
-from panels import views
+Pages for reading are in ``panels.views``; TSV downloads and exports in ``panels.downloads``.
+"""
+
+from django.urls import path, re_path
+
+from panels import downloads, views
 
 app_name = "panels"
 urlpatterns = [
     path("", views.panel_list, name="list"),
+    path("entities/", views.entity_list, name="entities"),
+    path("entities/<str:entity_name>", views.entity_detail, name="entity"),
+    path("compare/", views.compare_form, name="compare_form"),
+    path("compare/<int:panel_a>/<int:panel_b>", views.compare_panels, name="compare"),
+    path("compare/<int:panel_a>/<int:panel_b>/<str:gene_symbol>", views.compare_gene, name="compare_gene"),
+    path("activity/", views.activity, name="activity"),
+    path("download_panel/", downloads.all_panels, name="download_panels"),
+    path("download_genes/", downloads.all_genes, name="download_genes"),
+    path("download_strs/", downloads.all_strs, name="download_strs"),
+    path("download_regions/", downloads.all_regions, name="download_regions"),
     path("<int:pk>/", views.panel_detail, name="detail"),
+    path("<int:pk>/download/<str:categories>/", downloads.panel_tsv, name="download_panel_tsv"),
+    path("<int:pk>/<str:entity_type>/<str:entity_name>/", views.entity_in_panel, name="entity_in_panel"),
+    # Old addresses: /panels/genes/... (now entities) and PanelApp's first 24-character panel ids.
+    path("genes/", views.old_genes_redirect, name="old_genes"),
+    path("genes/<str:entity_name>", views.old_genes_redirect, name="old_gene"),
+    re_path(r"^(?P<hash_id>[0-9a-f]{24})/(?P<rest>.*)$", views.old_panel_redirect, name="old_panel"),
 ]

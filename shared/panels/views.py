@@ -43,3 +43,11 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "activities": panel.activities.all()[:20],
     }
     return render(request, "panels/panel_detail.html", context)
+
+
+def _not_built(*args, **kwargs) -> HttpResponse:
+    raise Http404("Not built yet")
+
+
+entity_list = entity_detail = compare_form = compare_panels = compare_gene = activity = _not_built
+entity_in_panel = old_genes_redirect = old_panel_redirect = _not_built

@@ -1,0 +1,43 @@
+"""Upstream PanelApp's panel TSV format: the columns of a panel download and of a panel upload.
+
+Byte-compatible with upstream so files round-trip between the two systems.
+"""
+
+COLUMNS = (
+    "Entity Name",
+    "Entity type",
+    "Gene Symbol",
+    "Sources(; separated)",
+    "Level4",
+    "Level3",
+    "Level2",
+    "Model_Of_Inheritance",
+    "Phenotypes",
+    "Omim",
+    "Orphanet",
+    "HPO",
+    "Publications",
+    "Description",
+    "Flagged",
+    "GEL_Status",
+    "UserRatings_Green_amber_red",
+    "version",
+    "ready",
+    "Mode of pathogenicity",
+    "EnsemblId(GRch37)",
+    "EnsemblId(GRch38)",
+    "HGNC",
+    "Position Chromosome",
+    "Position GRCh37 Start",
+    "Position GRCh37 End",
+    "Position GRCh38 Start",
+    "Position GRCh38 End",
+    "STR Repeated Sequence",
+    "STR Normal Repeats",
+    "STR Pathogenic Repeats",
+    "Region Haploinsufficiency Score",
+    "Region Triplosensitivity Score",
+    "Region Required Overlap Percentage",
+    "Region Variant Type",
+    "Region Verbose Name",
+)

@@ -1,0 +1,95 @@
+"""Browser tests: Debian's Chromium, headless, driven by Playwright, against the real web handler.
+
+Each test gets PanelApp served over HTTP on loopback exactly as ``make run``
+serves it: every request becomes an ALB event for ``functions/web``'s
+``lambda_handler`` (``serverless.local.server``). Chromium is the system's
+(``apt-get install chromium``; ``bash .ci/run`` installs it), never a
+browser downloaded by Playwright.
+"""
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, load_function
+
+# Playwright's sync API keeps an event loop running in the test's thread;
+# Django's ORM refuses to run beside one unless told that this is deliberate.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+# Without the background-networking flags Chromium keeps calling Google's
+# hosts; in a closed network those calls fail and slow every start.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Where screenshots go: docs/screenshots/ with SCREENSHOTS=docs (make screenshots), else a temporary folder.
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def site(transactional_db, settings) -> Iterator[str]:
+    """The base URL of PanelApp served through the web Lambda handler on a free loopback port."""
+    from serverless.local.server import make_server
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
+    web = load_function("web")
+    server = make_server("127.0.0.1", 0, web.lambda_handler, sent_emails=list)
+    thread = threading.Thread(target=server.serve_forever, name="site", daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    settings.PANEL_APP_BASE_URL = base_url
+    yield base_url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium) or set CHROMIUM=")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, site):
+    """A fresh browser tab (own cookies) whose relative URLs go to ``site``; fails on any page error."""
+    context = browser.new_context(base_url=site)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def screenshot(tmp_path):
+    """``screenshot(page, "panel")`` saves a full-page PNG (into docs/screenshots/ with SCREENSHOTS=docs)."""
+    folder = SCREENSHOTS if os.environ.get("SCREENSHOTS") == "docs" else tmp_path
+
+    def take(tab, name: str, *, width: int | None = None) -> Path:
+        if width:
+            tab.set_viewport_size({"width": width, "height": 900})
+        path = folder / f"{name}.png"
+        tab.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
