@@ -16,10 +16,6 @@ import pytest
 
 from tests.conftest import ROOT, load_function
 
-# Playwright's sync API keeps an event loop running in the test's thread;
-# Django's ORM refuses to run beside one unless told that this is deliberate.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Without the background-networking flags Chromium keeps calling Google's
 # hosts; in a closed network those calls fail and slow every start.
@@ -55,14 +51,18 @@ def site(transactional_db, settings) -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for the session."""
+    """One headless Chromium per test module, stopped (with its event loop) after it."""
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium) or set CHROMIUM=")
-    with sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        # Playwright's sync API keeps an event loop running in the test's thread;
+        # Django's ORM refuses to run beside one unless told it is deliberate.
+        # Only while the browser runs: elsewhere Django's check stays on.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
