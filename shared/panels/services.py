@@ -8,13 +8,17 @@ functions; nothing else writes panels, entities, reviews or snapshots.
 Bad input raises ``django.core.exceptions.ValidationError`` and changes nothing.
 """
 
-from collections.abc import Iterable, Mapping
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from accounts.models import is_curator
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from panels.models import Activity, Entity, Evaluation, Evidence, Gene, HistoricalSnapshot, Panel, PanelType, Tag
@@ -66,6 +70,66 @@ ENTITY_FIELDS = {
 }
 
 
+# --- Transactions and concurrent curators ---------------------------------------
+#
+# Locks are always taken in one global order, so two writers never wait on
+# each other in a cycle: first the panel rows (the edited panel, its super
+# panels and any new child panels) in ascending id order, then new tags in
+# name order. A deadlock PostgreSQL still detects (or a serialization
+# failure) is retried a few times before ConcurrentEditError.
+
+CONFLICT_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+CONFLICT_RETRIES = 5
+log = logging.getLogger(__name__)
+
+
+class ConcurrentEditError(Exception):
+    """The change kept colliding with other writers; nothing was saved. Answer 409 and ask again."""
+
+
+class StaleVersionError(ValidationError):
+    """The form was opened at an older version; ``changes`` lists what happened since, newest last."""
+
+    def __init__(self, panel: "Panel", base_version: str, changes: list[str]) -> None:
+        super().__init__(
+            f"Panel {panel.name} changed since version {base_version} (now {panel.version}): " + "; ".join(changes),
+            code="stale_version",
+        )
+        self.changes = changes
+
+
+def _is_conflict(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) in CONFLICT_SQLSTATES
+
+
+def writer(function: Callable) -> Callable:
+    """One transaction per call; retried on deadlock or serialization failure when it is the outermost one.
+
+    Inside a caller's transaction there is nothing safe to retry, so the error goes up to that caller.
+    """
+    atomic_function = transaction.atomic(function)
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if transaction.get_connection().in_atomic_block:
+            return atomic_function(*args, **kwargs)
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                return atomic_function(*args, **kwargs)
+            except OperationalError as error:
+                if not _is_conflict(error):
+                    raise
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise ConcurrentEditError(
+                        "Other curators were changing the same panels; nothing was saved. Please try again."
+                    ) from error
+                log.warning("%s collided with another writer; retrying: %s", function.__name__, error)
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not security
+        raise AssertionError("unreachable")
+
+    return call
+
+
 def confidence_level(evidence_names_newest_first: Iterable[str]) -> int:
     """3 green, 2 amber, 1 red, 0 none: the newest curator decision, else the lists that name it."""
     high_confidence = 0
@@ -80,7 +144,7 @@ def confidence_level(evidence_names_newest_first: Iterable[str]) -> int:
 # --- Panels --------------------------------------------------------------------
 
 
-@transaction.atomic
+@writer
 def create_panel(
     user,
     *,
@@ -97,6 +161,12 @@ def create_panel(
     panel.save()
     panel.types.set(types)
     children = list(child_panels)
+    # Locked so a child changing meanwhile waits, then bumps this panel too.
+    list(
+        Panel.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk__in=[c.pk for c in children])
+        .order_by("pk")
+    )
     check_child_panels(panel, children)
     panel.child_panels.set(children)
     panel.version_comment = comment or "Panel created"
@@ -105,7 +175,7 @@ def create_panel(
     return panel
 
 
-@transaction.atomic
+@writer
 def update_panel(
     user,
     panel: Panel,
@@ -113,11 +183,17 @@ def update_panel(
     types: Iterable[PanelType] | None = None,
     child_panels: Iterable[Panel] | None = None,
     comment: str = "",
+    base_version: str | None = None,
     **fields: Any,
 ) -> Panel:
-    """Change a panel's own attributes; a new minor version if anything changed."""
+    """Change a panel's own attributes; a new minor version if anything changed.
+
+    ``base_version`` is the version the curator's form showed: a panel changed since is refused.
+    """
     _check_fields(fields, PANEL_FIELDS, "panel")
-    panel = _locked(panel)
+    if child_panels is not None:
+        child_panels = list(child_panels)
+    panel = _locked(panel, base_version=base_version, also=child_panels or ())
     changes = []
     for field, value in _clean_panel_fields(fields).items():
         if getattr(panel, field) != value:
@@ -140,15 +216,15 @@ def update_panel(
     return panel
 
 
-@transaction.atomic
-def promote_panel(user, panel: Panel, *, comment: str) -> Panel:
+@writer
+def promote_panel(user, panel: Panel, *, comment: str, base_version: str | None = None) -> Panel:
     """A new major version (X+1.0), the curators' mark of a reviewed panel."""
-    panel = _locked(panel)
+    panel = _locked(panel, base_version=base_version)
     _bump(user, panel, comment=comment, text=f"Increased major version to {panel.major_version + 1}.0", major=True)
     return panel
 
 
-@transaction.atomic
+@writer
 def sign_off(user, panel: Panel, *, version: str, signed_off_date: date) -> HistoricalSnapshot:
     """Mark one stored version as signed off; later sign-offs supersede it in listings."""
     panel = _locked(panel)
@@ -174,7 +250,7 @@ def parse_version(version: str) -> tuple[int, int]:
 # --- Entities ------------------------------------------------------------------
 
 
-@transaction.atomic
+@writer
 def add_entity(
     user,
     panel: Panel,
@@ -185,13 +261,14 @@ def add_entity(
     sources: Iterable[str] = (),
     tags: Iterable[str] = (),
     comment: str = "",
+    base_version: str | None = None,
     **fields: Any,
 ) -> Entity:
     """Add a gene (named by its symbol), STR or region to a panel, with its evidence sources."""
     if entity_type not in ENTITY_FIELDS:
         raise ValidationError(f"Unknown entity type {entity_type!r}.", code="bad_entity_type")
     _check_fields(fields, ENTITY_FIELDS[entity_type], entity_type)
-    panel = _locked(panel)
+    panel = _locked(panel, base_version=base_version)
     if panel.child_panels.exists():
         raise ValidationError("A super panel lists its child panels' entities; add to a child panel.", code="super")
     gene = _gene(gene)
@@ -213,13 +290,19 @@ def add_entity(
     return entity
 
 
-@transaction.atomic
+@writer
 def update_entity(
-    user, entity: Entity, *, tags: Iterable[str] | None = None, comment: str = "", **fields: Any
+    user,
+    entity: Entity,
+    *,
+    tags: Iterable[str] | None = None,
+    comment: str = "",
+    base_version: str | None = None,
+    **fields: Any,
 ) -> Entity:
     """Change an entity's curated attributes; a new minor version if anything changed."""
     _check_fields(fields, ENTITY_FIELDS[entity.entity_type], entity.entity_type)
-    panel = _locked(entity.panel)
+    panel = _locked(entity.panel, base_version=base_version)
     entity = panel.entities.get(pk=entity.pk)
     changed = [field for field, value in fields.items() if getattr(entity, field) != value]
     for field in changed:
@@ -238,9 +321,9 @@ def update_entity(
     return entity
 
 
-@transaction.atomic
-def remove_entity(user, entity: Entity, *, comment: str = "") -> None:
-    panel = _locked(entity.panel)
+@writer
+def remove_entity(user, entity: Entity, *, comment: str = "", base_version: str | None = None) -> None:
+    panel = _locked(entity.panel, base_version=base_version)
     entity = panel.entities.get(pk=entity.pk)
     text = f"Removed {entity.get_entity_type_display()} {entity.entity_name}"
     entity_type, entity_name = entity.entity_type, entity.entity_name
@@ -248,7 +331,7 @@ def remove_entity(user, entity: Entity, *, comment: str = "") -> None:
     _bump(user, panel, comment=comment, text=text, entity_ref=(entity_type, entity_name))
 
 
-@transaction.atomic
+@writer
 def review_entity(user, entity: Entity, *, rating: str = "", comments: str = "", **fields: Any) -> Evaluation:
     """Record (or replace) ``user``'s review of an entity.
 
@@ -290,9 +373,35 @@ def review_entity(user, entity: Entity, *, rating: str = "", comments: str = "",
 # --- Internals -----------------------------------------------------------------
 
 
-def _locked(panel: Panel) -> Panel:
-    """The panel row, locked until commit: two writers never mint the same version."""
-    return Panel.objects.select_for_update().get(pk=panel.pk)
+def _locked(panel: Panel, *, base_version: str | None = None, also: Iterable[Panel] = ()) -> Panel:
+    """The panel row, locked until commit with its super panels and ``also``: two writers never mint one version.
+
+    All in ascending id order (the global lock order), and only the panel
+    rows: ``FOR NO KEY UPDATE OF`` the panel table leaves the child-panel
+    links and rows that merely reference a panel unlocked.
+    """
+    super_ids = Panel.child_panels.through.objects.filter(to_panel_id=panel.pk).values_list("from_panel_id", flat=True)
+    ids = {panel.pk, *super_ids, *(other.pk for other in also)}
+    rows = Panel.objects.select_for_update(of=("self",), no_key=True).filter(pk__in=ids).order_by("pk")
+    locked = {row.pk: row for row in rows}
+    if panel.pk not in locked:
+        raise Panel.DoesNotExist(f"No panel {panel.pk}.")
+    panel = locked[panel.pk]
+    if base_version is not None and base_version != panel.version:
+        major, minor = parse_version(base_version)
+        since = panel.activities.filter(created__gte=_version_created(panel, major, minor)).exclude(
+            panel_version=base_version
+        )
+        changes = [f"{a.panel_version}: {a.text}" for a in since.order_by("created", "id")]
+        raise StaleVersionError(panel, base_version, changes)
+    return panel
+
+
+def _version_created(panel: Panel, major: int, minor: int):
+    snapshot = panel.snapshots.filter(major_version=major, minor_version=minor).only("created").first()
+    if snapshot is None:
+        raise ValidationError(f"Panel {panel.name} has no version {major}.{minor}.", code="unknown_version")
+    return snapshot.created
 
 
 def _bump(
@@ -318,7 +427,8 @@ def _bump(
     _log(user, panel, text, entity_ref=entity_ref)
     # Super panels serve their children's entities and versions: they move too.
     seen = _seen | {panel.pk}
-    for super_panel in Panel.objects.select_for_update().filter(child_panels=panel).exclude(pk__in=seen):
+    supers = Panel.objects.select_for_update(of=("self",), no_key=True).filter(child_panels=panel).order_by("pk")
+    for super_panel in supers.exclude(pk__in=seen):
         _bump(
             user,
             super_panel,
@@ -376,11 +486,10 @@ def _refresh_confidence(entity: Entity) -> bool:
 
 
 def _set_tags(entity: Entity, names: Iterable[str]) -> None:
-    tags = []
-    for name in {n.strip() for n in names if n and n.strip()}:
-        tag, _ = Tag.objects.get_or_create(name=name)
-        tags.append(tag)
-    entity.tags.set(tags)
+    """Brand-new tags are inserted in name order (the global lock order), in one statement."""
+    wanted = sorted({n.strip() for n in names if n and n.strip()})
+    Tag.objects.bulk_create([Tag(name=name) for name in wanted], ignore_conflicts=True)
+    entity.tags.set(Tag.objects.filter(name__in=wanted))
 
 
 def _gene(gene: Gene | str | None) -> Gene | None:
