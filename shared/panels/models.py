@@ -130,6 +130,8 @@ class Entity(models.Model):
     phenotypes = models.JSONField(default=list, blank=True)
     publications = models.JSONField(default=list, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="entities")
+    # A curator's mark that curation is complete (upstream's "ready"); not part of the API.
+    ready = models.BooleanField(default=False, editable=False)
     # STRs and regions
     chromosome = models.CharField(max_length=8, blank=True)
     grch37_start = models.PositiveBigIntegerField(null=True, blank=True)

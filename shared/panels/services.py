@@ -17,8 +17,12 @@ from datetime import date
 from typing import Any
 
 from accounts.models import is_curator
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from panels.models import Activity, Entity, Evaluation, Evidence, Gene, HistoricalSnapshot, Panel, PanelType, Tag
@@ -370,6 +374,121 @@ def review_entity(user, entity: Entity, *, rating: str = "", comments: str = "",
     return evaluation
 
 
+# --- Curation -------------------------------------------------------------------
+
+
+@writer
+def promote_and_notify(user, panel: Panel, *, comment: str, base_version: str | None = None) -> Panel:
+    """Promote to the next major version and e-mail every contributor once the promotion is committed."""
+    panel = promote_panel(user, panel, comment=comment, base_version=base_version)
+    recipients = sorted(contributor_emails(panel))
+    subject = f"PanelApp: {panel.name} promoted to version {panel.version}"
+    body = (
+        f"{panel.name} has been promoted to version {panel.version}.\n\n"
+        f"{comment}\n\n{settings.PANEL_APP_BASE_URL}/panels/{panel.pk}/\n"
+    )
+    # One message each: contributors never see each other's addresses.
+    transaction.on_commit(lambda: [send_mail(subject, body, None, [to]) for to in recipients])
+    return panel
+
+
+def contributor_emails(panel: Panel) -> set[str]:
+    """Everyone who reviewed an entity of the panel or gave it evidence, by e-mail address."""
+    User = get_user_model()
+    users = User.objects.filter(
+        Q(evaluations__entity__panel=panel) | Q(evidence__entity__panel=panel), is_active=True
+    ).exclude(email="")
+    return set(users.values_list("email", flat=True).distinct())
+
+
+@writer
+def set_entity_ready(user, entity: Entity, *, ready: bool, comment: str = "") -> Entity:
+    """A curator's mark that an entity's curation is complete. Not in the API, so logged without a version."""
+    panel = _locked(entity.panel)
+    entity = panel.entities.get(pk=entity.pk)
+    if entity.ready != ready:
+        entity.ready = ready
+        entity.save(update_fields=["ready"])
+        text = f"{entity.entity_name} marked as {'ready' if ready else 'not ready'}" + (
+            f": {comment}" if comment else ""
+        )
+        _log(user, panel, text, entity_ref=(entity.entity_type, entity.entity_name))
+    return entity
+
+
+@writer
+def mark_panel_not_ready(user, panel: Panel) -> int:
+    """Every entity of the panel back to not ready (before a new round of curation); how many changed."""
+    panel = _locked(panel)
+    changed = panel.entities.filter(ready=True).update(ready=False)
+    if changed:
+        _log(user, panel, f"{changed} entities marked as not ready")
+    return changed
+
+
+@writer
+def remove_sources(user, entity: Entity, *, names: Iterable[str] | None = None, comment: str = "") -> Entity:
+    """Clear all evidence sources of an entity (``names=None``) or the named ones; a new version if any went."""
+    panel = _locked(entity.panel)
+    entity = panel.entities.get(pk=entity.pk)
+    evidence = entity.evidence.all() if names is None else entity.evidence.filter(name__in=list(names))
+    removed = sorted(set(evidence.values_list("name", flat=True)))
+    if not removed:
+        return entity
+    evidence.delete()
+    _refresh_confidence(entity)
+    what = "all sources" if names is None else "sources " + ", ".join(removed)
+    _bump(user, panel, comment=comment, text=f"{entity.entity_name}: removed {what}", entity=entity)
+    return entity
+
+
+@writer
+def delete_review(user, evaluation: Evaluation) -> None:
+    """A reviewer withdraws their own review (a curator's rating stays as the entity's evidence)."""
+    panel = _locked(evaluation.entity.panel)
+    evaluation = Evaluation.objects.select_related("entity").get(pk=evaluation.pk, entity__panel=panel)
+    entity = evaluation.entity
+    evaluation.delete()
+    _log(user, panel, f"{entity.entity_name}: review by {_name(evaluation.user)} deleted", entity_ref=_ref(entity))
+
+
+@writer
+def delete_comment(user, evaluation: Evaluation) -> Evaluation:
+    """A curator removes a review's comment (the rating and the rest of the review stay)."""
+    panel = _locked(evaluation.entity.panel)
+    evaluation = Evaluation.objects.select_related("entity").get(pk=evaluation.pk, entity__panel=panel)
+    if evaluation.comments:
+        evaluation.comments = ""
+        evaluation.save(update_fields=["comments", "modified"])
+        entity = evaluation.entity
+        text = f"{entity.entity_name}: comment by {_name(evaluation.user)} deleted"
+        _log(user, panel, text, entity_ref=_ref(entity))
+    return evaluation
+
+
+@writer
+def copy_reviews(user, source: Panel, target: Panel) -> int:
+    """Copy every review on ``source`` to the same entity (type and name) on ``target``, where that
+    reviewer has none there yet; in bulk, so a large panel takes a constant number of queries.
+    Reviews are opinions, not what the API serves: one activity line, no new version.
+    """
+    target = _locked(target)
+    targets = {(e.entity_type, e.entity_name): e.pk for e in target.entities.only("entity_type", "entity_name")}
+    existing = set(Evaluation.objects.filter(entity__panel=target).values_list("entity_id", "user_id"))
+    copies = []
+    for review in Evaluation.objects.filter(entity__panel_id=source.pk).select_related("entity"):
+        entity_id = targets.get((review.entity.entity_type, review.entity.entity_name))
+        if entity_id is None or (entity_id, review.user_id) in existing:
+            continue
+        review.pk, review.entity_id, review.version = None, entity_id, target.version
+        copies.append(review)
+    Evaluation.objects.bulk_create(copies)
+    if copies:
+        source_name = Panel.objects.values_list("name", flat=True).get(pk=source.pk)
+        _log(user, target, f"{len(copies)} reviews copied from panel {source_name}")
+    return len(copies)
+
+
 # --- Internals -----------------------------------------------------------------
 
 
@@ -462,12 +581,20 @@ def _log(user, panel: Panel, text: str, *, entity_ref: tuple[str, str] | None = 
         panel_name=panel.name,
         panel_version=panel.version,
         user=user,
-        user_name=(user.get_full_name() or user.get_username()) if user else "",
+        user_name=_name(user),
         item_type=Activity.ItemType.ENTITY if entity_ref else Activity.ItemType.PANEL,
         entity_type=entity_type,
         entity_name=entity_name,
         text=text,
     )
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def _ref(entity: Entity) -> tuple[str, str]:
+    return (entity.entity_type, entity.entity_name)
 
 
 def _evidence_names(entity: Entity) -> list[str]:
