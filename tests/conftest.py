@@ -84,14 +84,26 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Run the test database in UTC, as the Aurora parameter group does."""
+    """Run the test database in UTC, as the Aurora parameter group does; leave no connection behind."""
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        with django_db_blocker.unblock():
-            with connection.cursor() as cursor:
-                cursor.execute(f"ALTER DATABASE {connection.settings_dict['NAME']} SET timezone TO 'UTC'")
-            connection.close()
+    if connection.vendor != "postgresql":
+        yield
+        return
+    name = connection.settings_dict["NAME"]
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER DATABASE {name} SET timezone TO 'UTC'")
+        connection.close()
+    yield
+    # Threads of the served site and of the thread task backend may still hold
+    # connections; end them so the test database can be dropped, not left behind.
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            )
 
 
 @pytest.fixture(autouse=True)
