@@ -292,6 +292,11 @@ PERIODIC_TASKS = {
     "discard_abandoned_uploads": "uploads.tasks.discard_abandoned_uploads",
 }
 
+# --- Panel exports (panels.exports) ------------------------------------------
+# Each panel change queues one coalesced rebuild of the all-panels / genes /
+# STRs / regions files on the worker; FALSE leaves them to be built on demand.
+PANEL_EXPORTS_REBUILD_ON_CHANGE = env.bool("PANEL_EXPORTS_REBUILD_ON_CHANGE", True)
+
 # --- E-mail -------------------------------------------------------------------
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "panelapp@localhost", required=True)
