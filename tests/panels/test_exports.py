@@ -183,8 +183,10 @@ def test_a_burst_of_panel_changes_queues_one_delayed_build(queued, curator, djan
     (result,) = queued.results
     assert result.task.func is build_exports.func
     delay = result.task.run_after - timezone.now()
-    assert timedelta(seconds=exports.REBUILD_DELAY_SECONDS - 10) < delay <= timedelta(
-        seconds=exports.REBUILD_DELAY_SECONDS
+    assert (
+        timedelta(seconds=exports.REBUILD_DELAY_SECONDS - 10)
+        < delay
+        <= timedelta(seconds=exports.REBUILD_DELAY_SECONDS)
     )
 
 

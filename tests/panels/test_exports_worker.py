@@ -103,7 +103,8 @@ def test_a_build_that_failed_half_way_is_completed_by_its_retry(queues, worker, 
         return real_store(name, content)
 
     monkeypatch.setattr(exports, "store_once", fail_on_the_third_file)
-    (failed,) = worker.lambda_handler(event, lambda_context)["batchItemFailures"]
+    response = worker.lambda_handler(event, lambda_context)
+    assert [item["itemIdentifier"] for item in response["batchItemFailures"]] == [event["Records"][0]["messageId"]]
     assert not ExportFile.objects.exclude(name="").exists()
 
     monkeypatch.setattr(exports, "store_once", real_store)
