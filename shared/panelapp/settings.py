@@ -294,7 +294,8 @@ PERIODIC_TASKS = {
 
 # --- Panel exports (panels.exports) ------------------------------------------
 # Each panel change queues one coalesced rebuild of the all-panels / genes /
-# STRs / regions files on the worker; FALSE leaves them to be built on demand.
+# STRs / regions files on the worker; FALSE: built only when one is asked for
+# and missing (the tests' default, so only the tests of exports queue builds).
 PANEL_EXPORTS_REBUILD_ON_CHANGE = env.bool("PANEL_EXPORTS_REBUILD_ON_CHANGE", True)
 
 # --- E-mail -------------------------------------------------------------------

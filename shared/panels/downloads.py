@@ -30,6 +30,8 @@ from panels.services import parse_version
 
 # Well under the ALB's 1 MB response limit, leaving room for headers.
 INLINE_MAX_BYTES = 512 * 1024
+# What a client asking for an export never built is told to wait (the build takes seconds to a minute).
+FIRST_BUILD_RETRY_SECONDS = 60
 
 
 def error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
@@ -99,14 +101,10 @@ def _export_view(kind: str):
     def download(request: HttpRequest) -> HttpResponse:
         export = ExportFile.objects.filter(kind=kind).exclude(name="").first()
         if export is None:
-            exports.schedule_rebuild()
-            response = render(
-                request,
-                "panels/download_pending.html",
-                {"label": ExportFile.Kind(kind).label, "retry_after": exports.REBUILD_DELAY_SECONDS},
-                status=503,
-            )
-            response["Retry-After"] = str(exports.REBUILD_DELAY_SECONDS * 2)
+            exports.schedule_rebuild(delay_seconds=0)
+            label = ExportFile.Kind(kind).label
+            response = render(request, "panels/download_pending.html", {"label": label}, status=503)
+            response["Retry-After"] = str(FIRST_BUILD_RETRY_SECONDS)
             return response
         return media_redirect(export.name, download_name=exports.download_name(export))
 

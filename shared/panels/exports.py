@@ -174,24 +174,29 @@ def _create_rows() -> None:
     ExportFile.objects.bulk_create([ExportFile(kind=kind) for kind in Kind.values], ignore_conflicts=True)
 
 
-def schedule_rebuild() -> bool:
+def panel_changed() -> None:
+    """Called by ``panels.services`` once a new panel version commits: queue a coalesced rebuild."""
+    if settings.PANEL_EXPORTS_REBUILD_ON_CHANGE:
+        schedule_rebuild()
+
+
+def schedule_rebuild(delay_seconds: int | None = None) -> bool:
     """Queue one build of the exports unless one is already pending; True if this call queued it.
 
-    Called after every panel change commits (``panels.services``) and when
-    someone asks for a file never built. Never raises: a change to a panel
+    ``delay_seconds`` (default ``REBUILD_DELAY_SECONDS``) lets a burst of
+    changes land before the build starts. Never raises: a change to a panel
     must not fail because its exports could not be scheduled.
     """
     from panels.tasks import build_exports
 
-    if not settings.PANEL_EXPORTS_REBUILD_ON_CHANGE:
-        return False
+    delay = REBUILD_DELAY_SECONDS if delay_seconds is None else delay_seconds
     try:
         now = timezone.now()
         _create_rows()
         unmarked = Q(rebuild_requested_at__isnull=True) | Q(rebuild_requested_at__lt=now - PENDING_EXPIRES_AFTER)
         if not ExportFile.objects.filter(unmarked).update(rebuild_requested_at=now):
             return False
-        build_exports.using(run_after=now + timedelta(seconds=REBUILD_DELAY_SECONDS)).enqueue()
+        build_exports.using(run_after=now + timedelta(seconds=delay) if delay else None).enqueue()
         return True
     except Exception:
         log.exception("Could not schedule a rebuild of the panel exports")

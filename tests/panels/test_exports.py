@@ -228,14 +228,17 @@ def test_a_panel_change_succeeds_even_when_the_build_cannot_be_queued(
 # --- The download views ---------------------------------------------------------------------
 
 
-def test_before_the_first_build_the_download_says_so_and_requests_one(client, queued):
+def test_before_the_first_build_the_download_says_so_and_requests_one_at_once(client, queued, settings):
+    settings.PANEL_EXPORTS_REBUILD_ON_CHANGE = False  # asking for a missing file builds it regardless
+
     response = client.get("/panels/download_genes/")
 
     assert response.status_code == 503
-    assert response["Retry-After"] == str(2 * exports.REBUILD_DELAY_SECONDS)
+    assert response["Retry-After"] == "60"
     page = response.content.decode()
     assert "All genes: not built yet" in page and '<link rel="stylesheet"' in page
-    assert len(queued.results) == 1
+    (result,) = queued.results
+    assert result.task.func is build_exports.func and result.task.run_after is None
     client.get("/panels/download_panel/")  # asking again does not queue again
     assert len(queued.results) == 1
 
