@@ -21,7 +21,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from serverless.storage import media_redirect
 
 from panels import exports, tsv
@@ -38,7 +38,7 @@ def error_page(request: HttpRequest, status: int, title: str, message: str) -> H
     return render(request, "panels/download_error.html", {"title": title, "message": message}, status=status)
 
 
-@require_GET
+@require_safe
 def panel_tsv(request: HttpRequest, pk: int, categories: str) -> HttpResponse:
     """One panel version's entities at the given confidence levels, in upstream's 36 columns."""
     if not tsv.valid_categories(categories):
@@ -97,7 +97,7 @@ def rating_counts(panel_data: dict) -> tsv.Ratings:
 
 
 def _export_view(kind: str):
-    @require_GET
+    @require_safe
     def download(request: HttpRequest) -> HttpResponse:
         export = ExportFile.objects.filter(kind=kind).exclude(name="").first()
         if export is None:

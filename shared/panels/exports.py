@@ -26,7 +26,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from django.conf import settings
@@ -213,7 +213,7 @@ class Freshness:
     kind: str
     label: str
     url_name: str
-    built_at: Any
+    built_at: datetime | None
     pending: bool
 
 

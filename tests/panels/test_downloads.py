@@ -258,7 +258,8 @@ def test_a_curator_downloads_an_internal_panel(client, curator):
     assert [r["Entity Name"] for r in rows] == ["SECRET1"]
 
 
-def test_only_get_is_allowed(client, panel):
+def test_only_get_and_head_are_allowed(client, panel):
+    assert client.head(f"/panels/{panel.pk}/download/01234/").status_code == 200
     assert client.post(f"/panels/{panel.pk}/download/01234/").status_code == 405
 
 
