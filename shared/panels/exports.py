@@ -274,7 +274,23 @@ def build_exports() -> dict[str, str]:
         for kind, (name, size) in built.items():
             ExportFile.objects.filter(kind=kind).update(name=name, size=size, source=current[kind], built_at=now)
             log.info("Built %s export %s (%d bytes)", kind, name, size)
-    return {export.kind: export.name for export in ExportFile.objects.all()}
+    names = {export.kind: export.name for export in ExportFile.objects.all()}
+    for kind, name in names.items():
+        prune(kind, keep=name)
+    return names
+
+
+def prune(kind: str, *, keep: str) -> list[str]:
+    """Delete a kind's superseded files once every link handed out for them has expired; return their names."""
+    folder = f"exports/{kind}"
+    cutoff = timezone.now() - timedelta(seconds=settings.MEDIA_URL_EXPIRY_SECONDS)
+    deleted = []
+    for filename in default_storage.listdir(folder)[1]:
+        name = f"{folder}/{filename}"
+        if name != keep and default_storage.get_modified_time(name) < cutoff:
+            default_storage.delete(name)
+            deleted.append(name)
+    return deleted
 
 
 def store_once(name: str, content: IO[bytes]) -> str:

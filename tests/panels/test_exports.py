@@ -159,6 +159,19 @@ def test_a_panel_change_makes_new_files_and_keeps_the_old_ones_for_links_already
     assert set(before.values()) | set(after.values()) <= {k.removeprefix("media/") for k in s3.keys(MEDIA_BUCKET)}
 
 
+def test_superseded_files_are_deleted_once_their_links_have_expired(s3, panels, curator, settings):
+    before = exports.build_exports()
+    add_gene(curator, panels, "ATXN3")
+    after = exports.build_exports()
+    assert f"media/{before[Kind.GENES]}" in s3.keys(MEDIA_BUCKET, "media/exports/genes/")  # links may be out
+
+    settings.MEDIA_URL_EXPIRY_SECONDS = 0  # every link handed out for the old files has expired
+    deleted = exports.prune(Kind.GENES, keep=after[Kind.GENES])
+
+    assert before[Kind.GENES] in deleted and after[Kind.GENES] not in deleted
+    assert s3.keys(MEDIA_BUCKET, "media/exports/genes/") == [f"media/{after[Kind.GENES]}"]
+
+
 def test_a_review_rebuilds_only_the_panels_file(s3, panels):
     before = exports.build_exports()
     reviewer = make_user(Reviewer.Role.REVIEWER)
