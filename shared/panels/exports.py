@@ -25,6 +25,7 @@ import logging
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any
@@ -190,16 +191,20 @@ def schedule_rebuild(delay_seconds: int | None = None) -> bool:
     from panels.tasks import build_exports
 
     delay = REBUILD_DELAY_SECONDS if delay_seconds is None else delay_seconds
+    now = timezone.now()
+    marked = False
     try:
-        now = timezone.now()
         _create_rows()
         unmarked = Q(rebuild_requested_at__isnull=True) | Q(rebuild_requested_at__lt=now - PENDING_EXPIRES_AFTER)
-        if not ExportFile.objects.filter(unmarked).update(rebuild_requested_at=now):
-            return False
-        build_exports.using(run_after=now + timedelta(seconds=delay) if delay else None).enqueue()
-        return True
+        marked = bool(ExportFile.objects.filter(unmarked).update(rebuild_requested_at=now))
+        if marked:
+            build_exports.using(run_after=now + timedelta(seconds=delay) if delay else None).enqueue()
+        return marked
     except Exception:
         log.exception("Could not schedule a rebuild of the panel exports")
+        if marked:  # nothing was queued: let the next change try again rather than wait for the mark to expire
+            with suppress(Exception):
+                ExportFile.objects.filter(rebuild_requested_at=now).update(rebuild_requested_at=None)
         return False
 
 

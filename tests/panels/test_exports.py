@@ -236,6 +236,8 @@ def test_a_panel_change_succeeds_even_when_the_build_cannot_be_queued(
 
     assert Panel.objects.get(pk=panel.pk).name == "Still saved"
     assert "Could not schedule a rebuild of the panel exports" in caplog.text
+    # Nothing was queued, so nothing is marked pending: the next change tries again.
+    assert not ExportFile.objects.filter(rebuild_requested_at__isnull=False).exists()
 
 
 # --- The download views ---------------------------------------------------------------------
