@@ -134,3 +134,9 @@ def pytest_report_header(config):
     from django.db import connection
 
     return f"database: {connection.vendor} {connection.settings_dict['NAME']}"
+
+
+@pytest.fixture(autouse=True)
+def no_export_rebuilds(settings):
+    """Panel changes queue a rebuild of the all-panels exports; only the tests of that turn it on."""
+    settings.PANEL_EXPORTS_REBUILD_ON_CHANGE = False

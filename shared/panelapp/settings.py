@@ -292,6 +292,12 @@ PERIODIC_TASKS = {
     "discard_abandoned_uploads": "uploads.tasks.discard_abandoned_uploads",
 }
 
+# --- Panel exports (panels.exports) ------------------------------------------
+# Each panel change queues one coalesced rebuild of the all-panels / genes /
+# STRs / regions files on the worker; FALSE: built only when one is asked for
+# and missing (the tests' default, so only the tests of exports queue builds).
+PANEL_EXPORTS_REBUILD_ON_CHANGE = env.bool("PANEL_EXPORTS_REBUILD_ON_CHANGE", True)
+
 # --- E-mail -------------------------------------------------------------------
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "panelapp@localhost", required=True)

@@ -1,10 +1,119 @@
-"""Panels as upstream PanelApp's TSV files: one panel in the request, everything through the worker."""
+"""Panels as upstream PanelApp's TSV files: one panel in the request, everything else through the worker.
 
-from django.http import Http404, HttpResponse
+``/panels/<pk>/download/<categories>/`` writes one version of one panel from
+its stored snapshot (``?version=1.15`` for an old one). Lambda responses
+through the ALB stop at 1 MB, so a file above ``INLINE_MAX_BYTES`` is stored
+in the media bucket under a name made of the panel, version, categories and
+a hash of the content (stored once, however often it is asked for) and the
+answer is a redirect to an expiring presigned link.
+
+``/panels/download_panel/`` and the genes, STRs and regions files are built by
+the worker (``panels.exports``); these views only redirect to the newest one.
+"""
+
+import hashlib
+import io
+import json
+
+from accounts.policy import visible_panels
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_safe
+from serverless.storage import media_redirect
+
+from panels import exports, tsv
+from panels.models import Evaluation, ExportFile, HistoricalSnapshot
+from panels.services import parse_version
+
+# Well under the ALB's 1 MB response limit, leaving room for headers.
+INLINE_MAX_BYTES = 512 * 1024
+# What a client asking for an export never built is told to wait (the build takes seconds to a minute).
+FIRST_BUILD_RETRY_SECONDS = 60
 
 
-def _not_built(*args, **kwargs) -> HttpResponse:
-    raise Http404("Not built yet")
+def error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    return render(request, "panels/download_error.html", {"title": title, "message": message}, status=status)
 
 
-panel_tsv = all_panels = all_genes = all_strs = all_regions = _not_built
+@require_safe
+def panel_tsv(request: HttpRequest, pk: int, categories: str) -> HttpResponse:
+    """One panel version's entities at the given confidence levels, in upstream's 36 columns."""
+    if not tsv.valid_categories(categories):
+        return error_page(
+            request,
+            400,
+            "Unknown categories",
+            f"“{categories}” is not a list of categories. Use the digits 0 to 4: 3 green, 2 amber, 1 red, "
+            "0 no list; for example 34 for the green list or 01234 for the whole panel.",
+        )
+    panel = visible_panels(request.user, retired=True).filter(pk=pk)
+    panel = panel.only("pk", "name", "major_version", "minor_version").first()
+    if panel is None:
+        return error_page(request, 404, "Panel not found", f"There is no panel {pk}.")
+    current = (panel.major_version, panel.minor_version)
+    major, minor = current
+    if "version" in request.GET:
+        try:
+            major, minor = parse_version(request.GET["version"])
+        except ValidationError as error:
+            return error_page(request, 400, "Unknown version", error.messages[0])
+    snapshot = HistoricalSnapshot.objects.filter(panel=panel, major_version=major, minor_version=minor)
+    snapshot = snapshot.only("major_version", "minor_version", "data").first()
+    if snapshot is None:
+        return error_page(request, 404, "Version not found", f"{panel.name} has no version {major}.{minor}.")
+    data = json.loads(snapshot.data)
+    # Reviewers' ratings are live; an old version's are not known, and stay empty as upstream leaves them.
+    ratings = rating_counts(data) if (major, minor) == current else None
+    body = tsv.panel_tsv(data, categories, ratings=ratings).encode()
+    filename = tsv.download_name(panel.name)
+    if len(body) > INLINE_MAX_BYTES:
+        digest = hashlib.sha256(body).hexdigest()
+        name = f"downloads/panels/{panel.pk}/{snapshot.version}/{categories}-{digest}.tsv"
+        return media_redirect(exports.store_once(name, io.BytesIO(body)), download_name=filename)
+    response = HttpResponse(body, content_type=tsv.CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def rating_counts(panel_data: dict) -> tsv.Ratings:
+    """Green, amber and red reviews of every entity of the panel (a super panel's: its children's), in one query."""
+    panel_ids = {panel_data["id"]}
+    for collection in ("genes", "strs", "regions"):
+        panel_ids.update(entity["panel"]["id"] for entity in panel_data[collection] if entity.get("panel"))
+    counts = (
+        Evaluation.objects.filter(entity__panel_id__in=panel_ids)
+        .values_list("entity__panel_id", "entity__entity_type", "entity__entity_name")
+        .annotate(
+            green=Count("pk", filter=Q(rating=Evaluation.Rating.GREEN)),
+            amber=Count("pk", filter=Q(rating=Evaluation.Rating.AMBER)),
+            red=Count("pk", filter=Q(rating=Evaluation.Rating.RED)),
+        )
+        .order_by()
+    )
+    return {(panel_id, kind, name): (green, amber, red) for panel_id, kind, name, green, amber, red in counts}
+
+
+def _export_view(kind: str):
+    @require_safe
+    def download(request: HttpRequest) -> HttpResponse:
+        export = ExportFile.objects.filter(kind=kind).exclude(name="").first()
+        if export is None:
+            exports.schedule_rebuild(delay_seconds=0)
+            label = ExportFile.Kind(kind).label
+            response = render(request, "panels/download_pending.html", {"label": label}, status=503)
+            response["Retry-After"] = str(FIRST_BUILD_RETRY_SECONDS)
+            return response
+        return media_redirect(export.name, download_name=exports.download_name(export))
+
+    download.__name__ = download.__qualname__ = f"all_{kind}"
+    download.__doc__ = f"A redirect to the newest {ExportFile.Kind(kind).label.lower()} file, or why there is none."
+    return download
+
+
+all_panels = _export_view(ExportFile.Kind.PANELS)
+all_genes = _export_view(ExportFile.Kind.GENES)
+all_strs = _export_view(ExportFile.Kind.STRS)
+all_regions = _export_view(ExportFile.Kind.REGIONS)

@@ -270,3 +270,32 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M} {self.panel_name}: {self.text}"
+
+
+class ExportFile(models.Model):
+    """The newest all-panels / all-genes / all-STRs / all-regions file in the media bucket.
+
+    Built by the worker (``panels.exports``), never in a request. ``source`` is
+    the state of the panels the file was built from, so a build that finds it
+    unchanged does nothing; ``rebuild_requested_at`` marks a rebuild already
+    queued, so a burst of panel changes queues one build, not one per change.
+    """
+
+    class Kind(models.TextChoices):
+        PANELS = "panels", "All panels"
+        GENES = "genes", "All genes"
+        STRS = "strs", "All STRs"
+        REGIONS = "regions", "All regions"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, unique=True)
+    name = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    source = models.CharField(max_length=128, blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+    rebuild_requested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name or 'not built yet'}"

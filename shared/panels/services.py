@@ -25,6 +25,7 @@ from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from panels import exports
 from panels.models import Activity, Entity, Evaluation, Evidence, Gene, HistoricalSnapshot, Panel, PanelType, Tag
 from panels.representation import panel_detail, panel_entities, panel_stats, panel_summary, render
 
@@ -562,6 +563,7 @@ def _store_snapshot(panel: Panel) -> HistoricalSnapshot:
     entities = panel_entities(panel, children)
     panel.stats = panel_stats(entities)
     panel.save()
+    transaction.on_commit(exports.panel_changed, robust=True)  # rebuild the all-panels files, coalesced
     summary = panel_summary(Panel.objects.prefetch_related("types").get(pk=panel.pk))
     return HistoricalSnapshot.objects.create(
         panel=panel,

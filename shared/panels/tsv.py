@@ -1,7 +1,23 @@
 """Upstream PanelApp's panel TSV format: the columns of a panel download and of a panel upload.
 
-Byte-compatible with upstream so files round-trip between the two systems.
+Byte-compatible with upstream so files round-trip between the two systems:
+the same 36 columns in the same order, tab-separated by Python's ``csv``
+writer (``\\r\\n`` line ends, quotes only where a value needs them), lists
+joined with ``;``, non-ASCII runs in names, phenotypes and publications
+replaced by a space, and the same placeholders (``-`` for a gene's missing
+Ensembl id, ``False`` for the flags PanelApp does not keep here).
+
+Everything is written from a snapshot's API JSON (``HistoricalSnapshot.data``),
+so any version downloads exactly as it was published. The one live value,
+reviewers' ratings (``UserRatings_Green_amber_red``), is passed in by the caller
+for the current version; an old version leaves it empty, as upstream does.
 """
+
+import csv
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
+from typing import Any
 
 COLUMNS = (
     "Entity Name",
@@ -41,3 +57,144 @@ COLUMNS = (
     "Region Variant Type",
     "Region Verbose Name",
 )
+
+# The digits of a download URL: each selects the entities at that confidence
+# level (0 no list, 1 red, 2 amber, 3 green). 4 is the green of PanelApp's first
+# generation; upstream still accepts it and it selects nothing.
+CATEGORY_DIGITS = frozenset("01234")
+WHOLE_PANEL = "01234"
+# The Ensembl releases upstream reads gene ids from.
+ENSEMBL_RELEASES = {"GRch37": "82", "GRch38": "90"}
+CONTENT_TYPE = "text/tab-separated-values; charset=utf-8"
+
+# (panel id, entity type, entity name) -> (green, amber, red) review counts.
+Ratings = Mapping[tuple[int, str, str], tuple[int, int, int]]
+
+_NON_ASCII = re.compile(r"[^\x00-\x7F]+")
+
+
+def valid_categories(categories: str) -> bool:
+    """A non-empty string of the digits 0 to 4, at most five long (``34`` green, ``01234`` all)."""
+    return 0 < len(categories) <= len(CATEGORY_DIGITS) and set(categories) <= CATEGORY_DIGITS
+
+
+def ascii_only(text: str) -> str:
+    """Upstream's ``remove_non_ascii``: each run of non-ASCII characters becomes one space."""
+    return _NON_ASCII.sub(" ", text)
+
+
+def download_name(panel_name: str) -> str:
+    """The file name upstream gives a panel download."""
+    return f"{ascii_only(panel_name)}.tsv"
+
+
+def rating_percentages(green: int, amber: int, red: int) -> str:
+    """``green;amber;red`` as whole percentages of the reviews (``0;0;0`` without any)."""
+    total = green + amber + red
+    if not total:
+        return "0;0;0"
+    return ";".join(str(round(count * 100.0 / total)) for count in (green, amber, red))
+
+
+class _Line:
+    """A file-like target that hands back what ``csv.writer`` writes: one line per row."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def tsv_lines(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """Each row (the header too) as one line, as upstream's ``csv.writer(delimiter="\\t")`` writes it."""
+    writer = csv.writer(_Line(), delimiter="\t")
+    return (writer.writerow(row) for row in rows)
+
+
+def panel_rows(panel_data: dict[str, Any], categories: str = WHOLE_PANEL, *, ratings: Ratings | None = None):
+    """One row per gene, then STR, then region at the requested confidence levels, greenest first.
+
+    Within a level the API's order (by entity name) is kept, as upstream sorts
+    by level and then name. A super panel's entities carry the child panel
+    they come from; the panel columns name the super panel, as upstream's do.
+    """
+    for collection in ("genes", "strs", "regions"):
+        entities = [e for e in panel_data.get(collection, ()) if str(e["confidence_level"]) in categories]
+        for entity in sorted(entities, key=lambda e: -int(e["confidence_level"])):
+            yield _row(panel_data, entity, ratings)
+
+
+def panel_tsv_lines(
+    panel_data: dict[str, Any], categories: str = WHOLE_PANEL, *, ratings: Ratings | None = None
+) -> Iterator[str]:
+    return tsv_lines(chain([COLUMNS], panel_rows(panel_data, categories, ratings=ratings)))
+
+
+def panel_tsv(panel_data: dict[str, Any], categories: str = WHOLE_PANEL, *, ratings: Ratings | None = None) -> str:
+    """The whole file for one panel version (``panel_data`` is its API JSON)."""
+    return "".join(panel_tsv_lines(panel_data, categories, ratings=ratings))
+
+
+def ensembl_id(gene_data: dict[str, Any] | None, assembly: str, *, missing: str = "-") -> str:
+    """The gene's Ensembl id on one assembly at upstream's release, ``-`` when unknown."""
+    if not gene_data:
+        return ""
+    releases = (gene_data.get("ensembl_genes") or {}).get(assembly) or {}
+    return (releases.get(ENSEMBL_RELEASES[assembly]) or {}).get("ensembl_id", missing)
+
+
+def _row(panel: dict[str, Any], entity: dict[str, Any], ratings: Ratings | None) -> tuple[Any, ...]:
+    kind = entity["entity_type"]
+    is_gene = kind == "gene"
+    gene_data = entity.get("gene_data") or None
+    sources = [name for name in entity.get("evidence", ()) if name]
+    if is_gene:
+        sources = sorted(set(sources))  # upstream aggregates a gene's sources distinct (and so sorted)
+    if ratings is None:
+        user_ratings = ""
+    else:
+        panel_id = (entity.get("panel") or panel)["id"]
+        user_ratings = rating_percentages(*ratings.get((panel_id, kind, entity["entity_name"]), (0, 0, 0)))
+    position: tuple[Any, ...] = ("",) * 5
+    if not is_gene:
+        grch37 = entity.get("grch37_coordinates") or ("", "")
+        grch38 = entity.get("grch38_coordinates") or ("", "")
+        position = (entity.get("chromosome", ""), grch37[0], grch37[1], grch38[0], grch38[1])
+    str_columns: tuple[Any, ...] = ("",) * 3
+    if kind == "str":
+        str_columns = (entity["repeated_sequence"], entity["normal_repeats"], entity["pathogenic_repeats"])
+    region_columns: tuple[Any, ...] = ("",) * 5
+    if kind == "region":
+        region_columns = (
+            entity["haploinsufficiency_score"],
+            entity["triplosensitivity_score"],
+            entity["required_overlap_percentage"],
+            entity["type_of_variants"],
+            entity["verbose_name"],
+        )
+    return (
+        entity["entity_name"],
+        kind,
+        (gene_data or {}).get("gene_symbol", ""),
+        ";".join(sources),
+        ascii_only(panel["name"]),
+        panel["disease_sub_group"],
+        panel["disease_group"],
+        entity["mode_of_inheritance"],
+        ";".join(ascii_only(p) for p in entity.get("phenotypes", ())),
+        "",  # Omim, Orphanet, HPO: upstream's panel-level codes, which panels here do not keep
+        "",
+        "",
+        ";".join(ascii_only(p) for p in entity.get("publications", ())),
+        "",  # Description: always empty upstream
+        "False",  # Flagged: upstream leaves flagged entities out; nothing is flagged here
+        str(entity["confidence_level"]),
+        user_ratings,
+        panel["version"],
+        "False",  # ready: upstream's "marked as ready" flag, which this PanelApp does not keep
+        (entity.get("mode_of_pathogenicity") or "") if is_gene else "",
+        ensembl_id(gene_data, "GRch37"),
+        ensembl_id(gene_data, "GRch38"),
+        (gene_data or {}).get("hgnc_id", "-") if gene_data else "",
+        *position,
+        *str_columns,
+        *region_columns,
+    )
