@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("panels", "0001_initial"),
+        ("panels", "0002_entity_ready"),
     ]
 
     operations = [
