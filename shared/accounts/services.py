@@ -63,10 +63,11 @@ def verify_email(token: str) -> tuple[User, bool]:
         raise InvalidVerificationLink("This link has expired: register again or ask for a new one.") from error
     except signing.BadSignature as error:
         raise InvalidVerificationLink("This link is not valid: copy the whole link from the e-mail.") from error
-    user = User.objects.select_for_update().select_related("reviewer").filter(pk=claim.get("user")).first()
-    if user is None or user.email != claim.get("email"):
+    # Locked: two clicks on the link at once must not send the e-mails twice.
+    reviewer = Reviewer.objects.select_for_update().select_related("user").filter(user_id=claim.get("user")).first()
+    if reviewer is None or reviewer.user.email != claim.get("email"):
         raise InvalidVerificationLink("This link is for an account or address that no longer exists.")
-    reviewer = user.reviewer
+    user = reviewer.user
     if reviewer.email_verified_at is not None:
         return user, False
     reviewer.email_verified_at = timezone.now()

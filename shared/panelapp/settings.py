@@ -374,9 +374,10 @@ ACCOUNT_VERIFICATION_MAX_AGE = env.int("ACCOUNT_VERIFICATION_MAX_AGE", 3 * 24 * 
 # upstream) or the site's session makes the API answer as that user, so a
 # curator sees internal panels. Token first: a refused token answers 401 with
 # ``WWW-Authenticate: Token``. Neither runs a query for an anonymous request
-# (no header, no session cookie). The session needs CSRF only on writes.
+# (no header, no session cookie); a token costs one. The session needs CSRF
+# only on writes.
 REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
-    "rest_framework.authentication.TokenAuthentication",
+    "accounts.authentication.TokenAuthentication",
     "rest_framework.authentication.SessionAuthentication",
 ]
 
