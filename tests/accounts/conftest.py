@@ -12,6 +12,12 @@ PASSWORD = "a-long-test-passphrase-41"
 ROLES = ["anonymous", "external", "reviewer", "curator", "view_only_staff", "superuser"]
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing each test user's password with PBKDF2's full cost would take most of these tests' time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_account(username: str, role: str | None = None, *, email: str | None = None, **user_fields):
     """An active user with a verified address, with a ``Reviewer`` profile of ``role`` (none when None)."""
     user = get_user_model().objects.create_user(
