@@ -22,9 +22,7 @@ class RegistrationForm(UserCreationForm):
     job_role = forms.ChoiceField(label="Role", choices=_choices(Reviewer.JobRole, "Please select a role"))
     workplace = forms.ChoiceField(choices=_choices(Reviewer.Workplace, "Please select a workplace"))
     group = forms.ChoiceField(choices=_choices(Reviewer.Group, "Please select a group"))
-    contact_details = forms.CharField(
-        max_length=255, required=False, help_text="Optional: a telephone number or postal address"
-    )
+    contact_details = forms.CharField(max_length=255, required=False, help_text="A telephone number or postal address")
 
     class Meta(UserCreationForm.Meta):
         model = User

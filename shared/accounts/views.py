@@ -79,7 +79,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(evaluations, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "reviewer": Reviewer.objects.filter(user=request.user).first(),
+        "reviewer": getattr(request.user, "reviewer", None),  # None for a superuser made by createsuperuser
         "evaluations": page,
         "token": Token.objects.filter(user=request.user).first(),
         "can_approve_reviewers": policy.can_approve_reviewers(request.user),
