@@ -46,6 +46,9 @@ class RegistrationForm(UserCreationForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["first_name"].required = self.fields["last_name"].required = True
+        # The form starts with the name, not the username Django's form focuses.
+        self.fields["username"].widget.attrs.pop("autofocus", None)
+        self.fields["first_name"].widget.attrs["autofocus"] = True
         # Registration has no "usable password" switch: a password is required.
         self.fields.pop("usable_password", None)
 
