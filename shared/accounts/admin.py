@@ -7,9 +7,15 @@ curators' page) and run only for users the policy allows.
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from rest_framework.authtoken.models import TokenProxy
 
 from accounts import policy, services
 from accounts.models import Reviewer
+
+# DRF's token admin lists every key: anyone with the view permission could then
+# call the API as a curator. Each user sees and replaces their own on the profile.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
 
 
 @admin.register(Reviewer)

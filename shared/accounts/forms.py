@@ -70,3 +70,7 @@ class RegistrationForm(UserCreationForm):
     def profile(self) -> dict[str, str]:
         fields = ("affiliation", "job_role", "workplace", "group", "contact_details")
         return {field: self.cleaned_data[field] for field in fields}
+
+
+class ResendVerificationForm(forms.Form):
+    email = forms.EmailField(label="E-mail address")

@@ -60,7 +60,7 @@ def verify_email(token: str) -> tuple[User, bool]:
     try:
         claim = signing.loads(token, salt=VERIFICATION_SALT, max_age=settings.ACCOUNT_VERIFICATION_MAX_AGE)
     except signing.SignatureExpired as error:
-        raise InvalidVerificationLink("This link has expired: register again or ask for a new one.") from error
+        raise InvalidVerificationLink("This link has expired: ask for a new one below.") from error
     except signing.BadSignature as error:
         raise InvalidVerificationLink("This link is not valid: copy the whole link from the e-mail.") from error
     # Locked: two clicks on the link at once must not send the e-mails twice.
@@ -78,6 +78,19 @@ def verify_email(token: str) -> tuple[User, bool]:
     if reviewer.approval == Reviewer.Approval.PENDING:
         emails.reviewer_waiting(user, curator_addresses())
     return user, True
+
+
+def resend_verification(email: str) -> bool:
+    """Send a fresh link to an account registered with ``email`` and not yet confirmed; False if there is none."""
+    user = (
+        User.objects.filter(email__iexact=email.strip(), is_active=False, reviewer__email_verified_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if user is None:
+        return False
+    emails.verify_address(user, verification_link(user))
+    return True
 
 
 def curator_addresses() -> list[str]:

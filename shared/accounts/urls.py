@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("registration/", views.register, name="register"),
     path("registration/done/", views.registration_done, name="registration_done"),
+    path("registration/resend/", views.resend_verification, name="resend_verification"),
     path("verify_email/<str:token>/", views.verify_email, name="verify_email"),
     path("profile/", views.profile, name="profile"),
     path("profile/token/", views.regenerate_token, name="regenerate_token"),

@@ -15,7 +15,7 @@ from panels.models import Evaluation
 from rest_framework.authtoken.models import Token
 
 from accounts import policy, services
-from accounts.forms import RegistrationForm
+from accounts.forms import RegistrationForm, ResendVerificationForm
 from accounts.models import Reviewer
 
 PAGE_SIZE = 50
@@ -38,6 +38,7 @@ def register(request: HttpRequest) -> HttpResponse:
             **form.profile(),
         )
         request.session["registered_email"] = data["email"]
+        request.session["resent_verification"] = False
         return redirect("accounts:registration_done")
     return render(request, "accounts/registration.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -45,8 +46,24 @@ def register(request: HttpRequest) -> HttpResponse:
 @require_GET
 def registration_done(request: HttpRequest) -> HttpResponse:
     hours = settings.ACCOUNT_VERIFICATION_MAX_AGE // 3600
-    email = request.session.get("registered_email", "")
-    return render(request, "accounts/registration_done.html", {"email": email, "hours": hours})
+    context = {
+        "email": request.session.get("registered_email", ""),
+        "resent": request.session.get("resent_verification", False),
+        "hours": hours,
+    }
+    return render(request, "accounts/registration_done.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def resend_verification(request: HttpRequest) -> HttpResponse:
+    """A new confirmation link; the answer is the same whether or not the address waits, so it reveals nothing."""
+    form = ResendVerificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.resend_verification(form.cleaned_data["email"])
+        request.session["registered_email"] = form.cleaned_data["email"]
+        request.session["resent_verification"] = True
+        return redirect("accounts:registration_done")
+    return render(request, "accounts/resend_verification.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @require_GET

@@ -340,3 +340,26 @@ def test_a_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client,
 
     assert response.status_code == 302 and response.url == reverse("accounts:password_reset_done")
     assert queued_mail == []
+
+
+def test_a_lost_confirmation_link_can_be_sent_again_and_the_new_one_works(client, queued_mail):
+    client.post(reverse("accounts:register"), registration())
+
+    response = client.post(reverse("accounts:resend_verification"), {"email": "ADA@example.org"}, follow=True)
+
+    assert "a new link is on its way" in response.content.decode()
+    _first, again = queued_mail
+    assert again.to == ["ada@example.org"] and "confirm your e-mail address" in again.subject
+    client.get(link_in(again, "/accounts/verify_email/"))
+    assert User.objects.get(username="ada").is_active
+
+
+def test_asking_again_for_an_unknown_or_confirmed_address_answers_the_same_and_sends_nothing(client, queued_mail):
+    make_account("confirmed", Reviewer.Role.EXTERNAL, email="confirmed@example.org")
+
+    for email in ("nobody@example.org", "confirmed@example.org"):
+        response = client.post(reverse("accounts:resend_verification"), {"email": email}, follow=True)
+        assert "a new link is on its way" in response.content.decode()
+
+    assert queued_mail == []
+    assert client.post(reverse("accounts:resend_verification"), {"email": "nonsense"}).status_code == 400

@@ -284,3 +284,12 @@ def test_no_admin_action_runs_on_the_view_permission_alone():
     for label, name, func in registered_actions():
         allowed = set(getattr(func, "allowed_permissions", ()))
         assert allowed and allowed != {"view"}, f"{label} {name} must require a permission that allows its effect"
+
+
+def test_no_admin_page_shows_api_token_keys(client, world):
+    owner = make_account("owner", Reviewer.Role.CURATOR)
+    key = Token.objects.create(user=owner).key
+    client.force_login(make_role("superuser"))
+
+    assert not any(model is Token or issubclass(model, Token) for model in admin.site._registry)
+    assert key not in client.get(reverse("admin:index")).content.decode()
