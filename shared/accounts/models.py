@@ -7,8 +7,10 @@ from django.db import models
 class Reviewer(models.Model):
     """What PanelApp needs to know about a person beyond their login.
 
-    The role decides what their reviews do: a curator's rating sets an
-    entity's confidence level; reviewers and external experts only add opinions.
+    ``role`` decides what they may do (``accounts.policy``): external users
+    comment, reviewers review and rate, curators decide. ``job_role``,
+    ``workplace`` and ``group`` are what they told us at registration, as
+    upstream PanelApp asks it, so curators can judge a request to review.
     """
 
     class Role(models.TextChoices):
@@ -16,14 +18,63 @@ class Reviewer(models.Model):
         REVIEWER = "reviewer", "Reviewer"
         EXTERNAL = "external", "External expert"
 
+    class Approval(models.TextChoices):
+        """Where a registered user's request to become a reviewer stands."""
+
+        NONE = "", "Not requested"
+        PENDING = "pending", "Waiting for a curator"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    # Upstream PanelApp's registration choices, word for word.
+    class JobRole(models.TextChoices):
+        CLINICAL_SCIENTIST = "Clinical Scientist", "Clinical Scientist"
+        CLINICIAN = "Clinician", "Clinician"
+        GENOME_ANALYST = "Genome analyst", "Genome analyst"
+        GENETIC_COUNSELLOR = "Genetic Counsellor", "Genetic Counsellor"
+        BIOINFORMATICIAN = "Bioinformatician", "Bioinformatician"
+        INDUSTRY = "Industry", "Industry"
+        LAB_DIRECTOR = "Lab director", "Lab director"
+        PRINCIPAL_INVESTIGATOR = "Principal Investigator", "Principal Investigator"
+        TECHNICIAN = "Technician", "Technician"
+        RESEARCHER = "Researcher", "Researcher"
+        STUDENT = "Student", "Student"
+        OTHER = "Other", "Other"
+
+    class Workplace(models.TextChoices):
+        RESEARCH_LAB = "Research lab", "Research lab"
+        NHS_DIAGNOSTIC_LAB = "NHS diagnostic lab", "NHS diagnostic lab"
+        OTHER_DIAGNOSTIC_LAB = "Other diagnostic lab", "Other diagnostic lab"
+        NHS_CLINICAL_SERVICE = "NHS clinical service", "NHS clinical service"
+        OTHER_CLINICAL_SERVICE = "Other clinical service", "Other clinical service"
+        INDUSTRY = "Industry", "Industry"
+        OTHER = "Other", "Other"
+
+    class Group(models.TextChoices):
+        GECIP_DOMAIN = "GeCIP domain", "GeCIP domain"
+        GENE_CONSORTIUM = "GENE consortium member", "GENE consortium member"
+        NHS_GMC = "NHS Genomic Medicine Centre", "NHS Genomic Medicine Centre"
+        OTHER_NHS = "Other NHS organisation", "Other NHS organisation"
+        OTHER_BIOTECH = "Other biotech or pharmaceutical", "Other biotech or pharmaceutical"
+        OTHER = "Other", "Other"
+
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.EXTERNAL)
     affiliation = models.CharField(max_length=255, blank=True)
+    job_role = models.CharField("job role", max_length=64, choices=JobRole.choices, blank=True)
     workplace = models.CharField(max_length=255, blank=True)
     group = models.CharField(max_length=255, blank=True, help_text="Speciality or research group")
+    contact_details = models.CharField(max_length=255, blank=True, help_text="Telephone or postal address (optional)")
+    approval = models.CharField(
+        "reviewer approval", max_length=16, choices=Approval.choices, blank=True, default=Approval.NONE
+    )
+    # Set when the user followed the signed link sent to their address.
+    email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True, null=True)
 
     class Meta:
         ordering = ["user__username"]
+        indexes = [models.Index(fields=["approval", "role"], name="reviewer_approval_role")]
 
     def __str__(self) -> str:
         return f"{self.user.get_full_name() or self.user.get_username()} ({self.get_role_display()})"
@@ -32,8 +83,21 @@ class Reviewer(models.Model):
     def is_curator(self) -> bool:
         return self.role == self.Role.CURATOR
 
+    @property
+    def is_pending(self) -> bool:
+        """Verified their address and waits for a curator to make them a reviewer."""
+        return self.approval == self.Approval.PENDING and self.email_verified_at is not None
+
 
 def is_curator(user) -> bool:
     """True for users whose reviews count as the curators' decision."""
     reviewer = getattr(user, "reviewer", None) if user is not None else None
     return bool(reviewer and reviewer.is_curator)
+
+
+def role_of(user) -> str | None:
+    """The user's ``Reviewer.Role``, or None for anonymous users and users without a profile."""
+    if user is None or not user.is_authenticated:
+        return None
+    reviewer = getattr(user, "reviewer", None)
+    return reviewer.role if reviewer is not None else None

@@ -1,22 +1,91 @@
 """Who may do what: the one place pages, the API and the admin ask.
 
 Every permission question is a function here, named for the question, so a
-rule changes in one place and a permission-matrix test can ask them all.
+rule changes in one place and the permission-matrix test asks them all.
+
+The roles, as upstream PanelApp's: anonymous readers; external users
+(registered, may comment); reviewers (approved by a curator, may review and
+rate); curators (upstream's GEL users: edit panels, see internal panels,
+approve reviewers). A superuser counts as a curator. Inactive users (not yet
+verified, or switched off) may do nothing a signed-in user may.
+
+The admin keeps Django's model permissions for adding and changing rows;
+its actions, which write without going through a change form, are decided
+by ``can_run_admin_action`` from the permission their effect needs.
 """
 
 from django.db.models import QuerySet
 
-from accounts.models import is_curator
+from accounts.models import Reviewer, is_curator, role_of
+
+# The Django permission each admin action's effect needs. An action missing
+# here is refused: a new action must say what it changes.
+ADMIN_ACTION_PERMISSIONS: dict[str, str] = {
+    # Both make a new panel version and store a snapshot.
+    "panels.promote": "panels.change_panel",
+    "panels.sign_off": "panels.change_panel",
+    # Enqueues a new task, i.e. adds a task record.
+    "serverless.run_again": "serverless.add_taskrecord",
+    # Changes a reviewer's role (and sends an e-mail).
+    "accounts.approve_reviewers": "accounts.change_reviewer",
+    "accounts.reject_reviewers": "accounts.change_reviewer",
+}
+
+
+def _signed_in(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def _acts_as_curator(user) -> bool:
+    return _signed_in(user) and (user.is_superuser or is_curator(user))
+
+
+def can_comment(user) -> bool:
+    """Any registered, verified user may comment on an entity."""
+    return _signed_in(user)
+
+
+def can_review(user) -> bool:
+    """Reviewing and rating (green/amber/red) is for approved reviewers and curators."""
+    return _signed_in(user) and (_acts_as_curator(user) or role_of(user) == Reviewer.Role.REVIEWER)
+
+
+def can_curate(user) -> bool:
+    """Edit panels and their entities, upload panel files, approve reviewers."""
+    return _acts_as_curator(user)
+
+
+def can_approve_reviewers(user) -> bool:
+    """See the users waiting to become reviewers and approve or reject them."""
+    return _acts_as_curator(user)
 
 
 def can_see_internal_panels(user) -> bool:
     """Curators see internal (and every other non-deleted) panel; everyone else sees the public ones."""
-    return is_curator(user)
+    return _acts_as_curator(user)
 
 
-def can_curate(user) -> bool:
-    """Edit panels and their entities, upload files, approve reviewers."""
-    return is_curator(user)
+def can_use_api_token(user) -> bool:
+    """Any verified user may hold an API token (it reads what their session reads)."""
+    return _signed_in(user)
+
+
+def can_run_admin_action(user, action: str) -> bool:
+    """Whether ``user`` may run the admin action named ``action`` (a key of ``ADMIN_ACTION_PERMISSIONS``)."""
+    permission = ADMIN_ACTION_PERMISSIONS.get(action)
+    return permission is not None and _signed_in(user) and user.is_staff and user.has_perm(permission)
+
+
+def visible_panel_statuses(user, *, retired: bool = False) -> list[str]:
+    """The panel statuses ``user`` may read: public and promoted (plus retired when asked); curators all but deleted."""
+    from panels.models import Panel
+
+    if can_see_internal_panels(user):
+        return [status for status in Panel.Status.values if status != Panel.Status.DELETED]
+    statuses = [Panel.Status.PUBLIC, Panel.Status.PROMOTED]
+    if retired:
+        statuses.append(Panel.Status.RETIRED)
+    return statuses
 
 
 def visible_panels(user, queryset: QuerySet | None = None, *, retired: bool = False) -> QuerySet:
@@ -24,6 +93,4 @@ def visible_panels(user, queryset: QuerySet | None = None, *, retired: bool = Fa
     from panels.models import Panel
 
     panels = Panel.objects.all() if queryset is None else queryset
-    if can_see_internal_panels(user):
-        return panels.exclude(status=Panel.Status.DELETED)
-    return panels.visible(retired=retired)
+    return panels.filter(status__in=visible_panel_statuses(user, retired=retired))

@@ -1,10 +1,41 @@
-"""Accounts at upstream PanelApp's /accounts/ paths."""
+"""Accounts at upstream PanelApp's /accounts/ paths (plus e-mail verification and the curators' approvals)."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
+
+from accounts import views
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    # POST only (Django's LogoutView): a link or an image could otherwise sign a user out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("registration/", views.register, name="register"),
+    path("registration/done/", views.registration_done, name="registration_done"),
+    path("registration/resend/", views.resend_verification, name="resend_verification"),
+    path("verify_email/<str:token>/", views.verify_email, name="verify_email"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/token/", views.regenerate_token, name="regenerate_token"),
+    path("change_password/", views.ChangePasswordView.as_view(), name="change_password"),
+    path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="accounts/password_reset_confirm.html",
+            success_url=reverse_lazy("accounts:password_reset_complete"),
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
+    path("reviewers/", views.pending_reviewers, name="pending_reviewers"),
+    path("reviewers/<int:pk>/<str:decision>/", views.decide_reviewer, name="decide_reviewer"),
 ]

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "serverless",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "accounts",
     "panels",
@@ -349,8 +350,8 @@ if AWS_USE_COGNITO:
 
 # --- REST API -----------------------------------------------------------------
 
-# The public API v1: read-only and anonymous like upstream PanelApp's, so no
-# authentication runs (no session or user query per request).
+# The public API v1: read-only like upstream PanelApp's. Its authentication
+# (token or session) is set in the accounts block below.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -370,6 +371,21 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# --- Accounts and API authentication (accounts app) ---------------------------
+
+# How long the e-mail verification link sent at registration works.
+ACCOUNT_VERIFICATION_MAX_AGE = env.int("ACCOUNT_VERIFICATION_MAX_AGE", 3 * 24 * 3600)
+# API v1 reads stay anonymous; a token (``Authorization: Token <key>``, as
+# upstream) or the site's session makes the API answer as that user, so a
+# curator sees internal panels. Token first: a refused token answers 401 with
+# ``WWW-Authenticate: Token``. Neither runs a query for an anonymous request
+# (no header, no session cookie); a token costs one. The session needs CSRF
+# only on writes.
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "accounts.authentication.TokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
 
 # --- Logging: JSON lines through Powertools, one formatter for every logger ----
 

@@ -8,6 +8,7 @@ reference rows (genes, panel types, tags) can be added but not edited, since
 past snapshots already carry them as they were.
 """
 
+from accounts import policy
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -132,13 +133,19 @@ class PanelAdmin(admin.ModelAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change)
 
-    @admin.action(description="Promote: start the next major version")
+    def has_promote_permission(self, request) -> bool:
+        return policy.can_run_admin_action(request.user, "panels.promote")
+
+    def has_sign_off_permission(self, request) -> bool:
+        return policy.can_run_admin_action(request.user, "panels.sign_off")
+
+    @admin.action(description="Promote: start the next major version", permissions=["promote"])
     def promote(self, request, queryset):
         for panel in queryset:
             services.promote_panel(request.user, panel, comment="Promoted")
         self.message_user(request, f"Promoted {queryset.count()} panel(s).", messages.SUCCESS)
 
-    @admin.action(description="Sign off the current version (today)")
+    @admin.action(description="Sign off the current version (today)", permissions=["sign_off"])
     def sign_off_current_version(self, request, queryset):
         today = timezone.localdate()
         for panel in queryset:
@@ -299,7 +306,11 @@ class HistoricalSnapshotAdmin(ReadOnlyAdmin):
     exclude = ["data", "summary"]
     actions = ["sign_off"]
 
-    @admin.action(description="Sign off the selected versions (today)", permissions=["view"])
+    def has_sign_off_permission(self, request) -> bool:
+        # A read-only admin, but signing off writes a new version's sign-off date.
+        return policy.can_run_admin_action(request.user, "panels.sign_off")
+
+    @admin.action(description="Sign off the selected versions (today)", permissions=["sign_off"])
     def sign_off(self, request, queryset):
         today = timezone.localdate()
         for snapshot in queryset.select_related("panel"):

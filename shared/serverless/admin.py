@@ -1,5 +1,6 @@
 """Task results in the admin: what Flower showed, read-only, plus "run again"."""
 
+from accounts import policy
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -25,7 +26,11 @@ class TaskRecordAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: TaskRecord | None = None) -> bool:
         return False
 
-    @admin.action(description="Run the selected tasks again (as new tasks, same arguments)", permissions=["view"])
+    def has_run_again_permission(self, request: HttpRequest) -> bool:
+        # Viewing results is not enough: running again enqueues new tasks.
+        return policy.can_run_admin_action(request.user, "serverless.run_again")
+
+    @admin.action(description="Run the selected tasks again (as new tasks, same arguments)", permissions=["run_again"])
     def enqueue_again(self, request: HttpRequest, queryset: QuerySet[TaskRecord]) -> None:
         enqueued, unknown = 0, set()
         for record in queryset:

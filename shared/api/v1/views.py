@@ -1,4 +1,8 @@
-"""PanelApp's public API v1, read-only and anonymous.
+"""PanelApp's public API v1, read-only.
+
+Anonymous readers see public and promoted panels (and retired ones where
+asked); a curator, by API token or session, also sees internal panels and
+their versions. ``accounts.policy`` decides which panel statuses a user reads.
 
 Panel versions are served from their stored snapshots: the current version
 and every older one come from the same ``HistoricalSnapshot`` text, so a
@@ -7,11 +11,12 @@ the current entities directly. Every endpoint runs a fixed number of queries.
 """
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
+from accounts import policy
 from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from panels.models import Activity, Entity, Evaluation, HistoricalSnapshot, Panel
 from panels.representation import ENTITY_COLLECTIONS, entities_for_api, entity_dict, iso_datetime, panel_summary
@@ -27,9 +32,6 @@ from api.v1 import params, schema
 from api.v1.errors import InvalidParameter
 from api.v1.renderers import BrowsableAPI
 
-# Anonymous users see these panels; internal and deleted ones do not exist for them.
-LISTED = (Panel.Status.PUBLIC, Panel.Status.PROMOTED)
-VISIBLE = (*LISTED, Panel.Status.RETIRED)
 COLLECTION_TYPES = {collection: entity_type for entity_type, collection in ENTITY_COLLECTIONS.items()}
 
 
@@ -49,9 +51,12 @@ PANEL_FILTER_PARAMS = [
 ]
 
 
-def find_panel(key: str, statuses: Iterable[str] = VISIBLE) -> Panel:
-    """A panel by id, or (as upstream) by old hash id or name: exact name first, then a part of it."""
-    panels = Panel.objects.filter(status__in=statuses)
+def find_panel(key: str, user: Any) -> Panel:
+    """A panel ``user`` may read, by id or (as upstream) by old hash id or name: exact name first, then a part of it.
+
+    Panels the user may not read do not exist for them (404, never 403).
+    """
+    panels = Panel.objects.filter(status__in=policy.visible_panel_statuses(user, retired=True))
     if key.isascii() and key.isdigit():
         panels = panels.filter(pk=int(key))
     else:
@@ -97,6 +102,12 @@ class APIView(GenericAPIView):
         super().initial(request, *args, **kwargs)
         params.check_characters(request.query_params, kwargs)
 
+    def finalize_response(self, request: Request, response: HttpResponse, *args: Any, **kwargs: Any) -> HttpResponse:
+        # What a response holds depends on who asks: caches must key on the credentials.
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Authorization", "Cookie"])
+        return response
+
     def paginated(self, items: list | QuerySet, render=lambda item: item) -> Response:
         page = self.paginate_queryset(items)
         return self.get_paginated_response([render(item) for item in page])
@@ -122,7 +133,8 @@ class PanelList(ListView):
         ],
     )
     def get(self, request: Request) -> Response:
-        statuses = VISIBLE if params.boolean(request.query_params, "retired") else LISTED
+        retired = params.boolean(request.query_params, "retired")
+        statuses = policy.visible_panel_statuses(request.user, retired=retired)
         panels = Panel.objects.filter(status__in=statuses).prefetch_related("types").order_by("name", "pk")
         if types := params.comma_list(request.query_params, "type"):
             panels = panels.filter(pk__in=Panel.objects.filter(types__slug__in=types).values("pk"))
@@ -144,7 +156,7 @@ class PanelDetail(APIView):
     )
     def get(self, request: Request, pk: str) -> HttpResponse:
         version = params.version(request.query_params)
-        snapshot = find_snapshot(find_panel(pk), version, "data")
+        snapshot = find_snapshot(find_panel(pk, request.user), version, "data")
         if request.query_params.get("exclude_entities") == "True":
             data = json.loads(snapshot.data)
             for collection in ENTITY_COLLECTIONS.values():
@@ -158,7 +170,7 @@ class PanelVersions(ListView):
 
     @extend_schema(operation_id="panels_versions_list", summary="Every version of a panel, newest first")
     def get(self, request: Request, pk: str) -> Response:
-        panel = find_panel(pk)
+        panel = find_panel(pk, request.user)
         snapshots = panel.snapshots.only("summary").order_by("-major_version", "-minor_version")
         return self.paginated(snapshots, lambda snapshot: json.loads(snapshot.summary))
 
@@ -186,7 +198,7 @@ class PanelActivities(APIView):
         responses=schema.ActivitySchema(many=True),
     )
     def get(self, request: Request, pk: str) -> Response:
-        panel = find_panel(pk)
+        panel = find_panel(pk, request.user)
         return Response([activity_dict(a) for a in panel.activities.all()])
 
 
@@ -195,7 +207,8 @@ class ActivityList(ListView):
 
     @extend_schema(operation_id="activities_list", summary="Activity on public panels, newest first")
     def get(self, request: Request) -> Response:
-        return self.paginated(Activity.objects.filter(panel__status__in=LISTED), activity_dict)
+        statuses = policy.visible_panel_statuses(request.user)
+        return self.paginated(Activity.objects.filter(panel__status__in=statuses), activity_dict)
 
 
 class SignedOffList(ListView):
@@ -211,7 +224,8 @@ class SignedOffList(ListView):
     )
     def get(self, request: Request) -> Response:
         display = params.choice(request.query_params, "display", ("latest", "all"), "latest")
-        snapshots = HistoricalSnapshot.objects.filter(signed_off_date__isnull=False, panel__status__in=VISIBLE)
+        statuses = policy.visible_panel_statuses(request.user, retired=True)
+        snapshots = HistoricalSnapshot.objects.filter(signed_off_date__isnull=False, panel__status__in=statuses)
         if (panel_id := params.integer(request.query_params, "panel_id")) is not None:
             snapshots = snapshots.filter(panel_id=panel_id)
         if display == "latest":
@@ -238,7 +252,7 @@ class SignedOffDetail(APIView):
 
     @extend_schema(operation_id="panels_signedoff_retrieve", summary="A panel's latest signed-off version")
     def get(self, request: Request, panel_id: str) -> HttpResponse:
-        panel = find_panel(panel_id)
+        panel = find_panel(panel_id, request.user)
         snapshot = (
             panel.snapshots.filter(signed_off_date__isnull=False)
             .only("data")
@@ -287,7 +301,7 @@ class PanelEntityList(PanelEntityMixin, ListView):
 
     @extend_schema(summary="A panel's genes, STRs or regions", parameters=[VERSION_PARAM, *ENTITY_PARAMS])
     def get(self, request: Request, pk: str) -> Response:
-        panel, version = find_panel(pk), params.version(request.query_params)
+        panel, version = find_panel(pk, request.user), params.version(request.query_params)
         entity_filter = params.EntityFilter.from_params(request.query_params)
         if self.is_current(panel, version):
             return self.paginated(*self.current(panel, entity_filter))
@@ -299,7 +313,7 @@ class PanelEntityDetail(PanelEntityMixin, APIView):
 
     @extend_schema(summary="One gene, STR or region of a panel", parameters=[VERSION_PARAM])
     def get(self, request: Request, pk: str, entity_name: str) -> Response:
-        panel, version = find_panel(pk), params.version(request.query_params)
+        panel, version = find_panel(pk, request.user), params.version(request.query_params)
         if self.is_current(panel, version):
             entities, render = self.current(panel, params.EntityFilter([entity_name], None, []))
             found = [render(entity) for entity in entities[:1]]
@@ -329,7 +343,7 @@ class PanelEntityEvaluations(ListView):
 
     @extend_schema(summary="Reviews of a gene, STR or region (current version only)", parameters=[VERSION_PARAM])
     def get(self, request: Request, pk: str, entity_name: str) -> Response:
-        panel = find_panel(pk)
+        panel = find_panel(pk, request.user)
         version = params.version(request.query_params)
         if version is not None and version != (panel.major_version, panel.minor_version):
             raise InvalidParameter("Reviews are only served for the current version: leave out version.")
@@ -357,7 +371,8 @@ class EntitySearch(ListView):
     @extend_schema(parameters=[*ENTITY_PARAMS, *PANEL_FILTER_PARAMS])
     def get(self, request: Request, entity_name: str | None = None) -> Response:
         entity_filter = params.EntityFilter.from_params(request.query_params, entity_name)
-        entities = Entity.objects.filter(entity_type__in=self.entity_types, panel__status__in=LISTED)
+        statuses = policy.visible_panel_statuses(request.user)
+        entities = Entity.objects.filter(entity_type__in=self.entity_types, panel__status__in=statuses)
         entities = entity_filter.apply(entities)
         # Many-to-many conditions as subqueries: no joins to de-duplicate.
         if types := params.comma_list(request.query_params, "type"):

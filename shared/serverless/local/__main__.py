@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     # Started in the background by a shell, SIGINT arrives ignored: take Ctrl-C back.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panelapp.settings")
+    # Links in e-mails (address confirmation, password reset) lead back to this server.
+    os.environ.setdefault("PANEL_APP_BASE_URL", f"http://{args.host}:{args.port}")
     print("Starting the embedded AWS (S3, SQS, SES)…", flush=True)
     sender = os.environ.get("DEFAULT_FROM_EMAIL", "panelapp@localhost")
     local_aws = aws.start(host="127.0.0.1", port=args.aws_port, sender=sender)

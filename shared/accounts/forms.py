@@ -1,0 +1,76 @@
+"""Registration as upstream PanelApp asks it: name, address, password, and who you are."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+
+from accounts.models import Reviewer
+
+User = get_user_model()
+
+
+def _choices(choices: type[Reviewer.JobRole] | type[Reviewer.Workplace] | type[Reviewer.Group], prompt: str):
+    return [("", prompt), *choices.choices]
+
+
+class RegistrationForm(UserCreationForm):
+    """A user and their reviewer profile; ``profile()`` is what goes on the ``Reviewer``."""
+
+    email = forms.EmailField(label="E-mail address")
+    confirm_email = forms.EmailField(label="E-mail address again")
+    affiliation = forms.CharField(max_length=255, help_text="Your institution or company")
+    job_role = forms.ChoiceField(label="Role", choices=_choices(Reviewer.JobRole, "Please select a role"))
+    workplace = forms.ChoiceField(choices=_choices(Reviewer.Workplace, "Please select a workplace"))
+    group = forms.ChoiceField(choices=_choices(Reviewer.Group, "Please select a group"))
+    contact_details = forms.CharField(max_length=255, required=False, help_text="A telephone number or postal address")
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username", "first_name", "last_name", "email"]
+
+    field_order = [
+        "first_name",
+        "last_name",
+        "email",
+        "confirm_email",
+        "username",
+        "password1",
+        "password2",
+        "affiliation",
+        "job_role",
+        "workplace",
+        "group",
+        "contact_details",
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = self.fields["last_name"].required = True
+        # The form starts with the name, not the username Django's form focuses.
+        self.fields["username"].widget.attrs.pop("autofocus", None)
+        self.fields["first_name"].widget.attrs["autofocus"] = True
+        # Registration has no "usable password" switch: a password is required.
+        self.fields.pop("usable_password", None)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "This address is already registered: sign in, or reset your password if you forgot it."
+            )
+        return email
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        email, again = cleaned.get("email"), cleaned.get("confirm_email", "").strip()
+        if email and again and email.lower() != again.lower():
+            self.add_error("confirm_email", "The two addresses differ.")
+        return cleaned
+
+    def profile(self) -> dict[str, str]:
+        fields = ("affiliation", "job_role", "workplace", "group", "contact_details")
+        return {field: self.cleaned_data[field] for field in fields}
+
+
+class ResendVerificationForm(forms.Form):
+    email = forms.EmailField(label="E-mail address")
