@@ -336,7 +336,9 @@ def remove_entity(user, entity: Entity, *, comment: str = "", base_version: str 
 
 
 @writer
-def review_entity(user, entity: Entity, *, rating: str = "", comments: str = "", **fields: Any) -> Evaluation:
+def review_entity(
+    user, entity: Entity, *, rating: str = "", comments: str = "", base_version: str | None = None, **fields: Any
+) -> Evaluation:
     """Record (or replace) ``user``'s review of an entity.
 
     Anyone's review is logged; only a curator's rating is a decision: it
@@ -354,7 +356,7 @@ def review_entity(user, entity: Entity, *, rating: str = "", comments: str = "",
     _check_fields(fields, allowed, "review")
     if rating not in Evaluation.Rating.values and rating != "":
         raise ValidationError(f"Unknown rating {rating!r}: expected GREEN, AMBER or RED.", code="bad_rating")
-    panel = _locked(entity.panel)
+    panel = _locked(entity.panel, base_version=base_version)
     entity = panel.entities.get(pk=entity.pk)
     evaluation, _ = Evaluation.objects.update_or_create(
         entity=entity,
