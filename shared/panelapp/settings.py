@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "panels",
     "api",
     "uploads",
+    "notifications",
 ]
 
 MIDDLEWARE = [
