@@ -21,10 +21,12 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from panels import forms, services
+from panels import forms, services, tasks
 from panels.models import Entity, Evaluation, Panel
 
 PARTIAL_HEADER = "HTTP_X_PARTIAL"
+# More reviews than this are copied by the worker, well inside the web function's timeout.
+COPY_IN_REQUEST_LIMIT = 2000
 
 
 def allowed(check: Callable[[Any], bool]) -> Callable:
@@ -455,8 +457,13 @@ def copy_reviews(request: HttpRequest, pk: int) -> HttpResponse:
     panel = _panel(request, pk)
     form = forms.CopyReviewsForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        copied = services.copy_reviews(request.user, form.cleaned_data["source"], panel)
-        messages.success(request, f"{copied} reviews copied from {form.cleaned_data['source'].name}.")
+        source = form.cleaned_data["source"]
+        if Evaluation.objects.filter(entity__panel=source).count() > COPY_IN_REQUEST_LIMIT:
+            tasks.copy_reviews.enqueue(request.user.pk, source.pk, panel.pk)
+            messages.success(request, f"Copying the reviews of {source.name}: you will be notified when done.")
+        else:
+            copied = services.copy_reviews(request.user, source, panel)
+            messages.success(request, f"{copied} reviews copied from {source.name}.")
         return HttpResponseRedirect(panel_url(panel))
     status = 400 if form.errors else 200
     return render(request, "panels/curation/copy_reviews.html", {"form": form, "panel": panel}, status=status)

@@ -312,3 +312,27 @@ def test_the_review_page_takes_the_same_queries_on_a_small_and_a_large_panel(cur
         services.review_entity(make_user(Reviewer.Role.REVIEWER), entity, rating="GREEN")
         add_gene(curator, panel, f"BIG{number}")
     assert review_page_queries() == small
+
+
+def test_copying_many_reviews_runs_as_a_task_and_notifies_the_curator(curator, panel, entity, monkeypatch, settings):
+    from notifications.models import Notification
+    from panels import curation
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    monkeypatch.setattr(curation, "COPY_IN_REQUEST_LIMIT", 0)
+    services.review_entity(make_user(Reviewer.Role.REVIEWER), entity, rating="GREEN")
+    target = make_panel(curator, name="Copy target")
+    add_gene(curator, target, "ATXN1")
+
+    response = client_for("curator", curator).post(
+        reverse("panels:copy_reviews", args=[target.pk]), {"source": panel.pk}
+    )
+
+    from django.tasks import default_task_backend
+
+    [result] = default_task_backend.results
+    assert response.status_code == 302 and result.args == [curator.pk, panel.pk, target.pk]
+    assert not Evaluation.objects.filter(entity__panel=target).exists()  # not copied in the request
+    assert result.task.call(*result.args) == 1
+    assert result.task.call(*result.args) == 0  # redelivered: nothing copied twice
+    assert Notification.objects.filter(user=curator, subject__contains="reviews copied into Copy target").count() == 2
