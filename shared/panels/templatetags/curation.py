@@ -39,9 +39,12 @@ def entity_tools(context: template.Context, panel_id: int, entity_type: str, ent
 @register.inclusion_tag("panels/curation/_panel_tools.html", takes_context=True)
 def panel_tools(context: template.Context, panel: Panel) -> dict[str, Any]:
     user = context["request"].user
+    may_review = policy.can_review(user)
     return {
         "panel": panel,
-        "can_review": policy.can_review(user),
+        # A super panel lists its children's entities: new ones go to a child.
+        "is_super": may_review and panel.child_panels.exists(),
+        "can_review": may_review,
         "can_curate": policy.can_curate(user),
         "status_actions": STATUS_ACTIONS,
         "entity_types": Entity.Type.choices,
