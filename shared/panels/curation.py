@@ -3,9 +3,10 @@
 Views validate with ``panels.forms``, ask ``accounts.policy`` who may act,
 and change panels only through ``panels.services``. Every form works as a
 plain POST with a redirect; a form marked ``data-partial`` is also sent in the
-background by ``panelapp/partial.js`` and answered with just the fragment it
-replaces. A panel that changed since the form was opened answers 409 with
-what changed; so does a save that kept colliding with other curators.
+background by ``panelapp/partial.js``, which swaps the page's main content for
+the fresh one, so the page updates in place. A full form saved against a panel
+that changed since it was opened answers 409 with what changed; so does a save
+that kept colliding with other curators.
 """
 
 from collections.abc import Callable
@@ -24,7 +25,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from panels import forms, services, tasks
 from panels.models import Entity, Evaluation, Panel
 
-PARTIAL_HEADER = "HTTP_X_PARTIAL"
 # More reviews than this are copied by the worker, well inside the web function's timeout.
 COPY_IN_REQUEST_LIMIT = 2000
 
@@ -102,14 +102,9 @@ def answers_refusals(view: Callable) -> Callable:
     return answering
 
 
-def _tools(request: HttpRequest, entity: Entity, status: int = 200, message: str = "") -> HttpResponse:
-    """The curator's tools of an entity: the fragment a partial update replaces, or a redirect back to the page."""
-    if request.META.get(PARTIAL_HEADER):
-        entity = Entity.objects.select_related("panel").prefetch_related("tags").get(pk=entity.pk)
-        context = {"entity": entity, "tools": entity_tools_context(request.user, entity), "message": message}
-        return render(request, "panels/curation/_entity_tools.html", context, status=status)
-    if message:
-        (messages.success if status < 400 else messages.error)(request, message)
+def _back_to_entity(request: HttpRequest, entity: Entity, message: str, *, ok: bool = True) -> HttpResponse:
+    """Quick changes answer with the entity page (``partial.js`` swaps its main content in place)."""
+    (messages.success if ok else messages.error)(request, message)
     return HttpResponseRedirect(entity_url(entity))
 
 
@@ -265,18 +260,20 @@ def remove_entity(request: HttpRequest, pk: int, entity_type: str, entity_name: 
 
 
 def _quick(request: HttpRequest, entity: Entity, form: Any, save: Callable[[], Any], done: str) -> HttpResponse:
-    """A one-field curator change (rating, tags, ready): the tools fragment or a redirect, errors included."""
+    """A one-field curator change (rating, tags, ready); whatever happens, back to the entity page saying so."""
     if not form.is_valid():
-        return _tools(request, entity, 400, "; ".join(e for errors in form.errors.values() for e in errors))
+        return _back_to_entity(request, entity, "; ".join(e for errs in form.errors.values() for e in errs), ok=False)
     try:
         save()
     except services.StaleVersionError as stale:
-        return _tools(request, entity, 409, f"Not saved: {stale.messages[0]} Reload the page to see it.")
+        return _back_to_entity(
+            request, entity, f"Not saved: {stale.messages[0]} Here is the page as it is now.", ok=False
+        )
     except services.ConcurrentEditError as busy:
-        return _tools(request, entity, 409, str(busy))
+        return _back_to_entity(request, entity, str(busy), ok=False)
     except ValidationError as error:
-        return _tools(request, entity, 400, "; ".join(error.messages))
-    return _tools(request, entity, 200, done)
+        return _back_to_entity(request, entity, "Not saved: " + "; ".join(error.messages), ok=False)
+    return _back_to_entity(request, entity, done)
 
 
 @allowed(policy.can_curate)

@@ -169,14 +169,13 @@ def test_adding_an_unknown_gene_symbol_is_a_clear_error_and_adds_nothing(curator
     assert not panel.entities.exists()
 
 
-def test_a_curator_rating_through_a_partial_update_answers_the_fragment(curator, panel, entity):
-    response = client_for("curator", curator).post(
-        entity_path(entity, "rate_entity"), {"rating": "GREEN", "base_version": "0.1"}, HTTP_X_PARTIAL="1"
-    )
+def test_a_curator_rating_sets_the_confidence_and_returns_to_the_entity_saying_so(curator, panel, entity):
+    client = client_for("curator", curator)
 
-    assert response.status_code == 200
-    assert b'id="entity-tools"' in response.content and b"Rating saved." in response.content
-    assert b"<html" not in response.content
+    response = client.post(entity_path(entity, "rate_entity"), {"rating": "GREEN", "base_version": "0.1"})
+
+    assert response.status_code == 302 and response["Location"] == entity_path(entity, "entity_in_panel")
+    assert [str(m) for m in response.wsgi_request._messages] == ["Rating saved."]
     entity.refresh_from_db()
     panel.refresh_from_db()
     assert (entity.confidence_level, panel.version) == (3, "0.2")
@@ -205,14 +204,17 @@ def test_a_stale_entity_form_is_refused_and_shows_what_changed(curator, panel, e
     assert entity.penetrance is None
 
 
-def test_a_stale_partial_update_says_so_in_the_fragment(curator, panel, entity):
+def test_a_stale_quick_change_is_not_saved_and_says_why(curator, panel, entity):
     services.update_entity(curator, entity, phenotypes=["Ataxia"])
 
     response = client_for("curator", curator).post(
-        entity_path(entity, "tag_entity"), {"tags": "x", "base_version": "0.1"}, HTTP_X_PARTIAL="1"
+        entity_path(entity, "tag_entity"), {"tags": "x", "base_version": "0.1"}
     )
 
-    assert response.status_code == 409 and b"Not saved" in response.content
+    assert response.status_code == 302
+    [message] = [str(m) for m in response.wsgi_request._messages]
+    assert message.startswith("Not saved: Panel Hereditary ataxia changed since version 0.1")
+    assert sorted(entity.tags.values_list("name", flat=True)) == ["founder"]
 
 
 def test_a_curator_creates_a_super_panel_of_two_panels(curator, panel):
@@ -282,8 +284,8 @@ def rating_queries(client: Client, entity: Entity, rating: str) -> int:
     from django.db import connection
 
     with CaptureQueriesContext(connection) as queries:
-        response = client.post(entity_path(entity, "rate_entity"), {"rating": rating}, HTTP_X_PARTIAL="1")
-    assert response.status_code == 200
+        response = client.post(entity_path(entity, "rate_entity"), {"rating": rating})
+    assert response.status_code == 302
     return len(queries)
 
 

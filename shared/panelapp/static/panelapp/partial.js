@@ -1,27 +1,28 @@
 // Progressive enhancement: a form marked data-partial="<id>" is posted in the
-// background and the element with that id is replaced by the HTML fragment
-// the server answers. Without JavaScript the same form posts and redirects.
+// background, and the element with that id is swapped for the same element of
+// the page the server answers with (its redirect, followed). Without
+// JavaScript the same form posts and the browser follows the redirect.
 document.addEventListener("submit", async (event) => {
   const form = event.target;
   const targetId = form.dataset && form.dataset.partial;
-  if (!targetId) return;
+  const target = targetId && document.getElementById(targetId);
+  if (!target) return;
   event.preventDefault();
-  const button = event.submitter;
-  if (button) button.disabled = true;
+  const body = new FormData(form, event.submitter);
   try {
-    const response = await fetch(form.action, {
-      method: "POST",
-      body: new FormData(form, button),
-      headers: { "X-Partial": "1" },
-      credentials: "same-origin",
-    });
-    const target = document.getElementById(targetId);
-    if (response.redirected) {
-      window.location.assign(response.url); // e.g. the session expired: the sign-in page
-    } else if ((response.headers.get("Content-Type") || "").startsWith("text/html") && target) {
-      target.outerHTML = await response.text();
-    } else {
-      form.submit();
+    const response = await fetch(form.action, { method: "POST", body, credentials: "same-origin" });
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = page.getElementById(targetId);
+    if (!fresh) {
+      window.location.assign(response.url); // not the page we expected, e.g. the sign-in page
+      return;
+    }
+    target.replaceWith(fresh);
+    document.title = page.title;
+    const status = fresh.querySelector("[role=status], [role=alert]");
+    if (status) {
+      status.setAttribute("tabindex", "-1");
+      status.focus();
     }
   } catch (error) {
     form.submit();
