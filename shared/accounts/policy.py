@@ -94,3 +94,8 @@ def visible_panels(user, queryset: QuerySet | None = None, *, retired: bool = Fa
 
     panels = Panel.objects.all() if queryset is None else queryset
     return panels.filter(status__in=visible_panel_statuses(user, retired=retired))
+
+
+def can_delete_review(user, evaluation) -> bool:
+    """One's own review; curators any."""
+    return can_curate(user) or (can_comment(user) and evaluation.user_id == user.pk)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "panels",
     "api",
     "uploads",
+    "notifications",
 ]
 
 MIDDLEWARE = [

@@ -17,13 +17,12 @@ from datetime import date
 from typing import Any
 
 from accounts.models import is_curator
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from notifications.services import notify
 
 from panels import exports
 from panels.models import Activity, Entity, Evaluation, Evidence, Gene, HistoricalSnapshot, Panel, PanelType, Tag
@@ -337,7 +336,9 @@ def remove_entity(user, entity: Entity, *, comment: str = "", base_version: str 
 
 
 @writer
-def review_entity(user, entity: Entity, *, rating: str = "", comments: str = "", **fields: Any) -> Evaluation:
+def review_entity(
+    user, entity: Entity, *, rating: str = "", comments: str = "", base_version: str | None = None, **fields: Any
+) -> Evaluation:
     """Record (or replace) ``user``'s review of an entity.
 
     Anyone's review is logged; only a curator's rating is a decision: it
@@ -355,7 +356,7 @@ def review_entity(user, entity: Entity, *, rating: str = "", comments: str = "",
     _check_fields(fields, allowed, "review")
     if rating not in Evaluation.Rating.values and rating != "":
         raise ValidationError(f"Unknown rating {rating!r}: expected GREEN, AMBER or RED.", code="bad_rating")
-    panel = _locked(entity.panel)
+    panel = _locked(entity.panel, base_version=base_version)
     entity = panel.entities.get(pk=entity.pk)
     evaluation, _ = Evaluation.objects.update_or_create(
         entity=entity,
@@ -380,26 +381,21 @@ def review_entity(user, entity: Entity, *, rating: str = "", comments: str = "",
 
 @writer
 def promote_and_notify(user, panel: Panel, *, comment: str, base_version: str | None = None) -> Panel:
-    """Promote to the next major version and e-mail every contributor once the promotion is committed."""
+    """Promote to the next major version and tell every contributor (stored, and e-mailed after commit)."""
     panel = promote_panel(user, panel, comment=comment, base_version=base_version)
-    recipients = sorted(contributor_emails(panel))
-    subject = f"PanelApp: {panel.name} promoted to version {panel.version}"
-    body = (
-        f"{panel.name} has been promoted to version {panel.version}.\n\n"
-        f"{comment}\n\n{settings.PANEL_APP_BASE_URL}/panels/{panel.pk}/\n"
+    notify(
+        contributors(panel),
+        f"PanelApp: {panel.name} promoted to version {panel.version}",
+        f"{panel.name} has been promoted to version {panel.version}.\n\n{comment}",
+        url=f"/panels/{panel.pk}/",
     )
-    # One message each: contributors never see each other's addresses.
-    transaction.on_commit(lambda: [send_mail(subject, body, None, [to]) for to in recipients])
     return panel
 
 
-def contributor_emails(panel: Panel) -> set[str]:
-    """Everyone who reviewed an entity of the panel or gave it evidence, by e-mail address."""
-    User = get_user_model()
-    users = User.objects.filter(
-        Q(evaluations__entity__panel=panel) | Q(evidence__entity__panel=panel), is_active=True
-    ).exclude(email="")
-    return set(users.values_list("email", flat=True).distinct())
+def contributors(panel: Panel):
+    """Everyone who reviewed an entity of the panel or gave it evidence."""
+    contributed = Q(evaluations__entity__panel=panel) | Q(evidence__entity__panel=panel)
+    return get_user_model().objects.filter(contributed, is_active=True).distinct()
 
 
 @writer

@@ -5,7 +5,7 @@ Pages for reading are in ``panels.views``; TSV downloads and exports in ``panels
 
 from django.urls import path, re_path
 
-from panels import downloads, views
+from panels import curation, downloads, views
 
 app_name = "panels"
 urlpatterns = [
@@ -22,6 +22,31 @@ urlpatterns = [
     path("download_regions/", downloads.all_regions, name="download_regions"),
     path("<int:pk>/", views.panel_detail, name="detail"),
     path("<int:pk>/download/<str:categories>/", downloads.panel_tsv, name="download_panel_tsv"),
+    # Reviewers and curators (panels.curation), before the entity page so "add" is never taken for a name.
+    path("create/", curation.create_panel, name="create_panel"),
+    path("<int:pk>/update/", curation.update_panel, name="update_panel"),
+    path("<int:pk>/promote/", curation.promote_panel, name="promote_panel"),
+    path("<int:pk>/mark_not_ready/", curation.mark_not_ready, name="mark_not_ready"),
+    path("<int:pk>/copy_reviews/", curation.copy_reviews, name="copy_reviews"),
+    re_path(r"^(?P<pk>\d+)/(?P<action>approve|reject|retire|delete)/$", curation.change_status, name="change_status"),
+    path("<int:pk>/<str:entity_type>/add/", curation.add_entity, name="add_entity"),
+    path("<int:pk>/<str:entity_type>/<str:entity_name>/review/", curation.review, name="review"),
+    path(
+        "<int:pk>/<str:entity_type>/<str:entity_name>/review/<int:review_pk>/delete/",
+        curation.delete_review,
+        name="delete_review",
+    ),
+    path(
+        "<int:pk>/<str:entity_type>/<str:entity_name>/comment/<int:review_pk>/delete/",
+        curation.delete_comment,
+        name="delete_comment",
+    ),
+    path("<int:pk>/<str:entity_type>/<str:entity_name>/edit/", curation.edit_entity, name="edit_entity"),
+    path("<int:pk>/<str:entity_type>/<str:entity_name>/delete/", curation.remove_entity, name="remove_entity"),
+    path("<int:pk>/<str:entity_type>/<str:entity_name>/rating/", curation.rate_entity, name="rate_entity"),
+    path("<int:pk>/<str:entity_type>/<str:entity_name>/tags/", curation.tag_entity, name="tag_entity"),
+    path("<int:pk>/<str:entity_type>/<str:entity_name>/ready/", curation.mark_entity, name="mark_entity"),
+    path("<int:pk>/<str:entity_type>/<str:entity_name>/clear_sources/", curation.clear_sources, name="clear_sources"),
     path("<int:pk>/<str:entity_type>/<str:entity_name>/", views.entity_in_panel, name="entity_in_panel"),
     # Old addresses: /panels/genes/... (now entities) and PanelApp's first 24-character panel ids.
     path("genes/", views.old_genes_redirect, name="old_genes"),

@@ -153,3 +153,17 @@ def test_copying_reviews_takes_the_same_queries_for_a_large_panel(curator, panel
         services.review_entity(alice, add_gene(curator, panel, symbol), rating="GREEN")
         add_gene(curator, target, symbol)
     assert copy_counting() == small
+
+
+def test_promoting_stores_a_notification_for_each_contributor(curator, panel):
+    from notifications.models import Notification
+
+    alice = reviewer_with_email("alice@example.org")
+    services.review_entity(alice, add_gene(curator, panel, "ATXN1"), rating="GREEN")
+
+    services.promote_and_notify(curator, panel, comment="Reviewed")
+
+    notification = Notification.objects.get(user=alice)
+    assert notification.subject == "PanelApp: Hereditary ataxia promoted to version 1.0"
+    assert notification.url == f"/panels/{panel.pk}/"
+    assert set(Notification.objects.values_list("user", flat=True)) == {alice.pk, curator.pk}

@@ -1,0 +1,466 @@
+"""Reviewing and curating in the site: the write side of the panel and entity pages.
+
+Views validate with ``panels.forms``, ask ``accounts.policy`` who may act,
+and change panels only through ``panels.services``. Every form works as a
+plain POST with a redirect; a form marked ``data-partial`` is also sent in the
+background by ``panelapp/partial.js``, which swaps the page's main content for
+the fresh one, so the page updates in place. A full form saved against a panel
+that changed since it was opened answers 409 with what changed; so does a save
+that kept colliding with other curators.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from accounts import policy
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from panels import forms, services, tasks
+from panels.models import Entity, Evaluation, Panel
+
+# More reviews than this are copied by the worker, well inside the web function's timeout.
+COPY_IN_REQUEST_LIMIT = 2000
+
+
+def allowed(check: Callable[[Any], bool]) -> Callable:
+    """Signed-in users for whom ``policy.<check>`` says yes; everyone else a 403 (anonymous: the sign-in page)."""
+
+    def decorate(view: Callable) -> Callable:
+        @login_required
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not check(request.user):
+                raise PermissionDenied("Your account may not do this.")
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The form data of a POST (even an empty one, which must fail validation), None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def _panel(request: HttpRequest, pk: int) -> Panel:
+    return get_object_or_404(policy.visible_panels(request.user, retired=True), pk=pk)
+
+
+def _entity(request: HttpRequest, pk: int, entity_type: str, entity_name: str) -> Entity:
+    panel = _panel(request, pk)
+    return get_object_or_404(
+        Entity.objects.select_related("panel", "gene"), panel=panel, entity_type=entity_type, entity_name=entity_name
+    )
+
+
+def entity_url(entity: Entity) -> str:
+    return reverse("panels:entity_in_panel", args=[entity.panel_id, entity.entity_type, entity.entity_name])
+
+
+def panel_url(panel: Panel) -> str:
+    return reverse("panels:detail", args=[panel.pk])
+
+
+def _save(request: HttpRequest, save: Callable[[], Any], *, form: Any, page: str, context: dict) -> Any:
+    """Run a service call; its refusals become the form's errors, or a 409 page when the panel moved on."""
+    try:
+        return save()
+    except services.StaleVersionError as stale:
+        context.update(form=form, stale=stale)
+        raise Refused(render(request, page, context, status=409)) from None
+    except services.ConcurrentEditError as busy:
+        form.add_error(None, str(busy))
+        raise Refused(render(request, page, {**context, "form": form}, status=409)) from None
+    except ValidationError as error:
+        form.add_error(None, error)
+        raise Refused(render(request, page, {**context, "form": form}, status=400)) from None
+
+
+class Refused(Exception):
+    """Carries the response that explains why a save did not happen."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+
+
+def answers_refusals(view: Callable) -> Callable:
+    @wraps(view)
+    def answering(*args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(*args, **kwargs)
+        except Refused as refused:
+            return refused.response
+
+    return answering
+
+
+def _back_to_entity(request: HttpRequest, entity: Entity, message: str, *, ok: bool = True) -> HttpResponse:
+    """Quick changes answer with the entity page (``partial.js`` swaps its main content in place)."""
+    (messages.success if ok else messages.error)(request, message)
+    return HttpResponseRedirect(entity_url(entity))
+
+
+def entity_tools_context(user, entity: Entity) -> dict[str, Any]:
+    """What the entity page shows a signed-in user: which forms, filled with the entity's current values."""
+    may_curate = policy.can_curate(user)
+    return {
+        "can_comment": policy.can_comment(user),
+        "can_review": policy.can_review(user),
+        "can_curate": may_curate,
+        "rating_form": forms.RatingForm(initial={"base_version": entity.panel.version}) if may_curate else None,
+        "tags_form": forms.TagsForm(
+            initial={"tags": sorted(t.name for t in entity.tags.all()), "base_version": entity.panel.version}
+        )
+        if may_curate
+        else None,
+    }
+
+
+# --- Reviewers -----------------------------------------------------------------------
+
+
+@allowed(policy.can_comment)
+@require_http_methods(["GET", "POST"])
+@answers_refusals
+def review(request: HttpRequest, pk: int, entity_type: str, entity_name: str) -> HttpResponse:
+    """Review an entity (verified reviewers), or comment on it (external users); again to change it."""
+    entity = _entity(request, pk, entity_type, entity_name)
+    mine = Evaluation.objects.filter(entity=entity, user=request.user).first()
+    form_class = forms.ReviewForm if policy.can_review(request.user) else forms.CommentForm
+    initial = {}
+    if mine is not None:
+        initial = {name: getattr(mine, name) for name in form_class.base_fields}
+    form = form_class(_posted(request), initial=initial)
+    context = {"entity": entity, "panel": entity.panel, "form": form, "mine": mine}
+    if request.method == "POST" and form.is_valid():
+        fields = form.service_fields() if isinstance(form, forms.ReviewForm) else dict(form.cleaned_data)
+        _save(
+            request,
+            lambda: services.review_entity(request.user, entity, **fields),
+            form=form,
+            page="panels/curation/review.html",
+            context=context,
+        )
+        messages.success(request, "Your review is saved." if mine is None else "Your review is updated.")
+        return HttpResponseRedirect(entity_url(entity))
+    return render(request, "panels/curation/review.html", context, status=400 if form.errors else 200)
+
+
+@allowed(policy.can_comment)
+@require_POST
+def delete_review(request: HttpRequest, pk: int, entity_type: str, entity_name: str, review_pk: int) -> HttpResponse:
+    entity = _entity(request, pk, entity_type, entity_name)
+    evaluation = get_object_or_404(Evaluation, pk=review_pk, entity=entity)
+    if not policy.can_delete_review(request.user, evaluation):
+        raise PermissionDenied("Only its author or a curator may delete a review.")
+    services.delete_review(request.user, evaluation)
+    messages.success(request, "The review is deleted.")
+    return HttpResponseRedirect(entity_url(entity))
+
+
+@allowed(policy.can_curate)
+@require_POST
+def delete_comment(request: HttpRequest, pk: int, entity_type: str, entity_name: str, review_pk: int) -> HttpResponse:
+    entity = _entity(request, pk, entity_type, entity_name)
+    services.delete_comment(request.user, get_object_or_404(Evaluation, pk=review_pk, entity=entity))
+    messages.success(request, "The comment is deleted.")
+    return HttpResponseRedirect(entity_url(entity))
+
+
+@allowed(policy.can_review)
+@require_http_methods(["GET", "POST"])
+@answers_refusals
+def add_entity(request: HttpRequest, pk: int, entity_type: str) -> HttpResponse:
+    """A new gene, STR or region on a panel; a verified reviewer's addition carries their review."""
+    panel = _panel(request, pk)
+    if entity_type not in Entity.Type.values:
+        raise Http404(f"No entity type {entity_type}.")
+    curator = policy.can_curate(request.user)
+    form = forms.NewEntityForm(_posted(request), entity_type=entity_type, initial={"base_version": panel.version})
+    review_form = None if curator else forms.ReviewForm(_posted(request), prefix="review")
+    context = {"panel": panel, "entity_type": entity_type, "form": form, "review_form": review_form}
+    valid = form.is_valid() & (review_form is None or review_form.is_valid())
+    if request.method == "POST" and valid:
+        name = form.cleaned_data["name"]
+
+        def add() -> Entity:
+            entity = services.add_entity(
+                request.user,
+                panel,
+                entity_type=entity_type,
+                entity_name=name,
+                gene=name if entity_type == Entity.Type.GENE else None,
+                sources=form.cleaned_data["sources"] or ([] if curator else ["Expert list"]),
+                tags=form.cleaned_data["tags"],
+                comment=form.cleaned_data["comment"],
+                base_version=form.cleaned_data["base_version"] or None,
+                **form.service_fields(),
+            )
+            if review_form is not None:
+                services.review_entity(request.user, entity, **review_form.service_fields())
+            return entity
+
+        # The entity and its reviewer's review are one change: both or neither.
+        entity = _save(
+            request, services.writer(add), form=form, page="panels/curation/entity_form.html", context=context
+        )
+        messages.success(request, f"{entity.entity_name} is added to {panel.name}.")
+        return HttpResponseRedirect(entity_url(entity))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "panels/curation/entity_form.html", context, status=status)
+
+
+# --- Curators: entities ----------------------------------------------------------------
+
+
+@allowed(policy.can_curate)
+@require_http_methods(["GET", "POST"])
+@answers_refusals
+def edit_entity(request: HttpRequest, pk: int, entity_type: str, entity_name: str) -> HttpResponse:
+    entity = _entity(request, pk, entity_type, entity_name)
+    initial = forms.EntityForm.initial_for(entity)
+    form = forms.EntityForm(_posted(request), entity_type=entity.entity_type, initial=initial)
+    context = {"panel": entity.panel, "entity": entity, "entity_type": entity.entity_type, "form": form}
+    if request.method == "POST" and form.is_valid():
+        _save(
+            request,
+            lambda: services.update_entity(
+                request.user,
+                entity,
+                tags=form.cleaned_data["tags"],
+                comment=form.cleaned_data["comment"],
+                base_version=form.cleaned_data["base_version"] or None,
+                **form.service_fields(),
+            ),
+            form=form,
+            page="panels/curation/entity_form.html",
+            context=context,
+        )
+        messages.success(request, f"{entity.entity_name} is saved.")
+        return HttpResponseRedirect(entity_url(entity))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "panels/curation/entity_form.html", context, status=status)
+
+
+@allowed(policy.can_curate)
+@require_POST
+def remove_entity(request: HttpRequest, pk: int, entity_type: str, entity_name: str) -> HttpResponse:
+    entity = _entity(request, pk, entity_type, entity_name)
+    services.remove_entity(request.user, entity, comment=request.POST.get("comment", ""))
+    messages.success(request, f"{entity.entity_name} is removed from {entity.panel.name}.")
+    return HttpResponseRedirect(panel_url(entity.panel))
+
+
+def _quick(request: HttpRequest, entity: Entity, form: Any, save: Callable[[], Any], done: str) -> HttpResponse:
+    """A one-field curator change (rating, tags, ready); whatever happens, back to the entity page saying so."""
+    if not form.is_valid():
+        return _back_to_entity(request, entity, "; ".join(e for errs in form.errors.values() for e in errs), ok=False)
+    try:
+        save()
+    except services.StaleVersionError as stale:
+        return _back_to_entity(
+            request, entity, f"Not saved: {stale.messages[0]} Here is the page as it is now.", ok=False
+        )
+    except services.ConcurrentEditError as busy:
+        return _back_to_entity(request, entity, str(busy), ok=False)
+    except ValidationError as error:
+        return _back_to_entity(request, entity, "Not saved: " + "; ".join(error.messages), ok=False)
+    return _back_to_entity(request, entity, done)
+
+
+@allowed(policy.can_curate)
+@require_POST
+def rate_entity(request: HttpRequest, pk: int, entity_type: str, entity_name: str) -> HttpResponse:
+    entity = _entity(request, pk, entity_type, entity_name)
+    form = forms.RatingForm(request.POST)
+    return _quick(
+        request,
+        entity,
+        form,
+        lambda: services.review_entity(
+            request.user,
+            entity,
+            rating=form.cleaned_data["rating"],
+            comments=form.cleaned_data["comment"],
+            base_version=form.cleaned_data["base_version"] or None,
+        ),
+        "Rating saved.",
+    )
+
+
+@allowed(policy.can_curate)
+@require_POST
+def tag_entity(request: HttpRequest, pk: int, entity_type: str, entity_name: str) -> HttpResponse:
+    entity = _entity(request, pk, entity_type, entity_name)
+    form = forms.TagsForm(request.POST)
+    return _quick(
+        request,
+        entity,
+        form,
+        lambda: services.update_entity(
+            request.user, entity, tags=form.cleaned_data["tags"], base_version=form.cleaned_data["base_version"] or None
+        ),
+        "Tags saved.",
+    )
+
+
+@allowed(policy.can_curate)
+@require_POST
+def mark_entity(request: HttpRequest, pk: int, entity_type: str, entity_name: str) -> HttpResponse:
+    entity = _entity(request, pk, entity_type, entity_name)
+    form = forms.ReadyForm(request.POST)
+    return _quick(
+        request,
+        entity,
+        form,
+        lambda: services.set_entity_ready(
+            request.user, entity, ready=form.cleaned_data["ready"], comment=form.cleaned_data["comment"]
+        ),
+        "Marked as ready." if request.POST.get("ready") == "1" else "Marked as not ready.",
+    )
+
+
+@allowed(policy.can_curate)
+@require_POST
+def clear_sources(request: HttpRequest, pk: int, entity_type: str, entity_name: str) -> HttpResponse:
+    """All sources, or the one named in ``source``."""
+    entity = _entity(request, pk, entity_type, entity_name)
+    source = request.POST.get("source")
+    services.remove_sources(request.user, entity, names=[source] if source else None)
+    messages.success(request, f"Source {source} removed." if source else "All sources removed.")
+    return HttpResponseRedirect(entity_url(entity))
+
+
+# --- Curators: panels --------------------------------------------------------------------
+
+
+@allowed(policy.can_curate)
+@require_http_methods(["GET", "POST"])
+@answers_refusals
+def create_panel(request: HttpRequest) -> HttpResponse:
+    form = forms.PanelForm(_posted(request), initial={"status": Panel.Status.INTERNAL})
+    context = {"form": form, "panel": None}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        panel = _save(
+            request,
+            lambda: services.create_panel(
+                request.user,
+                name=data["name"],
+                types=data["types"],
+                child_panels=data["child_panels"],
+                comment=data["comment"],
+                relevant_disorders=data["relevant_disorders"],
+                disease_group=data["disease_group"],
+                disease_sub_group=data["disease_sub_group"],
+                status=data["status"],
+            ),
+            form=form,
+            page="panels/curation/panel_form.html",
+            context=context,
+        )
+        messages.success(request, f"Panel {panel.name} is created.")
+        return HttpResponseRedirect(panel_url(panel))
+    return render(request, "panels/curation/panel_form.html", context, status=400 if form.errors else 200)
+
+
+@allowed(policy.can_curate)
+@require_http_methods(["GET", "POST"])
+@answers_refusals
+def update_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    panel = _panel(request, pk)
+    form = forms.PanelForm(_posted(request), panel=panel, initial=forms.PanelForm.initial_for(panel))
+    context = {"form": form, "panel": panel}
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        base_version = data.pop("base_version") or None
+        _save(
+            request,
+            lambda: services.update_panel(request.user, panel, base_version=base_version, **data),
+            form=form,
+            page="panels/curation/panel_form.html",
+            context=context,
+        )
+        messages.success(request, f"Panel {panel.name} is saved.")
+        return HttpResponseRedirect(panel_url(panel))
+    return render(request, "panels/curation/panel_form.html", context, status=400 if form.errors else 200)
+
+
+@allowed(policy.can_curate)
+@require_http_methods(["GET", "POST"])
+@answers_refusals
+def promote_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    panel = _panel(request, pk)
+    form = forms.PromoteForm(_posted(request), initial={"base_version": panel.version})
+    context = {"form": form, "panel": panel}
+    if request.method == "POST" and form.is_valid():
+        promoted = _save(
+            request,
+            lambda: services.promote_and_notify(
+                request.user,
+                panel,
+                comment=form.cleaned_data["comment"],
+                base_version=form.cleaned_data["base_version"] or None,
+            ),
+            form=form,
+            page="panels/curation/promote.html",
+            context=context,
+        )
+        messages.success(request, f"{promoted.name} is promoted to version {promoted.version}; contributors are told.")
+        return HttpResponseRedirect(panel_url(panel))
+    return render(request, "panels/curation/promote.html", context, status=400 if form.errors else 200)
+
+
+STATUS_ACTIONS = {
+    "approve": (Panel.Status.PUBLIC, "approved: public"),
+    "reject": (Panel.Status.INTERNAL, "rejected: internal"),
+    "retire": (Panel.Status.RETIRED, "retired"),
+    "delete": (Panel.Status.DELETED, "deleted (its versions are kept)"),
+}
+
+
+@allowed(policy.can_curate)
+@require_POST
+def change_status(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Approve, reject, retire or delete a panel (deletion is a status: nothing is removed)."""
+    panel = _panel(request, pk)
+    status, done = STATUS_ACTIONS[action]
+    services.update_panel(request.user, panel, status=status, comment=request.POST.get("comment", ""))
+    messages.success(request, f"{panel.name} is {done}.")
+    return HttpResponseRedirect(reverse("panels:list") if status == Panel.Status.DELETED else panel_url(panel))
+
+
+@allowed(policy.can_curate)
+@require_POST
+def mark_not_ready(request: HttpRequest, pk: int) -> HttpResponse:
+    panel = _panel(request, pk)
+    changed = services.mark_panel_not_ready(request.user, panel)
+    messages.success(request, f"{changed} entities marked as not ready.")
+    return HttpResponseRedirect(panel_url(panel))
+
+
+@allowed(policy.can_curate)
+@require_http_methods(["GET", "POST"])
+def copy_reviews(request: HttpRequest, pk: int) -> HttpResponse:
+    """Copy the reviews of another panel onto this panel's matching entities."""
+    panel = _panel(request, pk)
+    form = forms.CopyReviewsForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        source = form.cleaned_data["source"]
+        if Evaluation.objects.filter(entity__panel=source).count() > COPY_IN_REQUEST_LIMIT:
+            tasks.copy_reviews.enqueue(request.user.pk, source.pk, panel.pk)
+            messages.success(request, f"Copying the reviews of {source.name}: you will be notified when done.")
+        else:
+            copied = services.copy_reviews(request.user, source, panel)
+            messages.success(request, f"{copied} reviews copied from {source.name}.")
+        return HttpResponseRedirect(panel_url(panel))
+    status = 400 if form.errors else 200
+    return render(request, "panels/curation/copy_reviews.html", {"form": form, "panel": panel}, status=status)

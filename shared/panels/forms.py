@@ -1,0 +1,218 @@
+"""The forms of reviewers and curators. They only validate: every save goes through ``panels.services``.
+
+Forms that change a panel carry ``base_version``, the version the page showed,
+so a save against a panel that changed meanwhile is refused and the curator
+sees what changed (``services.StaleVersionError``).
+"""
+
+import re
+from typing import Any
+
+from django import forms
+
+from panels.models import Entity, Evaluation, Panel, PanelType
+from panels.vocabulary import MODES_OF_INHERITANCE, MODES_OF_PATHOGENICITY, choices
+
+TAG_SEPARATORS = re.compile(r"[,;\n]")
+
+
+class LinesField(forms.CharField):
+    """A list of strings edited as one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+class TagsField(forms.CharField):
+    """Tags typed as one line, separated by commas."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        return sorted({tag.strip() for tag in TAG_SEPARATORS.split(value or "") if tag.strip()})
+
+
+class VersionedForm(forms.Form):
+    """A form opened at one version of a panel; the save is refused if the panel moved on."""
+
+    base_version = forms.RegexField(regex=r"^\d+\.\d+$", widget=forms.HiddenInput, required=False)
+
+
+class ReviewForm(forms.Form):
+    """A verified reviewer's review of an entity (upstream's fields)."""
+
+    rating = forms.ChoiceField(
+        choices=[("", "No rating, a comment only"), *Evaluation.Rating.choices], required=False, label="Rating"
+    )
+    mode_of_inheritance = forms.ChoiceField(choices=choices(MODES_OF_INHERITANCE), required=False)
+    mode_of_pathogenicity = forms.ChoiceField(choices=choices(MODES_OF_PATHOGENICITY), required=False)
+    phenotypes = LinesField(required=False, help_text="One per line, e.g. an OMIM or HPO term")
+    publications = LinesField(required=False, help_text="One per line: PubMed ids")
+    current_diagnostic = forms.BooleanField(required=False, label="Used in current diagnostic testing")
+    comments = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not any(data.get(name) for name in self.fields):
+            raise forms.ValidationError("Give a rating or a comment.")
+        return data
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["mode_of_pathogenicity"] = data["mode_of_pathogenicity"] or None
+        return data
+
+
+class CommentForm(forms.Form):
+    """What an external (registered, not yet verified) user may add: a comment."""
+
+    comments = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Comment")
+
+
+class EntityForm(VersionedForm):
+    """A curator's edit of an entity's curated attributes (the fields of its kind only)."""
+
+    mode_of_inheritance = forms.ChoiceField(choices=choices(MODES_OF_INHERITANCE), required=False)
+    mode_of_pathogenicity = forms.ChoiceField(choices=choices(MODES_OF_PATHOGENICITY), required=False)
+    penetrance = forms.ChoiceField(
+        choices=[("", "Not set"), ("Complete", "Complete"), ("Incomplete", "Incomplete")], required=False
+    )
+    phenotypes = LinesField(required=False, help_text="One per line")
+    publications = LinesField(required=False, help_text="One per line: PubMed ids")
+    tags = TagsField(required=False, help_text="Separated by commas")
+    comment = forms.CharField(required=False, help_text="Stored with the new version")
+    # STRs and regions
+    chromosome = forms.CharField(max_length=8, required=False)
+    grch37_start = forms.IntegerField(min_value=1, required=False, label="GRCh37 start")
+    grch37_end = forms.IntegerField(min_value=1, required=False, label="GRCh37 end")
+    grch38_start = forms.IntegerField(min_value=1, required=False, label="GRCh38 start")
+    grch38_end = forms.IntegerField(min_value=1, required=False, label="GRCh38 end")
+    # STRs
+    repeated_sequence = forms.CharField(max_length=128, required=False)
+    normal_repeats = forms.IntegerField(min_value=0, required=False)
+    pathogenic_repeats = forms.IntegerField(min_value=0, required=False)
+    # Regions
+    verbose_name = forms.CharField(max_length=255, required=False)
+    haploinsufficiency_score = forms.CharField(max_length=8, required=False)
+    triplosensitivity_score = forms.CharField(max_length=8, required=False)
+    required_overlap_percentage = forms.IntegerField(min_value=0, max_value=100, required=False)
+    type_of_variants = forms.CharField(max_length=32, required=False)
+
+    # Fields every kind keeps; the others only where the kind has them.
+    common_fields = frozenset({"tags", "comment", "base_version"})
+
+    def __init__(self, *args: Any, entity_type: str, **kwargs: Any) -> None:
+        from panels.services import ENTITY_FIELDS
+
+        super().__init__(*args, **kwargs)
+        self.entity_type = entity_type
+        kept = ENTITY_FIELDS[entity_type] | self.common_fields
+        for name in list(self.fields):
+            if name not in kept:
+                del self.fields[name]
+
+    def service_fields(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.cleaned_data.items() if k not in {"comment", "base_version", "tags"}}
+        if "mode_of_pathogenicity" in data:
+            data["mode_of_pathogenicity"] = data["mode_of_pathogenicity"] or None
+        if "penetrance" in data:
+            data["penetrance"] = data["penetrance"] or None
+        for name, value in data.items():
+            if value is None and name in {"chromosome", "repeated_sequence", "verbose_name"}:
+                data[name] = ""
+        return data
+
+    @classmethod
+    def initial_for(cls, entity: Entity) -> dict[str, Any]:
+        from panels.services import ENTITY_FIELDS
+
+        initial = {name: getattr(entity, name) for name in ENTITY_FIELDS[entity.entity_type]}
+        initial["tags"] = sorted(t.name for t in entity.tags.all())
+        initial["base_version"] = entity.panel.version
+        return initial
+
+
+class NewEntityForm(EntityForm):
+    """A new gene (by HGNC symbol), STR or region on a panel, with its evidence sources."""
+
+    name = forms.CharField(max_length=128, label="Gene symbol or name")
+    sources = LinesField(required=False, help_text="Evidence sources, one per line")
+
+    field_order = ["name", "sources"]
+    common_fields = EntityForm.common_fields | {"name", "sources"}
+
+    def __init__(self, *args: Any, entity_type: str, **kwargs: Any) -> None:
+        super().__init__(*args, entity_type=entity_type, **kwargs)
+        self.fields["name"].label = "Gene symbol (HGNC)" if entity_type == Entity.Type.GENE else "Name"
+
+    def service_fields(self) -> dict[str, Any]:
+        data = super().service_fields()
+        data.pop("name")
+        data.pop("sources")
+        return data
+
+
+class RatingForm(VersionedForm):
+    """A curator's decision on an entity's confidence (green, amber or red)."""
+
+    rating = forms.ChoiceField(choices=Evaluation.Rating.choices)
+    comment = forms.CharField(required=False)
+
+
+class TagsForm(VersionedForm):
+    tags = TagsField(required=False, help_text="Separated by commas")
+
+
+class ReadyForm(forms.Form):
+    ready = forms.TypedChoiceField(choices=[("1", "Ready"), ("0", "Not ready")], coerce=lambda v: v == "1")
+    comment = forms.CharField(required=False)
+
+
+class PanelForm(VersionedForm):
+    """A curator's panel: its own attributes, types and (for a super panel) child panels."""
+
+    name = forms.CharField(max_length=255)
+    relevant_disorders = LinesField(required=False, help_text="One per line")
+    disease_group = forms.CharField(max_length=255, required=False)
+    disease_sub_group = forms.CharField(max_length=255, required=False)
+    status = forms.ChoiceField(choices=[c for c in Panel.Status.choices if c[0] != Panel.Status.DELETED])
+    types = forms.ModelMultipleChoiceField(queryset=PanelType.objects.all(), required=False)
+    child_panels = forms.ModelMultipleChoiceField(
+        queryset=Panel.objects.none(), required=False, help_text="Makes this a super panel of the chosen panels"
+    )
+    comment = forms.CharField(required=False, help_text="Stored with the new version")
+
+    def __init__(self, *args: Any, panel: Panel | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Super panels cannot be nested: only panels without children of their own may be children.
+        candidates = Panel.objects.exclude(status=Panel.Status.DELETED).filter(child_panels__isnull=True)
+        if panel is not None:
+            candidates = candidates.exclude(pk=panel.pk)
+        self.fields["child_panels"].queryset = candidates.order_by("name")
+
+    @classmethod
+    def initial_for(cls, panel: Panel) -> dict[str, Any]:
+        return {
+            "name": panel.name,
+            "relevant_disorders": list(panel.relevant_disorders),
+            "disease_group": panel.disease_group,
+            "disease_sub_group": panel.disease_sub_group,
+            "status": panel.status,
+            "types": list(panel.types.all()),
+            "child_panels": list(panel.child_panels.all()),
+            "base_version": panel.version,
+        }
+
+
+class PromoteForm(VersionedForm):
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Why this version is promoted")
+
+
+class CopyReviewsForm(forms.Form):
+    source = forms.ModelChoiceField(queryset=Panel.objects.exclude(status=Panel.Status.DELETED).order_by("name"))

@@ -1,0 +1,340 @@
+"""Reviewing and curating in the site: who may do what, and what each form does."""
+
+import pytest
+from accounts.models import Reviewer
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from panels import services
+from panels.models import Entity, Evaluation, Panel
+
+from tests.panels.factories import add_gene, make_panel, make_user
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "external", "reviewer", "curator"]
+
+
+@pytest.fixture
+def curator():
+    return make_user(Reviewer.Role.CURATOR)
+
+
+@pytest.fixture
+def panel(curator):
+    return make_panel(curator, name="Hereditary ataxia")
+
+
+@pytest.fixture
+def entity(curator, panel):
+    return add_gene(curator, panel, "ATXN1", tags=["founder"])
+
+
+def client_for(role: str, curator=None) -> Client:
+    client = Client()
+    if role == "curator" and curator is not None:
+        client.force_login(curator)
+    elif role != "anonymous":
+        client.force_login(make_user(getattr(Reviewer.Role, role.upper())))
+    return client
+
+
+def entity_path(entity: Entity, name: str) -> str:
+    return reverse(f"panels:{name}", args=[entity.panel_id, entity.entity_type, entity.entity_name])
+
+
+# Each write path: (URL name, needs the entity, method, data) and the roles it admits.
+WRITE_PATHS = {
+    "review": ("entity", {"comments": "Seen in two families"}, {"external", "reviewer", "curator"}),
+    "add_entity": ("type", {"name": "NEWGENE"}, {"reviewer", "curator"}),
+    "edit_entity": ("entity", {"comment": "tidy"}, {"curator"}),
+    "rate_entity": ("entity", {"rating": "GREEN"}, {"curator"}),
+    "tag_entity": ("entity", {"tags": "a, b"}, {"curator"}),
+    "mark_entity": ("entity", {"ready": "1"}, {"curator"}),
+    "clear_sources": ("entity", {}, {"curator"}),
+    "remove_entity": ("entity", {}, {"curator"}),
+    "create_panel": ("none", {"name": "New", "status": "internal"}, {"curator"}),
+    "update_panel": ("panel", {"name": "Renamed", "status": "public"}, {"curator"}),
+    "promote_panel": ("panel", {"comment": "Reviewed"}, {"curator"}),
+    "mark_not_ready": ("panel", {}, {"curator"}),
+    "copy_reviews": ("panel", {}, {"curator"}),
+}
+
+
+def path_for(name: str, kind: str, entity: Entity) -> str:
+    if kind == "entity":
+        return entity_path(entity, name)
+    if kind == "type":
+        return reverse(f"panels:{name}", args=[entity.panel_id, "gene"])
+    if kind == "panel":
+        return reverse(f"panels:{name}", args=[entity.panel_id])
+    return reverse(f"panels:{name}")
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(WRITE_PATHS))
+def test_each_write_path_admits_exactly_its_roles(name, role, curator, entity):
+    kind, data, admitted = WRITE_PATHS[name]
+
+    response = client_for(role, curator).post(path_for(name, kind, entity), data)
+
+    if role == "anonymous":
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    elif role in admitted:
+        assert response.status_code in {200, 302, 400}, response.content[:300]
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("action", ["approve", "reject", "retire", "delete"])
+@pytest.mark.parametrize("role", ["external", "reviewer"])
+def test_only_curators_change_a_panels_status(action, role, curator, panel):
+    response = client_for(role).post(reverse("panels:change_status", args=[panel.pk, action]))
+
+    assert response.status_code == 403
+    panel.refresh_from_db()
+    assert panel.status == Panel.Status.PUBLIC
+
+
+def test_a_post_without_the_csrf_token_is_refused(curator, entity):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(curator)
+
+    response = client.post(entity_path(entity, "rate_entity"), {"rating": "GREEN"})
+
+    assert response.status_code == 403
+    entity.refresh_from_db()
+    assert entity.confidence_level == 0
+
+
+def test_a_reviewer_reviews_then_changes_the_review(entity):
+    reviewer = make_user(Reviewer.Role.REVIEWER)
+    client = Client()
+    client.force_login(reviewer)
+    review = {"rating": "GREEN", "mode_of_inheritance": "BIALLELIC, autosomal or pseudoautosomal"}
+
+    first = client.post(entity_path(entity, "review"), {**review, "publications": "12345\n67890"})
+    second = client.post(entity_path(entity, "review"), {**review, "rating": "RED", "comments": "On reflection"})
+
+    assert first.status_code == second.status_code == 302
+    saved = Evaluation.objects.get(entity=entity, user=reviewer)
+    assert (saved.rating, saved.comments, saved.publications) == ("RED", "On reflection", [])
+    assert client.get(entity_path(entity, "review")).context["form"].initial["rating"] == "RED"
+
+
+def test_an_external_user_may_only_comment(entity):
+    client = client_for("external")
+
+    response = client.post(entity_path(entity, "review"), {"rating": "GREEN", "comments": "Interesting"})
+
+    assert response.status_code == 302
+    assert list(Evaluation.objects.filter(entity=entity).values_list("rating", "comments")) == [("", "Interesting")]
+
+
+def test_an_empty_review_is_a_clear_error(entity):
+    response = client_for("reviewer").post(entity_path(entity, "review"), {})
+
+    assert response.status_code == 400
+    assert b"Give a rating or a comment." in response.content
+
+
+def test_a_reviewer_adds_a_gene_with_a_review(panel):
+    services_gene = add_gene  # the gene must exist in the reference data
+    assert services_gene
+    from tests.panels.factories import make_gene
+
+    make_gene("NEWGENE")
+    reviewer = make_user(Reviewer.Role.REVIEWER)
+    client = Client()
+    client.force_login(reviewer)
+
+    response = client.post(
+        reverse("panels:add_entity", args=[panel.pk, "gene"]),
+        {"name": "NEWGENE", "review-rating": "AMBER", "review-comments": "Single case"},
+    )
+
+    assert response.status_code == 302
+    added = panel.entities.get(entity_name="NEWGENE")
+    assert list(added.evidence.values_list("name", flat=True)) == ["Expert list"]
+    assert Evaluation.objects.get(entity=added).rating == "AMBER"
+
+
+def test_adding_an_unknown_gene_symbol_is_a_clear_error_and_adds_nothing(curator, panel):
+    response = client_for("curator", curator).post(
+        reverse("panels:add_entity", args=[panel.pk, "gene"]), {"name": "NOTAGENE"}
+    )
+
+    assert response.status_code == 400
+    assert b"Unknown gene symbol" in response.content
+    assert not panel.entities.exists()
+
+
+def test_a_curator_rating_sets_the_confidence_and_returns_to_the_entity_saying_so(curator, panel, entity):
+    client = client_for("curator", curator)
+
+    response = client.post(entity_path(entity, "rate_entity"), {"rating": "GREEN", "base_version": "0.1"})
+
+    assert response.status_code == 302 and response["Location"] == entity_path(entity, "entity_in_panel")
+    assert [str(m) for m in response.wsgi_request._messages] == ["Rating saved."]
+    entity.refresh_from_db()
+    panel.refresh_from_db()
+    assert (entity.confidence_level, panel.version) == (3, "0.2")
+
+
+def test_the_same_form_without_javascript_redirects_to_the_entity(curator, entity):
+    response = client_for("curator", curator).post(entity_path(entity, "tag_entity"), {"tags": "b, a"})
+
+    assert response.status_code == 302 and response["Location"] == entity_path(entity, "entity_in_panel")
+    assert sorted(entity.tags.values_list("name", flat=True)) == ["a", "b"]
+
+
+def test_a_stale_entity_form_is_refused_and_shows_what_changed(curator, panel, entity):
+    opened_at = panel.version
+    services.update_entity(curator, entity, phenotypes=["Ataxia"])
+    client = client_for("curator", curator)
+
+    response = client.post(
+        entity_path(entity, "edit_entity"), {"base_version": opened_at, "penetrance": "Complete", "tags": "founder"}
+    )
+
+    assert response.status_code == 409
+    assert b"changed while you were editing it" in response.content
+    assert b"ATXN1: changed phenotypes" in response.content
+    entity.refresh_from_db()
+    assert entity.penetrance is None
+
+
+def test_a_stale_quick_change_is_not_saved_and_says_why(curator, panel, entity):
+    services.update_entity(curator, entity, phenotypes=["Ataxia"])
+
+    response = client_for("curator", curator).post(
+        entity_path(entity, "tag_entity"), {"tags": "x", "base_version": "0.1"}
+    )
+
+    assert response.status_code == 302
+    [message] = [str(m) for m in response.wsgi_request._messages]
+    assert message.startswith("Not saved: Panel Hereditary ataxia changed since version 0.1")
+    assert sorted(entity.tags.values_list("name", flat=True)) == ["founder"]
+
+
+def test_a_curator_creates_a_super_panel_of_two_panels(curator, panel):
+    other = make_panel(curator, name="Spastic paraplegia")
+
+    response = client_for("curator", curator).post(
+        reverse("panels:create_panel"),
+        {"name": "Neurology super panel", "status": "public", "child_panels": [panel.pk, other.pk]},
+    )
+
+    assert response.status_code == 302
+    created = Panel.objects.get(name="Neurology super panel")
+    assert set(created.child_panels.all()) == {panel, other}
+
+
+def test_a_curator_promotes_and_contributors_are_e_mailed(
+    curator, panel, entity, mailoutbox, django_capture_on_commit_callbacks
+):
+    reviewer = make_user(Reviewer.Role.REVIEWER)
+    reviewer.email = "reviewer@example.org"
+    reviewer.save()
+    services.review_entity(reviewer, entity, rating="GREEN")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for("curator", curator).post(
+            reverse("panels:promote_panel", args=[panel.pk]),
+            {"comment": "Signed off by the GMS", "base_version": "0.1"},
+        )
+
+    assert response.status_code == 302
+    panel.refresh_from_db()
+    assert panel.version == "1.0"
+    assert [m.to for m in mailoutbox] == [["reviewer@example.org"]]
+
+
+@pytest.mark.parametrize("action,status", [("approve", "public"), ("retire", "retired"), ("delete", "deleted")])
+def test_a_curator_changes_a_panels_status_and_keeps_its_versions(curator, action, status):
+    panel = make_panel(curator, status=Panel.Status.INTERNAL if action == "approve" else Panel.Status.PUBLIC)
+
+    response = client_for("curator", curator).post(reverse("panels:change_status", args=[panel.pk, action]))
+
+    assert response.status_code == 302
+    panel.refresh_from_db()
+    assert panel.status == status
+    assert panel.snapshots.count() == 2
+
+
+def test_an_unknown_panel_action_is_a_404(curator, panel):
+    assert client_for("curator", curator).post(f"/panels/{panel.pk}/explode/").status_code == 404
+
+
+def test_a_curator_copies_reviews_between_panels(curator, panel, entity):
+    reviewer = make_user(Reviewer.Role.REVIEWER)
+    services.review_entity(reviewer, entity, rating="GREEN")
+    target = make_panel(curator, name="Copy target")
+    add_gene(curator, target, "ATXN1")
+
+    response = client_for("curator", curator).post(
+        reverse("panels:copy_reviews", args=[target.pk]), {"source": panel.pk}
+    )
+
+    assert response.status_code == 302
+    assert Evaluation.objects.filter(entity__panel=target, user=reviewer).count() == 1
+
+
+def rating_queries(client: Client, entity: Entity, rating: str) -> int:
+    from django.db import connection
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(entity_path(entity, "rate_entity"), {"rating": rating})
+    assert response.status_code == 302
+    return len(queries)
+
+
+def test_a_curator_write_takes_the_same_queries_on_a_small_and_a_large_panel(curator, panel, entity):
+    client = client_for("curator", curator)
+    rating_queries(client, entity, "GREEN")
+    small = rating_queries(client, entity, "RED")
+    for number in range(30):
+        add_gene(curator, panel, f"BIG{number}", tags=[f"t{number}"])
+
+    assert rating_queries(client, entity, "GREEN") == small
+
+
+def test_the_review_page_takes_the_same_queries_on_a_small_and_a_large_panel(curator, panel, entity):
+    from django.db import connection
+
+    client = client_for("reviewer")
+
+    def review_page_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(entity_path(entity, "review")).status_code == 200
+        return len(queries)
+
+    small = review_page_queries()
+    for number in range(30):
+        services.review_entity(make_user(Reviewer.Role.REVIEWER), entity, rating="GREEN")
+        add_gene(curator, panel, f"BIG{number}")
+    assert review_page_queries() == small
+
+
+def test_copying_many_reviews_runs_as_a_task_and_notifies_the_curator(curator, panel, entity, monkeypatch, settings):
+    from notifications.models import Notification
+    from panels import curation
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    monkeypatch.setattr(curation, "COPY_IN_REQUEST_LIMIT", 0)
+    services.review_entity(make_user(Reviewer.Role.REVIEWER), entity, rating="GREEN")
+    target = make_panel(curator, name="Copy target")
+    add_gene(curator, target, "ATXN1")
+
+    response = client_for("curator", curator).post(
+        reverse("panels:copy_reviews", args=[target.pk]), {"source": panel.pk}
+    )
+
+    from django.tasks import default_task_backend
+
+    [result] = default_task_backend.results
+    assert response.status_code == 302 and result.args == [curator.pk, panel.pk, target.pk]
+    assert not Evaluation.objects.filter(entity__panel=target).exists()  # not copied in the request
+    assert result.task.call(*result.args) == 1
+    assert result.task.call(*result.args) == 0  # redelivered: nothing copied twice
+    assert Notification.objects.filter(user=curator, subject__contains="reviews copied into Copy target").count() == 2
