@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -173,10 +173,13 @@ def client_identity(request: HttpRequest) -> str:
     return f"ip:{client_ip(request)}"
 
 
-def too_many_requests(usage: Usage) -> HttpResponse:
-    response = HttpResponse(
-        f"Too many requests. Try again in {usage.retry_after} seconds.\n", content_type="text/plain", status=429
-    )
+def too_many_requests(request: HttpRequest, usage: Usage) -> HttpResponse:
+    """429 with ``Retry-After``: JSON for JSON clients (``{"detail": ...}``, as the API's errors), else text."""
+    message = f"Too many requests. Try again in {usage.retry_after} seconds."
+    if request.content_type == "application/json" or "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse({"detail": message}, status=429)
+    else:
+        response = HttpResponse(message + "\n", content_type="text/plain", status=429)
     for name, value in usage.headers().items():
         response[name] = value
     return response
@@ -222,7 +225,7 @@ def ratelimit(
             usage = hit(scope, key(request), Rate.parse(getattr(settings, rate, rate)))
             request.rate_limit = usage
             if usage.exceeded:
-                return too_many_requests(usage)
+                return too_many_requests(request, usage)
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -218,3 +218,24 @@ def test_outside_the_alb_the_connecting_address_counts_and_forwarded_for_is_igno
     request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="10.0.0.1", REMOTE_ADDR="203.0.113.9")
 
     assert ratelimit.client_ip(request) == "203.0.113.9"
+
+
+def test_a_json_client_gets_its_429_as_json(settings):
+    view = ratelimit.ratelimit("registration", "1/hour")(limited_view)
+    post = RequestFactory().post("/", "{}", content_type="application/json", REMOTE_ADDR="192.0.2.1")
+    view(post)
+
+    response = view(post)
+
+    assert response.status_code == 429 and response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["detail"].startswith("Too many requests. Try again in")
+
+
+def test_upload_starts_are_limited_per_user(client, django_user_model, settings):
+    settings.UPLOAD_START_RATE = "2/hour"
+    client.force_login(django_user_model.objects.create_user("uploader"))
+    payload = {"filename": "panel.tsv", "content_type": "text/tab-separated-values", "size": 10}
+
+    statuses = [client.post("/uploads/", payload, content_type="application/json").status_code for _ in range(3)]
+
+    assert statuses[:2] != [429, 429] and statuses[2] == 429
