@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.contrib.auth import get_user_model
 from serverless import alb_auth
 
+from tests.conftest import load_event, load_function
+
 pytestmark = pytest.mark.django_db
 
 ALB_ARN = "arn:aws:elasticloadbalancing:eu-west-2:123456789012:loadbalancer/app/panelapp/50dc6c495c0c9188"
@@ -281,3 +283,18 @@ def test_deployed_cognito_needs_the_alb_arn_and_the_user_pool(load_settings):
 def test_an_algorithm_other_than_es256_is_refused_at_start_up(load_settings):
     with pytest.raises(Exception, match="AWS_JWT_SIGNATURE_ALGORITHM must be ES256"):
         load_settings(AWS_USE_COGNITO="True", AWS_JWT_SIGNATURE_ALGORITHM="HS256")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_through_the_web_function_an_alb_event_with_a_genuine_token_gets_a_session(lambda_context):
+    event = load_event("alb_get_multivalue.json")
+    event["path"] = "/accounts/login/"
+    event["multiValueQueryStringParameters"] = {"next": ["/panels/"]}
+    event["multiValueHeaders"]["x-amzn-oidc-data"] = [token()]
+
+    response = load_function("web").lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 302
+    assert response["multiValueHeaders"]["Location"] == ["/panels/"]
+    assert any(cookie.startswith("sessionid=") for cookie in response["multiValueHeaders"]["Set-Cookie"])
+    assert get_user_model().objects.get().username == f"cognito-{SUB}"
