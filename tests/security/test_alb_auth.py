@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.contrib.auth import get_user_model
 from serverless import alb_auth
 
-from tests.conftest import load_event, load_function
+from tests.conftest import load_event
 
 pytestmark = pytest.mark.django_db
 
@@ -285,14 +285,27 @@ def test_an_algorithm_other_than_es256_is_refused_at_start_up(load_settings):
         load_settings(AWS_USE_COGNITO="True", AWS_JWT_SIGNATURE_ALGORITHM="HS256")
 
 
+@pytest.fixture
+def cognito_web_handler():
+    """The web function's handler around a WSGI application built now, with Cognito's middleware.
+
+    The function's own application is built once per process with the
+    middleware of that moment; it must not keep Cognito's for other tests.
+    """
+    from django.core.handlers.wsgi import WSGIHandler
+    from serverless.web import make_handler
+
+    return make_handler(WSGIHandler())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_through_the_web_function_an_alb_event_with_a_genuine_token_gets_a_session(lambda_context):
+def test_through_the_web_handler_an_alb_event_with_a_genuine_token_gets_a_session(cognito_web_handler, lambda_context):
     event = load_event("alb_get_multivalue.json")
     event["path"] = "/accounts/login/"
     event["multiValueQueryStringParameters"] = {"next": ["/panels/"]}
     event["multiValueHeaders"]["x-amzn-oidc-data"] = [token()]
 
-    response = load_function("web").lambda_handler(event, lambda_context)
+    response = cognito_web_handler(event, lambda_context)
 
     assert response["statusCode"] == 302
     assert response["multiValueHeaders"]["Location"] == ["/panels/"]
