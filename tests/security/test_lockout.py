@@ -1,5 +1,8 @@
 """Sign-in lockout: repeated failures lock an account and a client address for a while, on every sign-in form."""
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -8,6 +11,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from serverless.models import RateLimitCounter
+
+from tests.conftest import ROOT
+from tests.security.test_ratelimit import database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +134,30 @@ def test_a_lock_is_counted_per_client_address_behind_the_alb_not_per_forged_hop(
 
     with pytest.raises(lockout.SignInLocked):
         lockout.check_not_locked(request, "alice")
+
+
+# --- Separate processes (Lambda environments) share the failures -------------------
+
+FAIL_SIGN_INS = """
+import sys
+import django
+django.setup()
+from django.contrib.auth import authenticate
+from django.test import RequestFactory
+for _ in range(int(sys.argv[1])):
+    request = RequestFactory().post("/accounts/login/", REMOTE_ADDR=sys.argv[2])
+    assert authenticate(request, username="alice", password="wrong") is None
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failures_in_two_other_processes_add_up_to_one_lock(alice, settings):
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("separate processes need the shared PostgreSQL database")
+    environ = {**os.environ, "DATABASE_URL": database_url(), "PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}"}
+    environ.update(DJANGO_SETTINGS_MODULE="panelapp.settings", LOGIN_FAILURE_ACCOUNT_RATE="3/15m")
+    for failures, address in ((2, "203.0.113.1"), (1, "203.0.113.2")):
+        subprocess.run([sys.executable, "-c", FAIL_SIGN_INS, str(failures), address], env=environ, check=True)
+
+    with pytest.raises(lockout.SignInLocked):
+        lockout.check_not_locked(None, "alice")
