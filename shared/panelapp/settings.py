@@ -437,6 +437,10 @@ SECURE_CSP = {
 }
 # Templates get {{ csp_nonce }} and {% csp_nonce_attr %}.
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
+if AWS_USE_COGNITO:
+    # Signing out (a form POST) ends at Cognito's logout endpoint, and the ALB sends a
+    # sign-in form's POST to Cognito's hosted UI; Chromium applies form-action to both redirects.
+    SECURE_CSP["form-action"].append(AWS_COGNITO_HOSTED_AUTH_BASE)
 if USE_S3:
     # Static files come from their CloudFront (or emulator) origin.
     for _directive in ("script-src", "style-src", "img-src", "font-src"):

@@ -266,6 +266,8 @@ def test_the_settings_wire_cognito_only_when_it_is_on(load_settings):
     assert on["MIDDLEWARE"][auth + 1] == "serverless.alb_auth.CognitoMiddleware"
     assert "serverless.alb_auth.CognitoBackend" in on["AUTHENTICATION_BACKENDS"]
     assert on["AWS_ELB_PUBLIC_KEY_ENDPOINT"] == "https://public-keys.auth.elb.eu-west-2.amazonaws.com"
+    assert on["SECURE_CSP"]["form-action"][-1] == "https://panelapp-test.auth.eu-west-2.amazoncognito.com"
+    assert off["SECURE_CSP"]["form-action"] == ["'self'"]
 
 
 def test_deployed_cognito_needs_the_alb_arn_and_the_user_pool(load_settings):
