@@ -188,6 +188,12 @@ def lambda_environment(function: str, aws: dict, database: dict) -> dict[str, st
         "TASK_DLQ_URL": aws["TaskDeadLetterQueue"],
         "EMAIL_HOST": "email-smtp.eu-west-2.amazonaws.com",
         "EMAIL_BACKEND": None,  # not set unless the EmailBackend parameter is given
+        # Cognito is off by default (UseCognito): its variables are then not set.
+        "AWS_USE_COGNITO": "False",
+        "AWS_ELB_ARN": None,
+        "AWS_COGNITO_USER_POOL_ID": None,
+        "AWS_COGNITO_USER_POOL_CLIENT_ID": None,
+        "AWS_COGNITO_DOMAIN_PREFIX": None,
     }
     variables = {}
     for name, value in function_props["Environment"]["Variables"].items():

@@ -2,14 +2,15 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from serverless.ratelimit import ratelimit
 
 from accounts import views
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
-    # POST only (Django's LogoutView): a link or an image could otherwise sign a user out.
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # POST only: a link or an image could otherwise sign a user out.
+    path("logout/", views.logout, name="logout"),
     path("registration/", views.register, name="register"),
     path("registration/done/", views.registration_done, name="registration_done"),
     path("registration/resend/", views.resend_verification, name="resend_verification"),
@@ -17,7 +18,12 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/token/", views.regenerate_token, name="regenerate_token"),
     path("change_password/", views.ChangePasswordView.as_view(), name="change_password"),
-    path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    # Each request e-mails someone: limited per client address, like registration.
+    path(
+        "password_reset/",
+        ratelimit("password_reset", "REGISTRATION_RATE")(views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
     path(
         "password_reset/done/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),

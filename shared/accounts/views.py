@@ -13,6 +13,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from panels.models import Evaluation
 from rest_framework.authtoken.models import Token
+from serverless.ratelimit import ratelimit
 
 from accounts import policy, services
 from accounts.forms import RegistrationForm, ResendVerificationForm
@@ -21,6 +22,17 @@ from accounts.models import Reviewer
 PAGE_SIZE = 50
 
 
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    """Sign out; behind the ALB's Cognito sign-in, of the ALB's and Cognito's sessions too."""
+    if settings.AWS_USE_COGNITO:
+        from serverless.alb_auth import sign_out  # only where Cognito is on
+
+        return sign_out(request)
+    return auth_views.LogoutView.as_view()(request)
+
+
+@ratelimit("registration", "REGISTRATION_RATE")
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     """``/accounts/registration/``: a new external user, who must confirm their address before signing in."""
@@ -54,6 +66,7 @@ def registration_done(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/registration_done.html", context)
 
 
+@ratelimit("resend_verification", "REGISTRATION_RATE")
 @require_http_methods(["GET", "POST"])
 def resend_verification(request: HttpRequest) -> HttpResponse:
     """A new confirmation link; the answer is the same whether or not the address waits, so it reveals nothing."""

@@ -12,7 +12,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.utils.csp import CSP
 from serverless.env import Env
+from serverless.ratelimit import Rate
 from serverless.secrets import load_secrets
 
 SHARED_DIR = Path(__file__).resolve().parent.parent
@@ -387,6 +389,85 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     "accounts.authentication.TokenAuthentication",
     "rest_framework.authentication.SessionAuthentication",
 ]
+
+# --- Abuse limits and browser security ----------------------------------------
+# Counts live in the database (serverless.ratelimit): a per-process cache would
+# count nothing across Lambda environments. Rates read "<hits>/<period>", e.g.
+# 5/15m, 120/minute, 1000/day. The edge adds its own limits (WAF on the ALB,
+# throttling on the HTTP API; template parameters).
+
+# Proxies in front of the app that append to X-Forwarded-For: the ALB alone is 1.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 1)
+# Failed sign-ins before a lock, per account and per client address; it lifts when the period ends.
+LOGIN_FAILURE_ACCOUNT_RATE = env.str("LOGIN_FAILURE_ACCOUNT_RATE", "5/15m")
+LOGIN_FAILURE_ADDRESS_RATE = env.str("LOGIN_FAILURE_ADDRESS_RATE", "20/15m")
+# API requests per client address (anonymous) and per user or token.
+API_THROTTLE_ANON_RATE = env.str("API_THROTTLE_ANON_RATE", "120/minute")
+API_THROTTLE_USER_RATE = env.str("API_THROTTLE_USER_RATE", "600/minute")
+# Registrations per client address and upload starts per user (the ratelimit decorator).
+REGISTRATION_RATE = env.str("REGISTRATION_RATE", "5/hour")
+UPLOAD_START_RATE = env.str("UPLOAD_START_RATE", "30/hour")
+for _rate_name in (
+    "LOGIN_FAILURE_ACCOUNT_RATE",
+    "LOGIN_FAILURE_ADDRESS_RATE",
+    "API_THROTTLE_ANON_RATE",
+    "API_THROTTLE_USER_RATE",
+    "REGISTRATION_RATE",
+    "UPLOAD_START_RATE",
+):
+    try:
+        Rate.parse(globals()[_rate_name])
+    except ValueError as error:
+        env.invalid.append(f"{_rate_name}: {error}")
+
+# The password backend refuses locked accounts and addresses (accounts.lockout).
+AUTHENTICATION_BACKENDS = ["accounts.lockout.LockoutModelBackend"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["api.throttling.SharedRateThrottle"]
+MIDDLEWARE += [
+    # The X-RateLimit-* headers of whatever a limiter counted.
+    "serverless.ratelimit.RateLimitHeadersMiddleware",
+    # Content-Security-Policy on every response (SECURE_CSP below).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+]
+# Cognito through the ALB (serverless.alb_auth): x-amzn-oidc-data is believed
+# only when this ALB signed it (ES256) for our user pool and client.
+if AWS_USE_COGNITO:
+    AWS_ELB_ARN = env.str("AWS_ELB_ARN", required=True)
+    AWS_COGNITO_USER_POOL_ID = env.str("AWS_COGNITO_USER_POOL_ID", required=True)
+    if AWS_JWT_SIGNATURE_ALGORITHM != "ES256":
+        env.invalid.append(
+            f"AWS_JWT_SIGNATURE_ALGORITHM must be ES256 (the ALB's), got {AWS_JWT_SIGNATURE_ALGORITHM!r}"
+        )
+    AUTHENTICATION_BACKENDS.append("serverless.alb_auth.CognitoBackend")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "serverless.alb_auth.CognitoMiddleware",
+    )
+# Our own origin only: no third-party CDN, no inline script or style, no plugins, no
+# framing. The admin's few inline blocks carry the per-response nonce (added to the
+# header only on pages that use it); 'unsafe-inline' is never allowed.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Templates get {{ csp_nonce }} and {% csp_nonce_attr %}.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
+if AWS_USE_COGNITO:
+    # Signing out (a form POST) ends at Cognito's logout endpoint, and the ALB sends a
+    # sign-in form's POST to Cognito's hosted UI; Chromium applies form-action to both redirects.
+    SECURE_CSP["form-action"].append(AWS_COGNITO_HOSTED_AUTH_BASE)
+if USE_S3:
+    # Static files come from their CloudFront (or emulator) origin.
+    for _directive in ("script-src", "style-src", "img-src", "font-src"):
+        SECURE_CSP[_directive].append(f"{_static_protocol}//{_static_host.split('/')[0]}")
 
 # --- Logging: JSON lines through Powertools, one formatter for every logger ----
 

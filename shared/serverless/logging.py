@@ -4,10 +4,18 @@ One Powertools formatter instance is shared by the Powertools ``logger`` used
 in the handlers and by the handler that Django's ``LOGGING`` installs on the
 root logger. Keys appended to it (request id, trace id, task id) therefore
 appear on every line, including Django's own ``django.request`` errors.
+
+Secrets never reach a line: the formatter redacts every log record as a whole
+(``redact``), wherever its parts came from. Django's ``django.request`` and
+``django.security`` records carry the request, whose text holds the query
+string (the health check's ``?token=``); Powertools' event logging
+(``POWERTOOLS_LOGGER_LOG_EVENT``) writes whole events, cookies, headers and
+bodies included.
 """
 
 import logging
 import os
+import re
 import sys
 from typing import Any
 
@@ -16,7 +24,60 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "panelapp")
 
-formatter = LambdaPowertoolsFormatter(service=SERVICE)
+REDACTED = "[REDACTED]"
+# Keys (headers, cookies, query and form fields, event parts) whose whole value is secret,
+# compared lower-case with "_" as "-" and without a WSGI "HTTP-" prefix.
+SECRET_KEYS = frozenset(
+    {
+        "authorization",
+        "body",
+        "cookie",
+        "cookies",
+        "csrfmiddlewaretoken",
+        "csrftoken",
+        "password",
+        "sessionid",
+        "set-cookie",
+        "token",
+        "x-amzn-oidc-accesstoken",
+        "x-amzn-oidc-data",
+        "x-amzn-oidc-identity",
+        "x-csrftoken",
+        "x-health-check-token",
+    }
+)
+# The same secrets inside text: "name=value" in query strings, cookies and forms; credentials after a scheme.
+_SECRET_PAIR = re.compile(
+    r"(?i)\b(token|password\d?|sessionid|csrftoken|csrfmiddlewaretoken|AWSELBAuthSessionCookie-\d+)=[^&;,\s'\"]+"
+)
+_CREDENTIALS = re.compile(r"(?i)\b(Token|Bearer|Basic) [A-Za-z0-9._~+/-]{16,}=*")
+
+
+def _is_secret_key(key: str) -> bool:
+    name = key.lower().replace("_", "-").removeprefix("http-")
+    return name in SECRET_KEYS or name.startswith("awselbauthsessioncookie")
+
+
+def redact(value: Any) -> Any:
+    """``value`` with every secret replaced by ``[REDACTED]``; other objects as their (redacted) text."""
+    if isinstance(value, dict):
+        return {key: REDACTED if _is_secret_key(str(key)) else redact(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(item) for item in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = _SECRET_PAIR.sub(lambda match: f"{match[1]}={REDACTED}", str(value))
+    return _CREDENTIALS.sub(lambda match: f"{match[1]} {REDACTED}", text)
+
+
+class RedactingFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON lines, redacted just before they are written."""
+
+    def serialize(self, log: dict[str, Any]) -> str:
+        return super().serialize(redact(log))
+
+
+formatter = RedactingFormatter(service=SERVICE)
 logger = Logger(
     service=SERVICE,
     level=os.environ.get("DJANGO_LOG_LEVEL", "INFO").upper(),

@@ -76,3 +76,21 @@ class TaskRecord(models.Model):
 
     def add_error(self, error: dict[str, Any]) -> None:
         self.errors = [*self.errors, error]
+
+
+class RateLimitCounter(models.Model):
+    """Hits of one rate-limit key in its current window, shared by every Lambda environment.
+
+    Written only by ``serverless.ratelimit`` with one atomic upsert per hit;
+    expired rows are deleted by the ``clear_sessions`` periodic task.
+    """
+
+    key = models.CharField(primary_key=True, max_length=100)
+    hits = models.PositiveIntegerField()
+    window_ends = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "rate-limit counter"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits} until {self.window_ends:%Y-%m-%d %H:%M:%S}"

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from serverless.ratelimit import ratelimit
 from serverless.storage.local import LocalMediaStorage
 from serverless.uploads import PolicyError, check_local_policy, presigned_form, stat, upload_name
 
@@ -48,6 +49,7 @@ def login_required_json(view: Callable) -> Callable:
 
 @require_POST
 @login_required_json
+@ratelimit("upload-start", "UPLOAD_START_RATE")
 def start(request: HttpRequest) -> JsonResponse:
     try:
         data = json.loads(request.body)

@@ -10,3 +10,9 @@ class BrowsableAPI(BrowsableAPIRenderer):
 
     def get_filter_form(self, data, view, request):
         return None
+
+    def get_context(self, data, accepted_media_type, renderer_context):
+        context = super().get_context(data, accepted_media_type, renderer_context)
+        # Pygments' CSS would be an inline <style> block, which the Content-Security-Policy refuses.
+        context["code_style"] = None
+        return context

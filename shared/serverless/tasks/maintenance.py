@@ -23,6 +23,9 @@ def prune_task_results(days: int | None = None) -> int:
 
 @task
 def clear_sessions() -> None:
-    """Delete expired sessions, as ``manage.py clearsessions`` does."""
+    """Delete expired sessions, as ``manage.py clearsessions`` does, and ended rate-limit windows."""
+    from serverless.ratelimit import prune_expired
+
     engine = import_module(settings.SESSION_ENGINE)
     engine.SessionStore.clear_expired()
+    prune_expired()
