@@ -50,10 +50,14 @@ def tool(venv: Path, name: str) -> str:
 
 
 @cache
-def transformed() -> dict[str, Any]:
-    """template.yaml as the SAM translator hands it to CloudFormation."""
+def transformed(*artifacts: str) -> dict[str, Any]:
+    """template.yaml as the SAM translator hands it to CloudFormation.
+
+    ``artifacts`` (``"SharedLayer=s3://..."``) stand for what one build uploaded for a resource.
+    """
+    options = [f"--artifact={artifact}" for artifact in artifacts]
     result = subprocess.run(
-        [tool(SAM_VENV, "python"), str(ROOT / ".ci" / "sam-translate"), str(TEMPLATE)],
+        [tool(SAM_VENV, "python"), str(ROOT / ".ci" / "sam-translate"), *options, str(TEMPLATE)],
         capture_output=True,
         text=True,
         check=False,
@@ -273,6 +277,30 @@ def test_web_function_uses_snapstart_through_a_published_alias(resources):
     assert props(resources, "WebFunction")["SnapStart"] == {"ApplyOn": "PublishedVersions"}
     (alias_name,) = of_type(resources, "AWS::Lambda::Alias")
     assert props(resources, alias_name)["Name"] == "live"
+
+
+def published_versions(cfn: dict) -> dict[str, str]:
+    """Each function's published version resource (its logical id changes exactly when a new version is published)."""
+    return {
+        version["Properties"]["FunctionName"]["Ref"]: name
+        for name, version in of_type(cfn["Resources"], "AWS::Lambda::Version").items()
+    }
+
+
+def test_a_new_layer_build_publishes_a_new_web_version_behind_the_alias():
+    # sam deploy names each upload by its content hash: two layer builds, two locations; the function code is unchanged.
+    before = transformed("SharedLayer=s3://artifacts/3f1c0a.zip")
+    after = transformed("SharedLayer=s3://artifacts/9b27e4.zip")
+    assert published_versions(before)["WebFunction"] != published_versions(after)["WebFunction"]
+    alias = of_type(after["Resources"], "AWS::Lambda::Alias")
+    (live,) = alias.values()
+    assert live["Properties"]["FunctionVersion"]["Fn::GetAtt"][0] == published_versions(after)["WebFunction"]
+
+
+def test_an_unchanged_build_keeps_the_web_version():
+    layer = "SharedLayer=s3://artifacts/3f1c0a.zip"
+    # A second, uncached translation of the same build.
+    assert published_versions(transformed(layer)) == published_versions(transformed.__wrapped__(layer))
 
 
 def test_http_api_default_route_invokes_the_web_alias(resources):
