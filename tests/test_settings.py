@@ -200,3 +200,16 @@ def test_check_deploy_is_clean_in_a_production_like_environment(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_certificate_less_dev_stack_sets_cookies_a_plain_http_browser_keeps(load_settings):
+    # The template sets SECURE_SSL_REDIRECT=False when the ALB has no certificate (plain HTTP).
+    settings = load_settings(**DEPLOYED_ENV, SECURE_SSL_REDIRECT="False")
+    assert settings["SESSION_COOKIE_SECURE"] is False
+    assert settings["CSRF_COOKIE_SECURE"] is False
+
+
+def test_secure_cookies_follow_the_https_redirect_on_a_stack_with_a_certificate(load_settings):
+    settings = load_settings(**DEPLOYED_ENV, SECURE_SSL_REDIRECT="True")
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["CSRF_COOKIE_SECURE"] is True

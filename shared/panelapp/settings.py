@@ -141,7 +141,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # A first dev deploy without a certificate serves plain HTTP: the template
 # then sets SECURE_SSL_REDIRECT=False. Everything else is HTTPS-only.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", DEPLOYED)
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = DEPLOYED
+# Secure cookies follow the HTTPS redirect: a browser drops a Secure cookie set over
+# plain HTTP, so on a certificate-less dev stack a Secure CSRF cookie would make every
+# form post a 403 (docs/deploy.md, "Signing in on a dev stack"). Wherever HTTPS is
+# enforced the cookies are Secure.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
 SESSION_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000 if DEPLOYED else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", DEPLOYED)
