@@ -18,7 +18,7 @@ from tests.test_settings import DEPLOYED_ENV
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ALB_HOST = "panelapp-alb-1234567890.eu-west-2.elb.amazonaws.com"
-PASSWORD = "plain-http-dev-sign-in-7"  # noqa: S105 (a test user's password)
+PASSWORD = "plain-http-dev-sign-in-7"
 
 
 @pytest.fixture
