@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from serverless.clients import client_config
 from serverless.env import Env
 from serverless.secrets import load_secrets
 
@@ -225,7 +226,8 @@ if USE_S3:
     else:
         _static_protocol = "https:"
         _static_host = f"{AWS_S3_STATICFILES_BUCKET_NAME}.s3.{AWS_REGION}.amazonaws.com"
-    _s3 = {"region_name": AWS_REGION, "endpoint_url": AWS_ENDPOINT_URL}
+    # Bounded timeouts and retries, as for every boto3 client (serverless.clients).
+    _s3 = {"region_name": AWS_REGION, "endpoint_url": AWS_ENDPOINT_URL, "client_config": client_config()}
     STORAGES = {
         "default": {
             "BACKEND": "serverless.storage.s3.MediaStorage",
@@ -303,13 +305,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PANEL_APP_EMAIL = env.str("PANEL_APP_EMAIL", "panelapp@localhost", required=True)
 # Mail never leaves inside a request: the default mailer only enqueues the
 # serverless.tasks.mail.send_email task, and the worker delivers through the
-# "transport" mailer. The seeds' EMAIL_* variables configure its SMTP;
-# EMAIL_BACKEND switches it to Amazon SES (serverless.tasks.ses.EmailBackend)
-# or, locally, to the console. No SMTP authentication when
-# EMAIL_HOST_USER/EMAIL_HOST_PASSWORD are omitted.
+# "transport" mailer. Deployed, that is Amazon SES's API
+# (serverless.tasks.ses.EmailBackend): the function's role signs each call, so
+# mail works with no credentials to create, through the stack's SES endpoint.
+# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend switches to SMTP,
+# configured by the seeds' EMAIL_* variables (no SMTP authentication when
+# EMAIL_HOST_USER/EMAIL_HOST_PASSWORD are omitted); locally mail goes to the console.
 _mail_backend = env.str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if DEPLOYED else "django.core.mail.backends.console.EmailBackend",
+    "serverless.tasks.ses.EmailBackend" if DEPLOYED else "django.core.mail.backends.console.EmailBackend",
 )
 _uses_smtp = _mail_backend.endswith("smtp.EmailBackend")
 _smtp = {
