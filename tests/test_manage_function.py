@@ -210,14 +210,87 @@ def remote_manage():
 
 def test_remote_manage_reads_the_answer_inside_the_invoke_response(remote_manage):
     answer = {"command": "migrate --noinput", "exit_status": 0, "output": "OK\n"}
-    stdout = json.dumps({"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": json.dumps(answer)})
-    assert remote_manage.result_of(stdout) == answer
+    response = {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": json.dumps(answer)}
+    assert remote_manage.result_of(response) == answer
 
 
 def test_remote_manage_fails_when_the_function_itself_failed(remote_manage):
-    stdout = json.dumps({"StatusCode": 200, "FunctionError": "Unhandled", "Payload": '{"errorMessage": "boom"}'})
+    response = {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": '{"errorMessage": "boom"}'}
     with pytest.raises(SystemExit, match="ManageFunction failed"):
-        remote_manage.result_of(stdout)
+        remote_manage.result_of(response)
+
+
+class SlowLambda:
+    """A local Lambda endpoint whose Invoke answers after ``seconds``, counting invocations."""
+
+    def __init__(self, seconds: float) -> None:
+        import http.server
+        import threading
+
+        self.invocations: list[dict] = []
+        lambda_ = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                lambda_.invocations.append(event)
+                import time
+
+                time.sleep(seconds)
+                body = json.dumps({"command": event["command"], "exit_status": 0, "output": "Applied.\n"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("X-Amz-Executed-Version", "$LATEST")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+def run_remote_manage(endpoint: str, *arguments: str):
+    import subprocess
+
+    from tests.conftest import ROOT
+    from tests.test_template import SAM_VENV, tool
+
+    environ = {
+        "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+    }  # fmt: skip
+    command = [tool(SAM_VENV, "python"), str(ROOT / ".ci" / "remote-manage"), "--function-name", "panelapp-manage"]
+    return subprocess.run([*command, *arguments], env=environ, capture_output=True, text=True, timeout=600)
+
+
+def test_remote_manage_invokes_a_migrate_longer_than_a_minute_exactly_once():
+    # botocore's default read timeout is 60 s; a longer migrate used to be re-sent up to four times.
+    slow = SlowLambda(seconds=62)
+    try:
+        finished = run_remote_manage(slow.url, "migrate")
+    finally:
+        slow.server.shutdown()
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout == "Applied.\n"
+    assert slow.invocations == [{"command": "migrate"}]
+
+
+def test_remote_manage_sends_confirm_and_whole_events():
+    quick = SlowLambda(seconds=0)
+    try:
+        run_remote_manage(quick.url, "--confirm", "migrate", "panels", "zero")
+        run_remote_manage(quick.url, "--event", '{"command": "first_admin", "username": "ada", "email": "a@b.org"}')
+    finally:
+        quick.server.shutdown()
+    assert quick.invocations == [
+        {"command": "migrate panels zero", "confirm": True},
+        {"command": "first_admin", "username": "ada", "email": "a@b.org"},
+    ]
 
 
 # --- Bad requests never raise; destructive forms need "confirm": true ----------------------
