@@ -24,7 +24,11 @@ from tests.test_template import FUNCTIONS, SAM_VENV, TEMPLATE, environment, tool
 
 ENV_JSON = json.loads((ROOT / "env.json").read_text())["Parameters"]
 HANDLERS = {"WebFunction": "web", "WorkerFunction": "worker", "ManageFunction": "manage"}
-EVENTS = {"WebFunction": "alb_get.json", "WorkerFunction": "sqs_batch.json", "ManageFunction": "manage_check_deploy.json"}
+EVENTS = {
+    "WebFunction": "alb_get.json",
+    "WorkerFunction": "sqs_batch.json",
+    "ManageFunction": "manage_check_deploy.json",
+}
 
 PROBE = """
 import importlib.util, json, sys

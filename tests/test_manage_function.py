@@ -231,7 +231,7 @@ class SlowLambda:
         lambda_ = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 lambda_.invocations.append(event)
                 import time
