@@ -105,7 +105,11 @@ build-SharedLayer:
 	mkdir -p "$(ARTIFACTS_DIR)/python"
 	cp -R . "$(ARTIFACTS_DIR)/python/"
 	find "$(ARTIFACTS_DIR)/python" -name __pycache__ -prune -exec rm -rf {} +
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check \
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile \
 		--requirement "$(ROOT)/requirements.txt" --target "$(ARTIFACTS_DIR)/python" \
 		$(addprefix --platform ,$(LAYER_PLATFORMS)) --implementation cp --python-version 3.13 --only-binary=:all:
-	$(PYTHON) -m compileall -q "$(ARTIFACTS_DIR)/python"
+	# All bytecode here (pip's own, timestamp-checked, is skipped with --no-compile).
+	# unchecked-hash: the bytecode does not depend on file times. sam zips every file with a
+	# 1980 timestamp, so timestamp-checked .pyc files never match on Lambda and each cold
+	# start would recompile the whole layer (read-only /opt: in memory, every time).
+	$(PYTHON) -m compileall -q --invalidation-mode unchecked-hash "$(ARTIFACTS_DIR)/python"
