@@ -190,6 +190,7 @@ def lambda_environment(function: str, aws: dict, database: dict) -> dict[str, st
         "TASK_DLQ_URL": aws["TaskDeadLetterQueue"],
         "EMAIL_HOST": "email-smtp.eu-west-2.amazonaws.com",
         "DATABASE_CONNECT_TIMEOUT": "5",
+        "DATABASE_CONN_MAX_AGE": "600",
         "AWS_ENDPOINT_URL": None,  # absent on AWS; set below to the moto server
     }
     variables = {}

@@ -337,9 +337,15 @@ def test_secrets_reach_functions_by_reference_only(resources, function):
     assert variables["DATABASE_SECRET_ARN"] == {"Ref": "DatabaseSecret"}
 
 
-def test_functions_reach_the_database_through_the_proxy(resources):
+def test_functions_reach_the_database_through_the_proxy_unless_the_dev_profile_connects_directly(resources):
     variables = environment(resources, "WebFunction")
-    assert variables["DATABASE_HOST"] == {"Fn::GetAtt": ["DatabaseProxy", "Endpoint"]}
+    assert variables["DATABASE_HOST"] == {
+        "Fn::If": [
+            "UsesDatabaseProxy",
+            {"Fn::GetAtt": ["DatabaseProxy", "Endpoint"]},
+            {"Fn::GetAtt": ["DatabaseCluster", "Endpoint.Address"]},
+        ]
+    }
     assert variables["TASK_QUEUE_URL"] == {"Ref": "TaskQueue"}
     assert variables["TASK_DLQ_URL"] == {"Ref": "TaskDeadLetterQueue"}
     assert variables["AWS_S3_STATICFILES_CUSTOM_DOMAIN"] == {"Fn::GetAtt": ["StaticDistribution", "DomainName"]}
@@ -471,9 +477,16 @@ def test_proxy_requires_tls_and_authenticates_with_the_database_secret(resources
 
 
 def test_only_the_proxy_reaches_the_database_and_only_functions_reach_the_proxy(resources):
-    (ingress,) = of_type(resources, "AWS::EC2::SecurityGroupIngress").values()
+    ingresses = of_type(resources, "AWS::EC2::SecurityGroupIngress")
+    assert set(ingresses) == {"DatabaseFromProxyIngress", "DatabaseFromFunctionsIngress"}
+    ingress = ingresses["DatabaseFromProxyIngress"]
+    assert ingress["Condition"] == "UsesDatabaseProxy"
     assert ingress["Properties"]["GroupId"] == {"Ref": "DatabaseSecurityGroup"}
     assert ingress["Properties"]["SourceSecurityGroupId"] == {"Ref": "ProxySecurityGroup"}
+    # Without the proxy (the dev profile), the functions and nothing else.
+    direct = ingresses["DatabaseFromFunctionsIngress"]
+    assert direct["Condition"] == "ConnectsDirectly"
+    assert direct["Properties"]["SourceSecurityGroupId"] == {"Ref": "FunctionSecurityGroup"}
     assert "SecurityGroupIngress" not in props(resources, "DatabaseSecurityGroup")
     (proxy_ingress,) = props(resources, "ProxySecurityGroup")["SecurityGroupIngress"]
     assert proxy_ingress["SourceSecurityGroupId"] == {"Ref": "FunctionSecurityGroup"}
@@ -787,3 +800,49 @@ def test_each_functions_aws_calls_give_up_before_its_timeout(resources, function
     )
     assert attempts * (connect + read) < props(resources, function)["Timeout"]
     assert attempts >= 2  # a dropped connection is retried once at least
+
+
+# --- The dev cost profile ------------------------------------------------------------------------
+
+
+PROXY_RESOURCES = ("DatabaseProxy", "DatabaseProxyRole", "DatabaseProxyTargetGroup", "FunctionToProxyEgress")
+
+
+def test_the_proxy_is_a_parameter_on_by_default(cfn, resources):
+    assert cfn["Parameters"]["UseDatabaseProxy"]["Default"] == "true"
+    assert cfn["Conditions"]["UsesDatabaseProxy"] == {"Fn::Equals": [{"Ref": "UseDatabaseProxy"}, "true"]}
+    for name in PROXY_RESOURCES:
+        assert resources[name]["Condition"] == "UsesDatabaseProxy", name
+    assert resources["FunctionToDatabaseEgress"]["Condition"] == "ConnectsDirectly"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_without_the_proxy_no_connection_is_kept_so_aurora_can_pause(resources, function):
+    # An idle connection held by a frozen Lambda environment keeps Aurora at its minimum instead of 0 ACU.
+    assert environment(resources, function)["DATABASE_CONN_MAX_AGE"] == {"Fn::If": ["UsesDatabaseProxy", "600", "0"]}
+
+
+def test_interface_endpoints_can_live_in_one_availability_zone(cfn, resources):
+    assert cfn["Parameters"]["InterfaceEndpointZones"]["AllowedValues"] == ["1", "2"]
+    interfaces = {n: r for n, r in of_type(resources, "AWS::EC2::VPCEndpoint").items() if n != "S3Endpoint"}
+    assert len(interfaces) >= 3
+    for name, endpoint in interfaces.items():
+        assert endpoint["Properties"]["SubnetIds"] == {
+            "Fn::If": [
+                "EndpointsInTwoZones",
+                [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}],
+                [{"Ref": "PrivateSubnetA"}],
+            ]
+        }, name
+
+
+def overrides_of(section: str) -> dict[str, str]:
+    config = tomllib.loads(SAMCONFIG.read_text())
+    return dict(o.split("=", 1) for o in config[section]["deploy"]["parameters"]["parameter_overrides"].split())
+
+
+def test_dev_deploys_the_cost_profile_and_prod_keeps_the_proxy_and_two_zones():
+    dev, prod = overrides_of("default"), overrides_of("prod")
+    assert (dev["UseDatabaseProxy"], dev["InterfaceEndpointZones"], dev["DatabaseMinCapacity"]) == ("false", "1", "0")
+    assert prod.get("UseDatabaseProxy", "true") == "true"
+    assert prod.get("InterfaceEndpointZones", "2") == "2"
