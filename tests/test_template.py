@@ -846,3 +846,11 @@ def test_dev_deploys_the_cost_profile_and_prod_keeps_the_proxy_and_two_zones():
     assert (dev["UseDatabaseProxy"], dev["InterfaceEndpointZones"], dev["DatabaseMinCapacity"]) == ("false", "1", "0")
     assert prod.get("UseDatabaseProxy", "true") == "true"
     assert prod.get("InterfaceEndpointZones", "2") == "2"
+
+
+def test_only_this_stack_s_http_api_may_invoke_the_web_function(resources):
+    # With serverless.hosts this keeps ALLOWED_HOSTS' *.execute-api family down to this stack's API id.
+    permissions = [p["Properties"] for p in of_type(resources, "AWS::Lambda::Permission").values()]
+    from_api_gateway = [p for p in permissions if p["Principal"] == "apigateway.amazonaws.com"]
+    assert len(from_api_gateway) == 1
+    assert from_api_gateway[0]["SourceArn"]["Fn::Sub"][1]["__ApiId__"] == {"Ref": "HttpApi"}

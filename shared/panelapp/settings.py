@@ -54,6 +54,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so the load balancer's liveness probe needs no Host, session or database.
     "serverless.health.LivenessMiddleware",
+    # ALLOWED_HOSTS can only allow the region's *.execute-api hosts; this keeps
+    # just the API that sent the event (serverless.hosts).
+    "serverless.hosts.ApiGatewayHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
