@@ -190,7 +190,7 @@ def user_values(event: dict[str, Any], command: str) -> dict[str, str]:
 
 
 def first_admin(event: dict[str, Any], out: io.StringIO) -> None:
-    """A superuser with no password yet, and a one-time link to set one (serverless.admin_link)."""
+    """A superuser with no password yet, and a one-time link to set one (the first_admin command)."""
     from serverless.management.commands.first_admin import Command
 
     values = user_values(event, "first_admin")
@@ -248,7 +248,7 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
     except Exception as error:
         # A bug or an outage (database, S3) inside a command: answered, logged with its traceback.
         logger.exception("management command raised", extra={"command": shown})
-        status, message = 1, f"{shown.split()[0]} failed: {type(error).__name__}: {error}"
+        status, message = 1, f"{(shown or 'command').split()[0]} failed: {type(error).__name__}: {error}"
     else:
         status, message = 0, None
     finally:
