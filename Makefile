@@ -20,6 +20,9 @@ help:
 	@echo "make run    serve PanelApp locally on http://$(HOST):$(PORT)/ with its worker and an embedded AWS (Ctrl-C stops)"
 	@echo "make test   lint, then the whole test suite (PostgreSQL, then the SQLite smoke run)"
 	@echo "make build | validate | deploy [CONFIG_ENV=staging|prod] | migrate | collectstatic   the AWS stack (docs/deploy.md)"
+	@echo "make first-admin USERNAME=ada EMAIL=ada@example.org   the first superuser and a one-time link to set its password"
+	@echo "make status | rollback [VERSION=N] | logs [FUNCTION=WorkerFunction] [LEVEL=ERROR] [FILTER=...]   operate the stack"
+	@echo "make local-aws, then make local-invoke FUNCTION=WebFunction EVENT=alb_get.json   sam local invoke with env.json"
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "error: Python 3.13 not found (looked for python3.13 and /root/.pyenv/versions/3.13.0/bin/python); install it or run make PYTHON=/path/to/python3.13" >&2; exit 1; }
@@ -51,9 +54,11 @@ format: $(VENV)/.installed
 
 # --- AWS: the SAM CLI and checkov (own virtualenvs), build, validate, deploy ---
 # `make build`, `make validate`, `make deploy CONFIG_ENV=prod`, `make migrate`,
-# `make collectstatic`, `make manage COMMAND="showmigrations --plan"`.
+# `make collectstatic`, `make manage COMMAND="showmigrations --plan"` (add CONFIRM=1 for a
+# destructive form), `make first-admin`, `make status`, `make rollback`, `make logs`.
 
 .PHONY: tools build validate check-stack deploy migrate collectstatic manage build-SharedLayer
+.PHONY: first-admin status rollback logs local-aws local-invoke
 
 # This Makefile's directory: sam runs build-SharedLayer from a scratch copy of shared/.
 ROOT := $(patsubst %/,%,$(dir $(abspath $(firstword $(MAKEFILE_LIST)))))
@@ -94,7 +99,37 @@ collectstatic: $(TOOLS)/sam/.installed
 	$(TOOLS)/sam/bin/python .ci/remote-manage --config-env $(CONFIG_ENV) collectstatic --noinput
 
 manage: $(TOOLS)/sam/.installed
-	$(TOOLS)/sam/bin/python .ci/remote-manage --config-env $(CONFIG_ENV) $(COMMAND)
+	$(TOOLS)/sam/bin/python .ci/remote-manage --config-env $(CONFIG_ENV) $(if $(CONFIRM),--confirm) $(COMMAND)
+
+# The first superuser of a fresh stack: prints a one-time link at which to choose its password.
+first-admin: $(TOOLS)/sam/.installed
+	@test -n "$(USERNAME)" -a -n "$(EMAIL)" || { echo "usage: make first-admin USERNAME=ada EMAIL=ada@example.org" >&2; exit 2; }
+	$(TOOLS)/sam/bin/python .ci/remote-manage --config-env $(CONFIG_ENV) \
+		--event '{"command": "first_admin", "username": "$(USERNAME)", "email": "$(EMAIL)"}'
+
+# Stack outputs, the web alias's version, the DLQ's depth and the last migration applied.
+status: $(TOOLS)/sam/.installed
+	$(TOOLS)/sam/bin/python .ci/stack status --config-env $(CONFIG_ENV)
+
+# Point the web alias back at the previous version (or VERSION=N). Migrations are NOT undone.
+rollback: $(TOOLS)/sam/.installed
+	$(TOOLS)/sam/bin/python .ci/stack rollback --config-env $(CONFIG_ENV) $(if $(VERSION),--to-version $(VERSION))
+
+# Tail one function's JSON logs: FUNCTION=WebFunction|WorkerFunction|ManageFunction, LEVEL=ERROR
+# or FILTER='{ $$.task_name = "send_email" }' (a CloudWatch filter pattern).
+FUNCTION ?= WebFunction
+logs: $(TOOLS)/sam/.installed
+	$(TOOLS)/sam/bin/python .ci/stack logs --config-env $(CONFIG_ENV) --function $(FUNCTION) \
+		$(if $(LEVEL),--level $(LEVEL)) $(if $(FILTER),--filter '$(FILTER)')
+
+# sam local invoke (Docker) with env.json: first `make local-aws` in another terminal.
+EVENT ?= alb_get.json
+local-aws: $(VENV)/.installed
+	$(BIN)/python .ci/local-aws
+
+local-invoke: build
+	$(SAM) local invoke --env-vars env.json --event events/$(EVENT) \
+		--add-host host.docker.internal:host-gateway $(FUNCTION)
 
 # Called by `sam build` (template.yaml, SharedLayer: BuildMethod makefile) in a copy of
 # shared/: the project plus requirements.txt as arm64 (Graviton) CPython 3.13 wheels,
@@ -105,7 +140,11 @@ build-SharedLayer:
 	mkdir -p "$(ARTIFACTS_DIR)/python"
 	cp -R . "$(ARTIFACTS_DIR)/python/"
 	find "$(ARTIFACTS_DIR)/python" -name __pycache__ -prune -exec rm -rf {} +
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check \
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile \
 		--requirement "$(ROOT)/requirements.txt" --target "$(ARTIFACTS_DIR)/python" \
 		$(addprefix --platform ,$(LAYER_PLATFORMS)) --implementation cp --python-version 3.13 --only-binary=:all:
-	$(PYTHON) -m compileall -q "$(ARTIFACTS_DIR)/python"
+	# All bytecode here (pip's own, timestamp-checked, is skipped with --no-compile).
+	# unchecked-hash: the bytecode does not depend on file times. sam zips every file with a
+	# 1980 timestamp, so timestamp-checked .pyc files never match on Lambda and each cold
+	# start would recompile the whole layer (read-only /opt: in memory, every time).
+	$(PYTHON) -m compileall -q --invalidation-mode unchecked-hash "$(ARTIFACTS_DIR)/python"

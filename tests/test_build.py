@@ -20,7 +20,9 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -187,7 +189,9 @@ def lambda_environment(function: str, aws: dict, database: dict) -> dict[str, st
         "TASK_QUEUE_URL": aws["TaskQueue"],
         "TASK_DLQ_URL": aws["TaskDeadLetterQueue"],
         "EMAIL_HOST": "email-smtp.eu-west-2.amazonaws.com",
-        "EMAIL_BACKEND": None,  # not set unless the EmailBackend parameter is given
+        "DATABASE_CONNECT_TIMEOUT": "5",
+        "DATABASE_CONN_MAX_AGE": "600",
+        "AWS_ENDPOINT_URL": None,  # absent on AWS; set below to the moto server
         # Cognito is off by default (UseCognito): its variables are then not set.
         "AWS_USE_COGNITO": "False",
         "AWS_ELB_ARN": None,
@@ -314,3 +318,75 @@ def test_built_layer_holds_arm64_binaries_and_the_shared_project(build):
     binaries = [p.name for p in layer.rglob("*.so")]
     assert binaries and all("aarch64" in name or "x86" not in name for name in binaries)
     assert any(name.startswith("_psycopg.cpython-313-aarch64") for name in binaries)
+
+
+def test_built_manage_function_gives_the_first_admin_a_working_one_time_link(
+    build, x86_overlay, tmp_path, aws, database, migrated
+):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.tokens import PasswordResetTokenGenerator
+    from django.utils.http import urlsafe_base64_decode
+
+    (answer,) = invoke_built(
+        build, x86_overlay, tmp_path, aws, database, "ManageFunction", ["manage_first_admin.json"]
+    )["answers"]
+    assert answer["exit_status"] == 0, answer
+    link = re.search(rf"https://{re.escape(ALB_HOST)}/accounts/reset/([^/\s]+)/([^/\s]+)/", answer["output"])
+    assert link, answer["output"]
+    uidb64, token = link.groups()
+
+    # The token is checked as the deployed site would: against the user row the built function wrote,
+    # with the deployed SECRET_KEY (the app secret in the emulated Secrets Manager).
+    connection = {"host": database["host"], "port": database["port"], "dbname": database["name"],
+                  "user": database["user"], "password": database["password"]}  # fmt: skip
+    with psycopg.connect(**connection) as db:
+        row = db.execute(
+            "SELECT id, username, password, last_login, email, is_superuser FROM auth_user WHERE username = 'admin'"
+        ).fetchone()
+    user_id, username, password_hash, last_login, email, is_superuser = row
+    assert is_superuser and password_hash.startswith("!")  # no usable password until the link is used
+    assert urlsafe_base64_decode(uidb64).decode() == str(user_id)
+    user = get_user_model()(id=user_id, username=username, password=password_hash, last_login=last_login, email=email)
+    deployed = PasswordResetTokenGenerator()
+    deployed.secret = "k" * 50
+    assert deployed.check_token(user, token)
+    assert not PasswordResetTokenGenerator().check_token(user, token)  # another key: refused
+
+
+# --- Bytecode: compiled at build, still valid after the zip and on a read-only /opt -------------------
+
+
+def as_lambda_unpacks_it(layer_build: Path, tmp_path: Path) -> Path:
+    """The layer zipped as `sam deploy` zips it (every entry stamped 1980-01-01) and unpacked read-only, as /opt."""
+    archive = tmp_path / "layer.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for path in sorted(layer_build.rglob("*")):
+            if path.is_file():
+                info = zipfile.ZipInfo(str(path.relative_to(layer_build)), date_time=(1980, 1, 1, 0, 0, 0))
+                zipped.writestr(info, path.read_bytes())
+    opt = tmp_path / "opt"
+    with zipfile.ZipFile(archive) as zipped:
+        zipped.extractall(opt)
+    stamp = datetime(1980, 1, 1).timestamp()
+    for path in opt.rglob("*"):
+        os.utime(path, (stamp, stamp))  # the archive's times, which extractall does not restore
+    run(["chmod", "-R", "a-w", str(opt)])
+    return opt
+
+
+def test_built_bytecode_is_used_from_the_zipped_layer_without_recompiling(build, tmp_path):
+    opt = as_lambda_unpacks_it(build / "SharedLayer", tmp_path)
+    try:
+        layer = opt / "python"
+        modules = "django.db.models, django.core.handlers.wsgi, boto3, botocore.client, rest_framework, serverless.env"
+        python = shutil.which("python3.13", path=str(Path(sys.executable).parent)) or sys.executable
+        program = f"import sys; sys.path.insert(0, {str(layer)!r}); import {modules}"
+        verbose = run([python, "-I", "-S", "-v", "-c", program]).stderr.splitlines()
+        from_layer = [line for line in verbose if line.startswith("# code object from") and str(layer) in line]
+        from_bytecode = [line for line in from_layer if line.endswith(".pyc'")]
+        recompiled = [line for line in from_layer if line.endswith(".py")]  # python -v: source paths unquoted
+        assert len(from_bytecode) > 300
+        assert recompiled == [], recompiled[:5]
+        assert not [line for line in verbose if "bytecode is stale" in line or line.startswith("# created")]
+    finally:
+        run(["chmod", "-R", "u+w", str(opt)])

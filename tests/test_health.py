@@ -109,3 +109,52 @@ def test_admin_moves_to_django_admin_url():
     environ.setdefault("DJANGO_SETTINGS_MODULE", "panelapp.settings")
     result = subprocess.run([sys.executable, "-c", probe], env=environ, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "/curation-7f3a/"
+
+
+# --- The mail path: Amazon SES's API (the deployed default) ---------------------------------
+
+
+@pytest.fixture
+def ses_transport(settings, monkeypatch):
+    from moto import mock_aws
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    settings.AWS_ENDPOINT_URL = None
+    settings.MAILERS = {"transport": {"BACKEND": "serverless.tasks.ses.EmailBackend"}}
+    with mock_aws():
+        yield settings
+
+
+def test_a_working_ses_api_path_reports_ok(ses_transport):
+    assert health.run_checks({"email": health.check_email}) == {"email": "OK"}
+
+
+def test_an_unreachable_ses_api_reports_error_within_the_client_timeouts(ses_transport, unreachable_endpoint):
+    import time
+
+    ses_transport.AWS_ENDPOINT_URL = unreachable_endpoint
+    started = time.monotonic()
+    assert health.run_checks({"email": health.check_email}) == {"email": "Error"}
+    assert time.monotonic() - started < 25  # within the web function's 30 s
+
+
+def test_an_exhausted_ses_sending_quota_reports_error(ses_transport):
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    # The sandbox's 200 messages a day, all sent: every send_email task would now fail.
+    ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-2"].sent_message_count = 200
+    assert health.run_checks({"email": health.check_email}) == {"email": "Error"}
+
+
+@pytest.fixture
+def unreachable_endpoint():
+    """A port nobody listens on: every connection is refused at once."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

@@ -24,6 +24,8 @@ DEPLOYED_ENV = {
     "EMAIL_PORT": "587",
 }
 
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+
 
 def test_local_run_with_nothing_set_uses_embedded_defaults(load_settings):
     settings = load_settings()
@@ -43,7 +45,7 @@ def test_deployed_configuration_loads_from_a_complete_environment(load_settings)
 def test_missing_mandatory_variables_are_all_named_in_one_error(load_settings):
     environ = {k: v for k, v in DEPLOYED_ENV.items() if k not in {"SECRET_KEY", "EMAIL_HOST", "DATABASE_URL"}}
     with pytest.raises(ImproperlyConfigured) as error:
-        load_settings(**environ)
+        load_settings(**environ, EMAIL_BACKEND=SMTP)
     message = str(error.value)
     for name in ("SECRET_KEY", "EMAIL_HOST", "DATABASE_HOST", "DATABASE_USER", "DATABASE_PASSWORD"):
         assert name in message
@@ -52,7 +54,7 @@ def test_missing_mandatory_variables_are_all_named_in_one_error(load_settings):
 
 @pytest.mark.parametrize("value, expected", [("False", False), ("false", False), ("0", False), ("TRUE", True)])
 def test_email_use_tls_is_parsed_as_a_boolean(load_settings, value, expected):
-    options = load_settings(**DEPLOYED_ENV, EMAIL_USE_TLS=value)["MAILERS"]["transport"]["OPTIONS"]
+    options = load_settings(**DEPLOYED_ENV, EMAIL_USE_TLS=value, EMAIL_BACKEND=SMTP)["MAILERS"]["transport"]["OPTIONS"]
     assert options["use_tls"] is expected
 
 
@@ -61,8 +63,18 @@ def test_a_non_boolean_flag_is_an_error_naming_the_variable(load_settings):
         load_settings(USE_S3="sometimes")
 
 
+def test_deployed_mail_goes_through_the_ses_api_with_the_role_by_default(load_settings):
+    environ = {k: v for k, v in DEPLOYED_ENV.items() if not k.startswith("EMAIL_")}
+    mailers = load_settings(**environ)["MAILERS"]
+    assert mailers["default"]["BACKEND"] == "serverless.tasks.mail.QueuedEmailBackend"
+    # No host, port or credentials needed: the function's role signs each call.
+    assert mailers["transport"] == {"BACKEND": "serverless.tasks.ses.EmailBackend", "OPTIONS": {}}
+
+
 def test_smtp_is_configured_from_the_email_variables(load_settings):
-    mailer = load_settings(**DEPLOYED_ENV, EMAIL_HOST_USER="smtp-user", EMAIL_HOST_PASSWORD="smtp-pass")["MAILERS"]
+    mailer = load_settings(
+        **DEPLOYED_ENV, EMAIL_BACKEND=SMTP, EMAIL_HOST_USER="smtp-user", EMAIL_HOST_PASSWORD="smtp-pass"
+    )["MAILERS"]
     assert mailer["default"]["BACKEND"] == "serverless.tasks.mail.QueuedEmailBackend"
     assert mailer["transport"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
     assert mailer["transport"]["OPTIONS"] == {
@@ -76,13 +88,13 @@ def test_smtp_is_configured_from_the_email_variables(load_settings):
 
 
 def test_smtp_authentication_is_off_when_credentials_are_omitted(load_settings):
-    options = load_settings(**DEPLOYED_ENV)["MAILERS"]["transport"]["OPTIONS"]
+    options = load_settings(**DEPLOYED_ENV, EMAIL_BACKEND=SMTP)["MAILERS"]["transport"]["OPTIONS"]
     assert options["username"] == "" and options["password"] == ""
 
 
 def test_a_non_number_port_is_an_error_naming_the_variable(load_settings):
     with pytest.raises(ImproperlyConfigured, match="EMAIL_PORT must be an integer, got 'smtp'"):
-        load_settings(**{**DEPLOYED_ENV, "EMAIL_PORT": "smtp"})
+        load_settings(**{**DEPLOYED_ENV, "EMAIL_PORT": "smtp", "EMAIL_BACKEND": SMTP})
 
 
 def test_database_url_is_parsed(load_settings):
@@ -200,3 +212,16 @@ def test_check_deploy_is_clean_in_a_production_like_environment(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_certificate_less_dev_stack_sets_cookies_a_plain_http_browser_keeps(load_settings):
+    # The template sets SECURE_SSL_REDIRECT=False when the ALB has no certificate (plain HTTP).
+    settings = load_settings(**DEPLOYED_ENV, SECURE_SSL_REDIRECT="False")
+    assert settings["SESSION_COOKIE_SECURE"] is False
+    assert settings["CSRF_COOKIE_SECURE"] is False
+
+
+def test_secure_cookies_follow_the_https_redirect_on_a_stack_with_a_certificate(load_settings):
+    settings = load_settings(**DEPLOYED_ENV, SECURE_SSL_REDIRECT="True")
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["CSRF_COOKIE_SECURE"] is True

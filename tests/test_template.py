@@ -50,10 +50,14 @@ def tool(venv: Path, name: str) -> str:
 
 
 @cache
-def transformed() -> dict[str, Any]:
-    """template.yaml as the SAM translator hands it to CloudFormation."""
+def transformed(*artifacts: str) -> dict[str, Any]:
+    """template.yaml as the SAM translator hands it to CloudFormation.
+
+    ``artifacts`` (``"SharedLayer=s3://..."``) stand for what one build uploaded for a resource.
+    """
+    options = [f"--artifact={artifact}" for artifact in artifacts]
     result = subprocess.run(
-        [tool(SAM_VENV, "python"), str(ROOT / ".ci" / "sam-translate"), str(TEMPLATE)],
+        [tool(SAM_VENV, "python"), str(ROOT / ".ci" / "sam-translate"), *options, str(TEMPLATE)],
         capture_output=True,
         text=True,
         check=False,
@@ -275,6 +279,30 @@ def test_web_function_uses_snapstart_through_a_published_alias(resources):
     assert props(resources, alias_name)["Name"] == "live"
 
 
+def published_versions(cfn: dict) -> dict[str, str]:
+    """Each function's published version resource (its logical id changes exactly when a new version is published)."""
+    return {
+        version["Properties"]["FunctionName"]["Ref"]: name
+        for name, version in of_type(cfn["Resources"], "AWS::Lambda::Version").items()
+    }
+
+
+def test_a_new_layer_build_publishes_a_new_web_version_behind_the_alias():
+    # sam deploy names each upload by its content hash: two layer builds, two locations; the function code is unchanged.
+    before = transformed("SharedLayer=s3://artifacts/3f1c0a.zip")
+    after = transformed("SharedLayer=s3://artifacts/9b27e4.zip")
+    assert published_versions(before)["WebFunction"] != published_versions(after)["WebFunction"]
+    alias = of_type(after["Resources"], "AWS::Lambda::Alias")
+    (live,) = alias.values()
+    assert live["Properties"]["FunctionVersion"]["Fn::GetAtt"][0] == published_versions(after)["WebFunction"]
+
+
+def test_an_unchanged_build_keeps_the_web_version():
+    layer = "SharedLayer=s3://artifacts/3f1c0a.zip"
+    # A second, uncached translation of the same build.
+    assert published_versions(transformed(layer)) == published_versions(transformed.__wrapped__(layer))
+
+
 def test_http_api_default_route_invokes_the_web_alias(resources):
     (api,) = of_type(resources, "AWS::ApiGatewayV2::Api").values()
     body = json.dumps(api["Properties"]["Body"])
@@ -309,9 +337,15 @@ def test_secrets_reach_functions_by_reference_only(resources, function):
     assert variables["DATABASE_SECRET_ARN"] == {"Ref": "DatabaseSecret"}
 
 
-def test_functions_reach_the_database_through_the_proxy(resources):
+def test_functions_reach_the_database_through_the_proxy_unless_the_dev_profile_connects_directly(resources):
     variables = environment(resources, "WebFunction")
-    assert variables["DATABASE_HOST"] == {"Fn::GetAtt": ["DatabaseProxy", "Endpoint"]}
+    assert variables["DATABASE_HOST"] == {
+        "Fn::If": [
+            "UsesDatabaseProxy",
+            {"Fn::GetAtt": ["DatabaseProxy", "Endpoint"]},
+            {"Fn::GetAtt": ["DatabaseCluster", "Endpoint.Address"]},
+        ]
+    }
     assert variables["TASK_QUEUE_URL"] == {"Ref": "TaskQueue"}
     assert variables["TASK_DLQ_URL"] == {"Ref": "TaskDeadLetterQueue"}
     assert variables["AWS_S3_STATICFILES_CUSTOM_DOMAIN"] == {"Fn::GetAtt": ["StaticDistribution", "DomainName"]}
@@ -361,7 +395,9 @@ def test_manage_function_can_redrive_the_dead_letter_queue(resources):
 def test_function_roles_grant_no_wildcard_actions_or_resources(resources, function):
     for statement in role_statements(resources, function):
         assert not [a for a in as_list(statement["Action"]) if a == "*" or a.endswith(":*")], statement
-        assert statement["Resource"] != "*", statement
+        # Only an action with no resource type at all may name "*" (IAM allows nothing narrower).
+        if statement["Resource"] == "*":
+            assert as_list(statement["Action"]) == ["ses:GetSendQuota"], statement
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -441,9 +477,16 @@ def test_proxy_requires_tls_and_authenticates_with_the_database_secret(resources
 
 
 def test_only_the_proxy_reaches_the_database_and_only_functions_reach_the_proxy(resources):
-    (ingress,) = of_type(resources, "AWS::EC2::SecurityGroupIngress").values()
+    ingresses = of_type(resources, "AWS::EC2::SecurityGroupIngress")
+    assert set(ingresses) == {"DatabaseFromProxyIngress", "DatabaseFromFunctionsIngress"}
+    ingress = ingresses["DatabaseFromProxyIngress"]
+    assert ingress["Condition"] == "UsesDatabaseProxy"
     assert ingress["Properties"]["GroupId"] == {"Ref": "DatabaseSecurityGroup"}
     assert ingress["Properties"]["SourceSecurityGroupId"] == {"Ref": "ProxySecurityGroup"}
+    # Without the proxy (the dev profile), the functions and nothing else.
+    direct = ingresses["DatabaseFromFunctionsIngress"]
+    assert direct["Condition"] == "ConnectsDirectly"
+    assert direct["Properties"]["SourceSecurityGroupId"] == {"Ref": "FunctionSecurityGroup"}
     assert "SecurityGroupIngress" not in props(resources, "DatabaseSecurityGroup")
     (proxy_ingress,) = props(resources, "ProxySecurityGroup")["SecurityGroupIngress"]
     assert proxy_ingress["SourceSecurityGroupId"] == {"Ref": "FunctionSecurityGroup"}
@@ -684,3 +727,130 @@ def test_samconfig_defines_dev_staging_and_prod(cfn):
         queues.add(overrides["TaskQueueName"])
     # Environments may share an account and region: names must not collide.
     assert len(stacks) == len(queues) == 3
+
+
+# --- Deploy review: mail, Aurora logs and resume, SnapStart ordering, client timeouts --------
+
+
+def test_web_function_may_read_the_mail_quota_but_never_send_mail(resources):
+    actions = allowed_actions(resources, "WebFunction")
+    assert not {a for a in actions if a.startswith("ses:") and a != "ses:GetSendQuota"}
+    assert "ses:GetSendQuota" in actions  # the health check's probe of the mail path
+
+
+def test_worker_sends_mail_through_the_ses_api_with_its_role_by_default(cfn, resources):
+    assert cfn["Parameters"]["EmailBackend"]["Default"] == "serverless.tasks.ses.EmailBackend"
+    assert environment(resources, "WorkerFunction")["EMAIL_BACKEND"] == {"Ref": "EmailBackend"}
+    assert {"ses:SendEmail", "ses:SendRawEmail"} <= allowed_actions(resources, "WorkerFunction")
+    assert cfn["Conditions"]["UsesSesApi"] == {
+        "Fn::Equals": [{"Ref": "EmailBackend"}, "serverless.tasks.ses.EmailBackend"]
+    }
+
+
+def test_a_created_vpc_reaches_the_ses_api_through_an_interface_endpoint(cfn, resources):
+    endpoint = resources["SesApiEndpoint"]
+    assert endpoint["Properties"]["ServiceName"] == {"Fn::Sub": "com.amazonaws.${AWS::Region}.email"}
+    assert endpoint["Properties"]["PrivateDnsEnabled"] is True
+    assert cfn["Conditions"][endpoint["Condition"]] == {
+        "Fn::And": [{"Condition": "CreateVpc"}, {"Condition": "UsesSesApi"}]
+    }
+
+
+def test_smtp_endpoint_is_only_created_for_ses_smtp(cfn, resources):
+    condition = json.dumps(cfn["Conditions"][resources["SesSmtpEndpoint"]["Condition"]])
+    assert "UsesSesApi" in condition and "HasEmailHost" in condition
+
+
+def test_another_smtp_host_is_documented_as_needing_a_route_out(cfn):
+    assert "NAT" in cfn["Parameters"]["EmailHost"]["Description"]
+
+
+def test_aurora_postgresql_log_group_keeps_logs_for_the_retention_and_exists_before_any_instance(resources):
+    group = props(resources, "DatabaseLogGroup")
+    assert group["LogGroupName"] == {"Fn::Sub": "/aws/rds/cluster/${DatabaseCluster}/postgresql"}
+    assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    # RDS creates the group itself when an instance first exports a log; ours must come first.
+    for instance in of_type(resources, "AWS::RDS::DBInstance"):
+        assert "DatabaseLogGroup" in as_list(resources[instance].get("DependsOn", [])), instance
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_database_connect_timeout_outlasts_an_aurora_resume_when_it_can_pause(cfn, resources, function):
+    assert cfn["Conditions"]["DatabaseCanPause"] == {"Fn::Equals": [{"Ref": "DatabaseMinCapacity"}, 0]}
+    condition, paused, running = environment(resources, function)["DATABASE_CONNECT_TIMEOUT"]["Fn::If"]
+    assert condition == "DatabaseCanPause"
+    # Aurora Serverless v2 resumes from 0 ACU in about 15 s; the web function has 30 s in all.
+    assert 15 < int(paused) < props(resources, "WebFunction")["Timeout"]
+    assert int(running) == 5
+
+
+def test_web_versions_are_published_after_the_secrets_manager_endpoint_exists(resources):
+    # SnapStart runs init (which reads Secrets Manager) when a version is published.
+    tags = {tag["Key"]: tag["Value"] for tag in props(resources, "WebFunction")["Tags"]}
+    assert tags["network"] == {"Fn::If": ["CreateVpc", {"Ref": "SecretsManagerEndpoint"}, {"Ref": "VpcId"}]}
+    (version,) = [v for v in of_type(resources, "AWS::Lambda::Version").values()]
+    assert version["Properties"]["FunctionName"] == {"Ref": "WebFunction"}
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_functions_aws_calls_give_up_before_its_timeout(resources, function):
+    variables = environment(resources, function)
+    connect, read, attempts = (
+        int(variables[f"AWS_CLIENT_{name}"]) for name in ("CONNECT_TIMEOUT", "READ_TIMEOUT", "MAX_ATTEMPTS")
+    )
+    assert attempts * (connect + read) < props(resources, function)["Timeout"]
+    assert attempts >= 2  # a dropped connection is retried once at least
+
+
+# --- The dev cost profile ------------------------------------------------------------------------
+
+
+PROXY_RESOURCES = ("DatabaseProxy", "DatabaseProxyRole", "DatabaseProxyTargetGroup", "FunctionToProxyEgress")
+
+
+def test_the_proxy_is_a_parameter_on_by_default(cfn, resources):
+    assert cfn["Parameters"]["UseDatabaseProxy"]["Default"] == "true"
+    assert cfn["Conditions"]["UsesDatabaseProxy"] == {"Fn::Equals": [{"Ref": "UseDatabaseProxy"}, "true"]}
+    for name in PROXY_RESOURCES:
+        assert resources[name]["Condition"] == "UsesDatabaseProxy", name
+    assert resources["FunctionToDatabaseEgress"]["Condition"] == "ConnectsDirectly"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_without_the_proxy_no_connection_is_kept_so_aurora_can_pause(resources, function):
+    # An idle connection held by a frozen Lambda environment keeps Aurora at its minimum instead of 0 ACU.
+    assert environment(resources, function)["DATABASE_CONN_MAX_AGE"] == {"Fn::If": ["UsesDatabaseProxy", "600", "0"]}
+
+
+def test_interface_endpoints_can_live_in_one_availability_zone(cfn, resources):
+    assert cfn["Parameters"]["InterfaceEndpointZones"]["AllowedValues"] == ["1", "2"]
+    interfaces = {n: r for n, r in of_type(resources, "AWS::EC2::VPCEndpoint").items() if n != "S3Endpoint"}
+    assert len(interfaces) >= 3
+    for name, endpoint in interfaces.items():
+        assert endpoint["Properties"]["SubnetIds"] == {
+            "Fn::If": [
+                "EndpointsInTwoZones",
+                [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}],
+                [{"Ref": "PrivateSubnetA"}],
+            ]
+        }, name
+
+
+def overrides_of(section: str) -> dict[str, str]:
+    config = tomllib.loads(SAMCONFIG.read_text())
+    return dict(o.split("=", 1) for o in config[section]["deploy"]["parameters"]["parameter_overrides"].split())
+
+
+def test_dev_deploys_the_cost_profile_and_prod_keeps_the_proxy_and_two_zones():
+    dev, prod = overrides_of("default"), overrides_of("prod")
+    assert (dev["UseDatabaseProxy"], dev["InterfaceEndpointZones"], dev["DatabaseMinCapacity"]) == ("false", "1", "0")
+    assert prod.get("UseDatabaseProxy", "true") == "true"
+    assert prod.get("InterfaceEndpointZones", "2") == "2"
+
+
+def test_only_this_stack_s_http_api_may_invoke_the_web_function(resources):
+    # With serverless.hosts this keeps ALLOWED_HOSTS' *.execute-api family down to this stack's API id.
+    permissions = [p["Properties"] for p in of_type(resources, "AWS::Lambda::Permission").values()]
+    from_api_gateway = [p for p in permissions if p["Principal"] == "apigateway.amazonaws.com"]
+    assert len(from_api_gateway) == 1
+    assert from_api_gateway[0]["SourceArn"]["Fn::Sub"][1]["__ApiId__"] == {"Ref": "HttpApi"}

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.csp import CSP
+from serverless.clients import client_config
 from serverless.env import Env
 from serverless.ratelimit import Rate
 from serverless.secrets import load_secrets
@@ -57,6 +58,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so the load balancer's liveness probe needs no Host, session or database.
     "serverless.health.LivenessMiddleware",
+    # ALLOWED_HOSTS can only allow the region's *.execute-api hosts; this keeps
+    # just the API that sent the event (serverless.hosts).
+    "serverless.hosts.ApiGatewayHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -145,7 +149,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # A first dev deploy without a certificate serves plain HTTP: the template
 # then sets SECURE_SSL_REDIRECT=False. Everything else is HTTPS-only.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", DEPLOYED)
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = DEPLOYED
+# Secure cookies follow the HTTPS redirect: a browser drops a Secure cookie set over
+# plain HTTP, so on a certificate-less dev stack a Secure CSRF cookie would make every
+# form post a 403 (docs/deploy.md, "Signing in on a dev stack"). Wherever HTTPS is
+# enforced the cookies are Secure.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
 SESSION_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000 if DEPLOYED else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", DEPLOYED)
@@ -225,7 +233,8 @@ if USE_S3:
     else:
         _static_protocol = "https:"
         _static_host = f"{AWS_S3_STATICFILES_BUCKET_NAME}.s3.{AWS_REGION}.amazonaws.com"
-    _s3 = {"region_name": AWS_REGION, "endpoint_url": AWS_ENDPOINT_URL}
+    # Bounded timeouts and retries, as for every boto3 client (serverless.clients).
+    _s3 = {"region_name": AWS_REGION, "endpoint_url": AWS_ENDPOINT_URL, "client_config": client_config()}
     STORAGES = {
         "default": {
             "BACKEND": "serverless.storage.s3.MediaStorage",
@@ -309,13 +318,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PANEL_APP_EMAIL = env.str("PANEL_APP_EMAIL", "panelapp@localhost", required=True)
 # Mail never leaves inside a request: the default mailer only enqueues the
 # serverless.tasks.mail.send_email task, and the worker delivers through the
-# "transport" mailer. The seeds' EMAIL_* variables configure its SMTP;
-# EMAIL_BACKEND switches it to Amazon SES (serverless.tasks.ses.EmailBackend)
-# or, locally, to the console. No SMTP authentication when
-# EMAIL_HOST_USER/EMAIL_HOST_PASSWORD are omitted.
+# "transport" mailer. Deployed, that is Amazon SES's API
+# (serverless.tasks.ses.EmailBackend): the function's role signs each call, so
+# mail works with no credentials to create, through the stack's SES endpoint.
+# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend switches to SMTP,
+# configured by the seeds' EMAIL_* variables (no SMTP authentication when
+# EMAIL_HOST_USER/EMAIL_HOST_PASSWORD are omitted); locally mail goes to the console.
 _mail_backend = env.str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if DEPLOYED else "django.core.mail.backends.console.EmailBackend",
+    "serverless.tasks.ses.EmailBackend" if DEPLOYED else "django.core.mail.backends.console.EmailBackend",
 )
 _uses_smtp = _mail_backend.endswith("smtp.EmailBackend")
 _smtp = {

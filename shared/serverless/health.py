@@ -63,6 +63,12 @@ def check_email() -> str:
     from serverless.tasks.mail import TRANSPORT
 
     connection = mailers[TRANSPORT]
+    # Amazon SES's API: a real, free call (opening an API client proves nothing).
+    check = getattr(connection, "check_health", None)
+    if check is not None:
+        check()
+        return OK
+    # SMTP: connect (with the mailer's timeout), greet, log in when configured.
     connection.open()
     connection.close()
     return OK

@@ -242,7 +242,9 @@ def test_upload_starts_are_limited_per_user(client, django_user_model, settings)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/accounts/registration/", "/accounts/password_reset/", "/accounts/registration/resend/"])
+@pytest.mark.parametrize(
+    "path", ["/accounts/registration/", "/accounts/password_reset/", "/accounts/registration/resend/"]
+)
 def test_account_forms_that_send_e_mail_are_limited_per_address(client, settings, path):
     settings.REGISTRATION_RATE = "2/hour"
 

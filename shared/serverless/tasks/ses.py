@@ -1,10 +1,11 @@
 """An e-mail backend for Amazon SES, on boto3's ``sesv2`` (``EMAIL_BACKEND=serverless.tasks.ses.EmailBackend``).
 
-It sends Django's own MIME rendering unchanged (``Content.Raw``), so
-attachments, alternatives and headers come out exactly as with SMTP. Thirty
-lines on a client we already ship, with the worker's IAM role instead of SMTP
-credentials, rather than another dependency to keep in step with Django's
-mail API.
+The deployed default: it needs no credentials (the worker's IAM role signs each
+call) and, in a VPC without NAT, reaches SES through the stack's ``email``
+interface endpoint. It sends Django's own MIME rendering unchanged
+(``Content.Raw``), so attachments, alternatives and headers come out exactly as
+with SMTP. Thirty lines on a client we already ship rather than another
+dependency to keep in step with Django's mail API.
 """
 
 import email.policy
@@ -13,6 +14,12 @@ from typing import Any
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage
+
+from serverless import clients
+
+
+class MailPathBroken(Exception):
+    """SES answered, but mail would not go out (e.g. the day's sending quota is used up)."""
 
 
 class EmailBackend(BaseEmailBackend):
@@ -24,10 +31,20 @@ class EmailBackend(BaseEmailBackend):
     def open(self) -> bool:
         if self.client is not None:
             return False
-        import boto3
-
-        self.client = boto3.client("sesv2", region_name=settings.AWS_REGION, endpoint_url=settings.AWS_ENDPOINT_URL)
+        self.client = clients.client("sesv2", region_name=settings.AWS_REGION, endpoint_url=settings.AWS_ENDPOINT_URL)
         return True
+
+    def check_health(self) -> None:
+        """Raise unless SES is reachable, lets this role in and has sending quota left (the health check).
+
+        ``GetSendQuota`` is free, needs only ``ses:GetSendQuota`` and travels the same path
+        (endpoint, role, region) as ``SendEmail``; opening a client alone proves nothing.
+        """
+        quota = clients.client(
+            "ses", region_name=settings.AWS_REGION, endpoint_url=settings.AWS_ENDPOINT_URL
+        ).get_send_quota()
+        if quota["Max24HourSend"] >= 0 and quota["SentLast24Hours"] >= quota["Max24HourSend"]:
+            raise MailPathBroken(f"the SES sending quota of {quota['Max24HourSend']:.0f} messages a day is used up")
 
     def close(self) -> None:
         self.client = None

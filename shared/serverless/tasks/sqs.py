@@ -22,9 +22,9 @@ DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024
 @cache
 def client(region: str | None = None, endpoint_url: str | None = None) -> Any:
     """One boto3 SQS client per process (clients are thread-safe)."""
-    import boto3
+    from serverless import clients
 
-    return boto3.client(
+    return clients.client(
         "sqs",
         region_name=region or settings.AWS_REGION,
         endpoint_url=endpoint_url if endpoint_url is not None else settings.AWS_ENDPOINT_URL,
