@@ -1,0 +1,125 @@
+"""A panel page: any version, read from the snapshot the API served for it, so old versions render exactly."""
+
+import json
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from panels import queries
+from panels.models import HistoricalSnapshot, Panel
+from panels.pages.common import bad_request, clean_text, readable_panels
+from panels.services import parse_version
+
+VERSIONS_SHOWN = 30
+SECTIONS = (("genes", "gene", "Genes"), ("strs", "str", "STRs"), ("regions", "region", "Regions"))
+# Per-panel download buttons: upstream's category strings (0 no list, 1 red, 2 amber, 3 and 4 green).
+DOWNLOADS = (("01234", "All entities"), ("34", "Green"), ("234", "Green and amber"), ("2", "Amber"), ("1", "Red"))
+
+
+@require_GET
+def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    panel = get_object_or_404(readable_panels(request), pk=pk)
+    snapshots = panel.snapshots.only("data", "major_version", "minor_version", "signed_off_date", "created", "comment")
+    requested = request.GET.get("version", "").strip()
+    if requested:
+        try:
+            major, minor = parse_version(requested)
+        except ValidationError as error:
+            return bad_request(request, error.messages[0])
+        snapshot = snapshots.filter(major_version=major, minor_version=minor).first()
+        if snapshot is None:
+            raise Http404(f"{panel.name} has no version {requested}.")
+    else:
+        snapshot = snapshots.order_by("-major_version", "-minor_version").first()
+        if snapshot is None:
+            raise Http404(f"{panel.name} has no stored version.")
+    data = json.loads(snapshot.data)
+
+    text = clean_text(request, "filter")
+    levels = {level for level in request.GET.getlist("level") if level in {"0", "1", "2", "3"}}
+    sections = _sections(panel, data, text.lower(), levels)
+    versions = list(
+        panel.snapshots.defer("data", "summary").order_by("-major_version", "-minor_version")[: VERSIONS_SHOWN + 1]
+    )
+    children = list(readable_panels(request).filter(super_panels=panel).order_by("name"))
+    context = {
+        "panel": panel,
+        "data": data,
+        "snapshot": snapshot,
+        "is_current": (snapshot.major_version, snapshot.minor_version) == (panel.major_version, panel.minor_version),
+        "sections": sections,
+        "shown": sum(len(section["entities"]) for section in sections),
+        "total": sum(section["total"] for section in sections),
+        "filter": text,
+        "levels": levels,
+        "level_choices": [("3", "Green"), ("2", "Amber"), ("1", "Red"), ("0", "No list")],
+        "versions": versions[:VERSIONS_SHOWN],
+        "more_versions": len(versions) > VERSIONS_SHOWN,
+        "signed_off": _latest_signed_off(panel),
+        "children": children,
+        "contributors": queries.contributors(_source_panel_ids(panel, data)),
+        "downloads": DOWNLOADS,
+    }
+    return render(request, "panels/panel_detail.html", context)
+
+
+def _sections(panel: Panel, data: dict[str, Any], text: str, levels: set[str]) -> list[dict[str, Any]]:
+    """Entities grouped by type, each with its review count and the panel it lives in, filtered as asked."""
+    reviews = queries.review_counts(_source_panel_ids(panel, data))
+    sections = []
+    for collection, entity_type, title in SECTIONS:
+        entities = data.get(collection, [])
+        shown = []
+        for entity in entities:
+            home = entity.get("panel") or {"id": panel.pk, "name": panel.name}
+            entity["home_panel"] = home
+            entity["number_of_reviews"] = reviews.get((home["id"], entity["entity_type"], entity["entity_name"]), 0)
+            entity["search_text"] = _search_text(entity)
+            if levels and entity["confidence_level"] not in levels:
+                continue
+            if text and text not in entity["search_text"]:
+                continue
+            shown.append(entity)
+        if entities:
+            sections.append(
+                {"key": collection, "type": entity_type, "title": title, "entities": shown, "total": len(entities)}
+            )
+    return sections
+
+
+def _search_text(entity: dict[str, Any]) -> str:
+    """What the filter box matches: name, gene name, phenotypes, mode of inheritance, tags and sources."""
+    gene = entity.get("gene_data") or {}
+    parts = [
+        entity["entity_name"],
+        entity.get("verbose_name", ""),
+        gene.get("gene_name", ""),
+        entity.get("mode_of_inheritance", ""),
+        *entity.get("phenotypes", []),
+        *entity.get("tags", []),
+        *entity.get("evidence", []),
+    ]
+    return " ".join(part for part in parts if part).lower()
+
+
+def _source_panel_ids(panel: Panel, data: dict[str, Any]) -> set[int]:
+    """The panels whose rows hold this version's entities: the panel, or a super panel's children."""
+    ids = {
+        entity["panel"]["id"]
+        for collection, _, _ in SECTIONS
+        for entity in data.get(collection, [])
+        if entity.get("panel")
+    }
+    return ids or {panel.pk}
+
+
+def _latest_signed_off(panel: Panel) -> HistoricalSnapshot | None:
+    return (
+        panel.snapshots.filter(signed_off_date__isnull=False)
+        .only("major_version", "minor_version", "signed_off_date")
+        .order_by("-major_version", "-minor_version")
+        .first()
+    )
