@@ -48,14 +48,23 @@ def sort_panels(panels: QuerySet[Panel], sort: str) -> QuerySet[Panel]:
     return panels.order_by(*PANEL_SORTS.get(sort, PANEL_SORTS["name"]))
 
 
-def gene_matches(panels: QuerySet[Panel], text: str) -> list[Entity]:
-    """The entities named ``text`` (any case) on the given panels, with their panel: a gene search's answer."""
-    return list(
+def gene_matches(panels: QuerySet[Panel], text: str) -> list[tuple[Panel, Entity, Panel | None]]:
+    """A gene search's answer: (panel, entity named ``text`` in any case, child panel it comes through or None).
+
+    A super panel holds its children's entities, so it is listed too, through the child.
+    """
+    entities = list(
         Entity.objects.filter(panel__in=panels)
         .filter(Q(entity_name__iexact=text) | Q(gene__hgnc_symbol__iexact=text))
         .select_related("panel")
-        .order_by("panel__name", "entity_type")
+        .order_by("entity_type", "panel_id")
     )
+    matches = [(entity.panel, entity, None) for entity in entities]
+    by_panel = {entity.panel_id: entity for entity in entities}
+    for super_panel, child_id in super_panels_of(panels, by_panel):
+        child = by_panel[child_id]
+        matches.append((super_panel, child, child.panel))
+    return sorted(matches, key=lambda match: (match[0].name.lower(), match[0].pk, match[1].entity_type))
 
 
 def child_panel_ids(panel_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -151,6 +160,7 @@ def super_panels_of(panels: QuerySet[Panel], child_ids: Iterable[int]) -> list[t
     """(super panel, child id) for each of these visible super panels that includes one of the children."""
     through = Panel.child_panels.through
     links = through.objects.filter(to_panel_id__in=list(child_ids), from_panel__in=panels).select_related("from_panel")
+    # One child in several super panels, or one super panel of several holding children: one row per link.
     return [(link.from_panel, link.to_panel_id) for link in links.order_by("from_panel__name")]
 
 
