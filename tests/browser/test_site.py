@@ -1,4 +1,4 @@
-"""The public site in headless Chromium, as a reader uses it: find a gene, read its evidence, compare, follow old links."""
+"""The public site in headless Chromium as a reader uses it: find a gene, read its evidence, compare, old links."""
 
 from urllib.parse import urlparse
 

@@ -22,7 +22,7 @@ class World:
 
 
 def build_world() -> World:
-    """Two public panels sharing ATXN1 (green in one, red in the other), a super panel, an internal and a retired one."""
+    """Two public panels sharing ATXN1 (green in one, red in the other), a super panel, an internal, a retired one."""
     curator = make_user(Reviewer.Role.CURATOR, "curator")
     curator.first_name, curator.last_name = "Alex", "Morgan"
     curator.save()
