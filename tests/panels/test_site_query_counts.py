@@ -2,8 +2,6 @@
 
 import pytest
 from accounts.models import Reviewer
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from panels import services
 from panels.models import Panel
 
@@ -75,29 +73,25 @@ class World:
         return template.format(pk=self.sample.pk, other=self.other.pk, super=self.super.pk)
 
 
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return len(captured)
+def assert_fixed_queries(client, world: World, pages: dict[str, int], django_assert_num_queries) -> None:
+    for page, expected in pages.items():
+        with django_assert_num_queries(expected):
+            response = client.get(world.url(page))
+        assert response.status_code == 200, (page, response.status_code)
 
 
-def test_every_page_runs_a_fixed_number_of_queries_on_small_and_large_data(client):
+def test_every_page_runs_a_fixed_number_of_queries_on_small_and_large_data(client, django_assert_num_queries):
     world = World()
-    small = {page: count_queries(client, world.url(page)) for page in PAGES}
+    assert_fixed_queries(client, world, PAGES, django_assert_num_queries)
 
     world.grow()
-    large = {page: count_queries(client, world.url(page)) for page in PAGES}
-
-    assert small == large == PAGES
+    assert_fixed_queries(client, world, PAGES, django_assert_num_queries)
 
 
-def test_a_curators_pages_run_a_fixed_number_of_queries_too(client):
+def test_a_curators_pages_run_a_fixed_number_of_queries_too(client, django_assert_num_queries):
     world = World()
     client.force_login(world.curator)
-    small = {page: count_queries(client, world.url(page)) for page in CURATOR_PAGES}
+    assert_fixed_queries(client, world, CURATOR_PAGES, django_assert_num_queries)
 
     world.grow(panels=4, genes=40, reviewers=3)
-    large = {page: count_queries(client, world.url(page)) for page in CURATOR_PAGES}
-
-    assert small == large == CURATOR_PAGES
+    assert_fixed_queries(client, world, CURATOR_PAGES, django_assert_num_queries)
