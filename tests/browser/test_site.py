@@ -102,7 +102,7 @@ def test_the_panel_filter_box_filters_as_you_type(page, demo, screenshot):
 
     visible = [row for row in rows.all() if row.is_visible()]
     assert [row.locator("th a").inner_text() for row in visible] == ["TP53"]
-    assert "Showing 1 of 6" in page.locator("[data-filter-count]").inner_text()
+    assert "Showing 1 of the 6 entities" in page.locator("[data-filter-count]").inner_text()
 
 
 def test_the_panel_filter_works_without_javascript(browser, site, demo):

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from tests.panels.factories import bulk_genes
 from tests.panels.site_data import build_world
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +108,13 @@ def test_unknown_panels_or_genes_are_a_friendly_404(client, world, url):
 
     assert response.status_code == 404
     assert "We could not find that page" in response.content.decode()
+
+
+def test_a_long_comparison_is_paged(client, world):
+    bulk_genes(world.curator, world.epilepsy, 600)
+
+    first = client.get(f"/panels/compare/{world.ataxia.pk}/{world.epilepsy.pk}")
+    second = client.get(f"/panels/compare/{world.ataxia.pk}/{world.epilepsy.pk}", {"page": "2"})
+
+    assert len(rows(first)) == 500 and "Page 1 of 2" in text(first)
+    assert len(rows(second)) == 605 - 500

@@ -6,6 +6,7 @@ import pytest
 from panels import services
 from panels.models import Panel
 
+from tests.panels.factories import bulk_genes
 from tests.panels.site_data import build_world
 
 pytestmark = pytest.mark.django_db
@@ -223,3 +224,24 @@ def test_a_deleted_panel_does_not_exist_even_for_curators(client, world):
     client.force_login(world.curator)
 
     assert client.get(f"/panels/{world.epilepsy.pk}/").status_code == 404
+
+
+def test_a_large_panel_is_paged_so_each_page_fits_a_lambda_response(client, world):
+    bulk_genes(world.curator, world.epilepsy, 600)
+
+    first = client.get(f"/panels/{world.epilepsy.pk}/")
+    last = client.get(f"/panels/{world.epilepsy.pk}/", {"page": "3"})
+
+    assert len(re.findall(r'class="entity-name"', first.content.decode())) == 250
+    assert "Showing 1\N{EN DASH}250 of 602 entities" in text(first) and "Page 1 of 3" in text(first)
+    assert len(re.findall(r'class="entity-name"', last.content.decode())) == 102
+    assert len(first.content) < 1_000_000 / 4
+
+
+def test_the_filter_applies_before_paging(client, world):
+    bulk_genes(world.curator, world.epilepsy, 600)
+
+    page = text(client.get(f"/panels/{world.epilepsy.pk}/", {"filter": "scn1a"}))
+
+    assert re.findall(r'class="entity-name">([^<]+)<', page) == ["SCN1A"]
+    assert "Showing 1 matching of 602 entities" in page

@@ -1,5 +1,6 @@
 """Two panels side by side, and one gene across the two."""
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -7,6 +8,9 @@ from django.views.decorators.http import require_GET
 from panels import queries
 from panels.models import Panel
 from panels.pages.common import bad_request, readable_panels
+
+# Two panels of 4,000 genes would not fit a Lambda response (1 MB) on one page.
+ROWS_PER_PAGE = 500
 
 
 @require_GET
@@ -39,10 +43,11 @@ def compare_panels(request: HttpRequest, panel_a: int, panel_b: int) -> HttpResp
     for row in rows:
         counts[row["status"]] += 1
     only_differences = request.GET.get("show") == "differences"
+    shown = [row for row in rows if row["status"] != "same"] if only_differences else rows
     context = {
         "a": first,
         "b": second,
-        "rows": [row for row in rows if row["status"] != "same"] if only_differences else rows,
+        "page": Paginator(shown, ROWS_PER_PAGE).get_page(request.GET.get("page")),
         "counts": counts,
         "only_differences": only_differences,
     }

@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -14,6 +15,9 @@ from panels.pages.common import bad_request, clean_text, readable_panels
 from panels.services import parse_version
 
 VERSIONS_SHOWN = 30
+# A page of entities stays well under the 1 MB a Lambda behind a load balancer may answer,
+# even for the largest panels (4,000 genes); the filter and the TSV download cover the rest.
+ENTITIES_PER_PAGE = 250
 SECTIONS = (("genes", "gene", "Genes"), ("strs", "str", "STRs"), ("regions", "region", "Regions"))
 # Per-panel download buttons: upstream's category strings (0 no list, 1 red, 2 amber, 3 and 4 green).
 DOWNLOADS = (("01234", "All entities"), ("34", "Green"), ("234", "Green and amber"), ("2", "Amber"), ("1", "Red"))
@@ -40,7 +44,9 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     text = clean_text(request, "filter")
     levels = {level for level in request.GET.getlist("level") if level in {"0", "1", "2", "3"}}
-    sections = _sections(panel, data, text.lower(), levels)
+    matching = _matching(panel, data, text.lower(), levels)
+    page = Paginator(matching, ENTITIES_PER_PAGE).get_page(request.GET.get("page"))
+    sections = _sections(data, matching, page.object_list)
     versions = list(
         panel.snapshots.defer("data", "summary").order_by("-major_version", "-minor_version")[: VERSIONS_SHOWN + 1]
     )
@@ -51,7 +57,8 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "snapshot": snapshot,
         "is_current": (snapshot.major_version, snapshot.minor_version) == (panel.major_version, panel.minor_version),
         "sections": sections,
-        "shown": sum(len(section["entities"]) for section in sections),
+        "page": page,
+        "matching": len(matching),
         "total": sum(section["total"] for section in sections),
         "filter": text,
         "levels": levels,
@@ -66,27 +73,39 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "panels/panel_detail.html", context)
 
 
-def _sections(panel: Panel, data: dict[str, Any], text: str, levels: set[str]) -> list[dict[str, Any]]:
-    """Entities grouped by type, each with its review count and the panel it lives in, filtered as asked."""
+def _matching(panel: Panel, data: dict[str, Any], text: str, levels: set[str]) -> list[tuple[str, dict[str, Any]]]:
+    """(collection, entity) of every entity the filter keeps, genes first, each with its review count."""
     reviews = queries.review_counts(_source_panel_ids(panel, data))
-    sections = []
-    for collection, entity_type, title in SECTIONS:
-        entities = data.get(collection, [])
-        shown = []
-        for entity in entities:
+    matching = []
+    for collection, _, _ in SECTIONS:
+        for entity in data.get(collection, []):
             home = entity.get("panel") or {"id": panel.pk, "name": panel.name}
-            entity["home_panel"] = home
             entity["number_of_reviews"] = reviews.get((home["id"], entity["entity_type"], entity["entity_name"]), 0)
             entity["search_text"] = _search_text(entity)
             if levels and entity["confidence_level"] not in levels:
                 continue
             if text and text not in entity["search_text"]:
                 continue
-            shown.append(entity)
-        if entities:
-            sections.append(
-                {"key": collection, "type": entity_type, "title": title, "entities": shown, "total": len(entities)}
-            )
+            matching.append((collection, entity))
+    return matching
+
+
+def _sections(data: dict[str, Any], matching: list, shown: list) -> list[dict[str, Any]]:
+    """The entities of this page grouped by type, with how many of each type match and exist."""
+    sections = []
+    for collection, entity_type, title in SECTIONS:
+        if not data.get(collection):
+            continue
+        sections.append(
+            {
+                "key": collection,
+                "type": entity_type,
+                "title": title,
+                "entities": [entity for kind, entity in shown if kind == collection],
+                "matching": sum(1 for kind, _ in matching if kind == collection),
+                "total": len(data[collection]),
+            }
+        )
     return sections
 
 

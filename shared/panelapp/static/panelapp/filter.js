@@ -20,7 +20,7 @@
       row.hidden = !match;
       if (match) { shown += 1; }
     });
-    if (counter) { counter.textContent = "Showing " + shown + " of " + total + " entities on this page"; }
+    if (counter) { counter.textContent = "Showing " + shown + " of the " + total + " entities on this page"; }
   }
 
   input.addEventListener("input", apply);
