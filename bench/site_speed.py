@@ -2,7 +2,7 @@
 
 Run: ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/panelapp .venv/bin/python bench/site_speed.py``
 (from the repository root). It creates a throw-away test database beside the
-one named, fills it with 300 public panels and 20,000 entity rows (one panel of
+one named (``test_<name>_site_<pid>``), fills it with 300 public panels and 20,000 entity rows (one panel of
 4,000 genes, about upstream's largest; genes shared between panels so a gene
 page lists many), reviews, activity and a super panel, and sends each page
 through ``functions/web`` as an ALB event. It prints the median time as a
@@ -43,6 +43,9 @@ def main() -> None:
     settings.ALLOWED_HOSTS = ["*"]
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (a test database is created beside it).")
+    # A database of this run's own, so it never collides with another benchmark or test run.
+    database = connection.settings_dict
+    database.setdefault("TEST", {})["NAME"] = f"test_{database['NAME']}_site_{os.getpid()}"
     databases = setup_databases(verbosity=0, interactive=False)
     try:
         started = time.perf_counter()
