@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from panels import queries
@@ -27,9 +28,11 @@ def panel_list(request: HttpRequest) -> HttpResponse:
         panels = panels.filter(disease_group=group)
     panels = list(queries.sort_panels(panels, sort).prefetch_related("types"))
     counts = queries.confidence_counts(panels)
+    detail_url = reverse("panels:detail", kwargs={"pk": 0})
     for panel in panels:
-        # Plain attributes: the template reads them 300 times, without dictionary-key guessing.
+        # Plain attributes made once here: the template reads them for every one of ~300 rows.
         panel.green, panel.amber, panel.red = (counts[panel.pk][level] for level in (3, 2, 1))
+        panel.url = detail_url.replace("/0/", f"/{panel.pk}/")
 
     context = {
         "panels": panels,
