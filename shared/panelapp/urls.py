@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.staticfiles.views import serve as serve_static
-from django.urls import include, path
+from django.urls import include, path, re_path
+from panels.views import crowdsourcing_redirect
 from serverless import health
 from serverless.storage.local import serve_media
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("panels/", include("panels.urls")),
     path("accounts/", include("accounts.urls")),
+    # PanelApp's first addresses lived under /crowdsourcing/: the same page today.
+    re_path(r"^crowdsourcing/(?P<rest>.*)$", crowdsourcing_redirect, name="crowdsourcing"),
 ]
 
 if not settings.USE_S3:

@@ -1,0 +1,89 @@
+"""What changed, when, by whom: filtered by panel, version, entity and dates; a CSV for curators."""
+
+import csv
+from datetime import date, datetime, time, timedelta
+
+from accounts import policy
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from panels.models import Activity
+from panels.pages.common import bad_request, clean_text, readable_panels
+
+PER_PAGE = 50
+# A CSV answer must fit a Lambda response (1 MB): the newest rows matching the filters.
+CSV_ROWS = 5000
+
+
+@require_GET
+def activity(request: HttpRequest) -> HttpResponse:
+    panels = readable_panels(request)
+    entries = Activity.objects.filter(panel__in=panels)
+    panel_id = request.GET.get("panel", "")
+    version = clean_text(request, "version", 16)
+    entity = clean_text(request, "entity", 128)
+    try:
+        since, until = _date(request, "date_from"), _date(request, "date_to")
+    except ValueError as error:
+        return bad_request(request, str(error))
+    if panel_id:
+        if not (panel_id.isascii() and panel_id.isdigit()):
+            return bad_request(request, f"Panel {panel_id!r} is not a panel id.")
+        entries = entries.filter(panel_id=int(panel_id))
+    if version:
+        entries = entries.filter(panel_version=version)
+    if entity:
+        entries = entries.filter(entity_name__iexact=entity)
+    if since:
+        entries = entries.filter(created__gte=_start_of(since))
+    if until:
+        entries = entries.filter(created__lt=_start_of(until + timedelta(days=1)))
+    entries = entries.order_by("-created", "-id")
+
+    may_export = policy.can_curate(request.user)
+    if request.GET.get("format") == "csv":
+        if not may_export:
+            return render(request, "403.html", {"message": "The CSV export is for curators."}, status=403)
+        return _csv(entries)
+    context = {
+        "page": Paginator(entries, PER_PAGE).get_page(request.GET.get("page")),
+        "panels": panels.order_by("name").values_list("pk", "name"),
+        "panel": int(panel_id) if panel_id else None,
+        "version": version,
+        "entity": entity,
+        "date_from": request.GET.get("date_from", ""),
+        "date_to": request.GET.get("date_to", ""),
+        "may_export": may_export,
+        "csv_rows": CSV_ROWS,
+    }
+    return render(request, "panels/activity.html", context)
+
+
+def _date(request: HttpRequest, name: str) -> date | None:
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name.replace('_', ' ').capitalize()} {value!r} is not a date (YYYY-MM-DD).") from None
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _csv(entries) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="panelapp-activity.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["Date", "Panel", "Panel ID", "Panel Version", "Entity Type", "Entity Name", "User", "Activity"])
+    rows = entries.values_list(
+        "created", "panel_name", "panel_id", "panel_version", "entity_type", "entity_name", "user_name", "text"
+    )[:CSV_ROWS]
+    for created, *rest in rows:
+        writer.writerow([created.isoformat(), *(value if value is not None else "" for value in rest)])
+    return response

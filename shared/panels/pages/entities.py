@@ -1,0 +1,85 @@
+"""Entity pages: every gene, STR and region; one entity across panels; one entity in one panel."""
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from panels import queries
+from panels.models import Activity, Entity
+from panels.pages.common import clean_text, readable_panels
+
+PER_PAGE = 100
+HISTORY_SHOWN = 100
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@require_GET
+def entity_list(request: HttpRequest) -> HttpResponse:
+    """All genes, STRs and regions on the panels the reader sees, alphabetically, a page at a time."""
+    text = clean_text(request, "search", 128)
+    entity_type = request.GET.get("type", "") if request.GET.get("type") in Entity.Type.values else ""
+    letter = request.GET.get("letter", "") if request.GET.get("letter", "") in LETTERS else ""
+    rows = queries.entity_index(
+        readable_panels(request, retired=False), text=text, entity_type=entity_type, letter=letter
+    )
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "search": text,
+        "type": entity_type,
+        "letter": letter,
+        "letters": LETTERS,
+        "types": Entity.Type.choices,
+    }
+    return render(request, "panels/entity_list.html", context)
+
+
+@require_GET
+def entity_detail(request: HttpRequest, entity_name: str) -> HttpResponse:
+    """One entity across every panel that holds it, with its rating in each; ``?tag=`` narrows to a tag."""
+    panels = readable_panels(request)
+    entities = queries.entities_named(panels, entity_name)
+    gene = entities[0].gene if entities and entities[0].gene else queries.gene(entity_name)
+    if not entities and gene is None:
+        raise Http404(f"No gene, STR or region is called {entity_name}.")
+    tags = sorted({tag.name for entity in entities for tag in entity.tags.all()})
+    tag = request.GET.get("tag", "")
+    shown = [e for e in entities if any(t.name == tag for t in e.tags.all())] if tag in tags else entities
+    context = {
+        "entity_name": entity_name,
+        "gene": gene,
+        "entities": shown,
+        "total": len(entities),
+        "tags": tags,
+        "tag": tag if tag in tags else "",
+        "super_panels": queries.super_panels_of(panels, {e.panel_id for e in entities}) if entities else [],
+        "kinds": sorted({e.get_entity_type_display() for e in entities}),
+    }
+    return render(request, "panels/entity_detail.html", context)
+
+
+@require_GET
+def entity_in_panel(request: HttpRequest, pk: int, entity_type: str, entity_name: str) -> HttpResponse:
+    """One entity in one panel (for a super panel: in the child that holds it), with every review and its history."""
+    if entity_type not in Entity.Type.values:
+        raise Http404(f"{entity_type!r} is not a kind of entity: gene, str or region.")
+    panel = get_object_or_404(readable_panels(request), pk=pk)
+    children = queries.child_panel_ids([panel.pk]).get(panel.pk, [])
+    entity = queries.entity_in_panels(children or [panel.pk], entity_type, entity_name)
+    if entity is None:
+        raise Http404(f"{panel.name} has no {entity_type} {entity_name}.")
+    history = Activity.objects.filter(
+        panel_id=entity.panel_id, entity_type=entity.entity_type, entity_name=entity.entity_name
+    ).order_by("-created", "-id")[:HISTORY_SHOWN]
+    context = {
+        "panel": panel,
+        "home_panel": entity.panel,
+        "entity": entity,
+        "gene": entity.gene,
+        "evaluations": list(entity.evaluations.all()),
+        "evidence": list(entity.evidence.all()),
+        "tags": [tag.name for tag in entity.tags.all()],
+        "history": history,
+    }
+    return render(request, "panels/entity_in_panel.html", context)

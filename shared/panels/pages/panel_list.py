@@ -1,0 +1,53 @@
+"""The panel index: search by panel, disorder or gene; filter by type and disease group; sort."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from panels import queries
+from panels.models import PanelType
+from panels.pages.common import clean_text, readable_panels
+
+
+@require_GET
+def panel_list(request: HttpRequest) -> HttpResponse:
+    text = clean_text(request, "search")
+    type_slug = clean_text(request, "type")
+    group = clean_text(request, "group", 255)
+    sort = request.GET.get("sort", "name") if request.GET.get("sort") in queries.PANEL_SORTS else "name"
+    show_retired = request.GET.get("retired") == "1"
+
+    visible = readable_panels(request, retired=show_retired)
+    panels = visible
+    if text:
+        panels = queries.search_panels(panels, text)
+    if type_slug:
+        panels = panels.filter(types__slug=type_slug)
+    if group:
+        panels = panels.filter(disease_group=group)
+    panels = list(queries.sort_panels(panels, sort).prefetch_related("types"))
+    counts = queries.confidence_counts(panels)
+    detail_url = reverse("panels:detail", kwargs={"pk": 0})
+    for panel in panels:
+        # Plain attributes made once here: the template reads them for every one of ~300 rows.
+        panel.green, panel.amber, panel.red = (counts[panel.pk][level] for level in (3, 2, 1))
+        panel.url = detail_url.replace("/0/", f"/{panel.pk}/")
+
+    context = {
+        "panels": panels,
+        "search": text,
+        "type": type_slug,
+        "group": group,
+        "sort": sort,
+        "show_retired": show_retired,
+        "sorts": [("name", "Name"), ("updated", "Recently updated"), ("genes", "Most genes")],
+        "types": PanelType.objects.all(),
+        "groups": visible.exclude(disease_group="")
+        .order_by("disease_group")
+        .values_list("disease_group", flat=True)
+        .distinct(),
+        "gene_matches": queries.gene_matches(visible, text) if text else [],
+        "filtered": bool(text or type_slug or group),
+    }
+    return render(request, "panels/panel_list.html", context)

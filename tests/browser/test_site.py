@@ -1,0 +1,177 @@
+"""The public site in headless Chromium as a reader uses it: find a gene, read its evidence, compare, old links."""
+
+from urllib.parse import urlparse
+
+import pytest
+from django.core.management import call_command
+from panels import services
+from panels.models import Panel
+
+BREAST = "Hereditary breast and ovarian cancer"
+COLON = "Familial colon cancer"
+OLD_ID = "553f9595bb5a1616e5ed45a7"
+PHONE = 390
+
+
+@pytest.fixture(autouse=True)
+def one_connection_per_request(monkeypatch):
+    """Each request thread of the local server closes its database connection when the response ends.
+
+    A warm Lambda keeps its one connection; here every request has a thread of its own, and
+    connections left open in finished threads would keep the test database from being dropped.
+    """
+    from django.db import connections
+
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+
+
+@pytest.fixture
+def demo(site):
+    """The demo data set, with one panel carrying an id of PanelApp's first generation."""
+    call_command("load_demo_data")
+    breast = Panel.objects.get(name=BREAST)
+    services.update_panel(None, breast, hash_id=OLD_ID)
+    return {"breast": Panel.objects.get(name=BREAST), "colon": Panel.objects.get(name=COLON)}
+
+
+@pytest.fixture
+def requests_made(page):
+    """Every URL the page loads, to prove nothing comes from another host."""
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    return urls
+
+
+def test_search_a_gene_open_it_across_panels_then_in_one_panel(page, demo, requests_made, screenshot):
+    page.goto("/")
+    page.get_by_label("Find a panel, disorder or gene").fill("BRCA1")
+    page.get_by_role("button", name="Search").click()
+
+    matches = page.locator(".gene-matches")
+    assert "BRCA1 is on 2 panels" in matches.locator("h2").inner_text()
+    assert "Green" in matches.locator("tr", has=page.get_by_role("link", name=BREAST, exact=True)).inner_text()
+    assert "through " + BREAST in matches.locator("tr", has_text="Cancer susceptibility").inner_text()
+    screenshot(page, "panel-search-gene")
+
+    page.get_by_role("link", name="BRCA1 across all panels").click()
+    assert page.locator("h1").inner_text().startswith("BRCA1")
+    assert "HGNC:1100" in page.locator(".gene-data").inner_text()
+    assert page.locator("a[href='https://omim.org/entry/113705']").count() == 1
+    screenshot(page, "entity-across-panels")
+
+    page.get_by_role("link", name=f"Evidence and reviews in {BREAST}").click()
+    assert page.url.endswith(f"/panels/{demo['breast'].pk}/gene/BRCA1/")
+    reviews = page.locator(".review")
+    assert reviews.count() == 2
+    assert "Sam Patel" in reviews.nth(0).inner_text() + reviews.nth(1).inner_text()
+    assert page.locator("a[href='https://pubmed.ncbi.nlm.nih.gov/8091231/']").count() >= 1
+    assert "Added Gene BRCA1" in page.locator(".history").inner_text()
+    screenshot(page, "entity-in-panel")
+
+    assert {urlparse(url).netloc for url in requests_made} == {urlparse(page.url).netloc}
+
+
+def test_compare_two_panels_then_one_gene_across_them(page, demo, screenshot):
+    page.goto("/panels/compare/")
+    page.get_by_label("First panel").select_option(label=f"{BREAST} (v{demo['breast'].version})")
+    page.get_by_label("Second panel").select_option(label=f"{COLON} (v{demo['colon'].version})")
+    screenshot(page, "compare-form")
+    page.get_by_role("button", name="Compare").click()
+
+    assert page.url.endswith(f"/panels/compare/{demo['breast'].pk}/{demo['colon'].pk}")
+    summary = page.locator(".summary-counts").inner_text()
+    assert f"6 only in {BREAST}" in summary and f"3 only in {COLON}" in summary
+    screenshot(page, "compare-panels")
+
+    page.get_by_role("link", name="BRCA1").click()
+    columns = page.locator(".side-by-side > section")
+    assert "Green" in columns.nth(0).inner_text()
+    assert f"{COLON} does not have BRCA1" in columns.nth(1).inner_text()
+    screenshot(page, "compare-gene")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (f"/panels/{OLD_ID}/", "/panels/{breast}/"),
+        ("/panels/genes/BRCA2", "/panels/entities/BRCA2"),
+        ("/crowdsourcing/panels/{breast}/", "/panels/{breast}/"),
+    ],
+)
+def test_an_old_address_opens_todays_page(page, demo, old, new):
+    response = page.goto(old.format(breast=demo["breast"].pk))
+
+    assert response.status == 200
+    assert urlparse(page.url).path == new.format(breast=demo["breast"].pk)
+
+
+def test_the_panel_filter_box_filters_as_you_type(page, demo, screenshot):
+    page.goto(f"/panels/{demo['breast'].pk}/")
+    rows = page.locator("[data-filter-table] tbody tr")
+    assert rows.count() == 6
+
+    page.get_by_label("Filter by name, phenotype, inheritance, tag or source").fill("li-fraumeni")
+
+    visible = [row for row in rows.all() if row.is_visible()]
+    assert [row.locator("th a").inner_text() for row in visible] == ["TP53"]
+    assert "Showing 1 of the 6 entities" in page.locator("[data-filter-count]").inner_text()
+
+
+def test_the_panel_filter_works_without_javascript(browser, site, demo):
+    context = browser.new_context(base_url=site, java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(f"/panels/{demo['breast'].pk}/")
+    tab.get_by_label("Filter by name, phenotype, inheritance, tag or source").fill("li-fraumeni")
+    tab.get_by_role("button", name="Filter").click()
+
+    assert "filter=li-fraumeni" in tab.url
+    assert tab.locator("[data-filter-table] tbody tr").count() == 1
+    context.close()
+
+
+def test_the_keyboard_reaches_the_skip_link_first_and_it_is_visible(page, demo):
+    page.goto("/panels/")
+    page.keyboard.press("Tab")
+
+    focused = page.evaluate("() => document.activeElement.textContent")
+    assert focused == "Skip to content"
+    assert page.locator(".skip-link").bounding_box()["x"] >= 0
+
+
+def test_an_unknown_panel_is_a_404_page_in_the_site_look(page, demo, screenshot):
+    response = page.goto("/panels/999999/")
+
+    assert response.status == 404
+    assert page.get_by_role("navigation", name="Main").is_visible()
+    assert page.locator("h1").inner_text() == "We could not find that page"
+    screenshot(page, "not-found")
+
+
+def test_a_bad_version_is_a_400_page_that_says_why(page, demo):
+    response = page.goto(f"/panels/{demo['breast'].pk}/?version=one")
+
+    assert response.status == 400
+    assert "expected MAJOR.MINOR" in page.locator("main").inner_text()
+
+
+def test_every_page_on_a_desktop_and_a_phone(page, demo, screenshot):
+    """Screenshots of every page (docs/screenshots/ with SCREENSHOTS=docs); none scrolls sideways on a phone."""
+    breast, colon = demo["breast"].pk, demo["colon"].pk
+    pages = {
+        "home": "/",
+        "panels": "/panels/",
+        "panel": f"/panels/{breast}/",
+        "panel-old-version": f"/panels/{breast}/?version=1.0",
+        "super-panel": f"/panels/{Panel.objects.get(name='Cancer susceptibility').pk}/",
+        "str-in-panel": f"/panels/{Panel.objects.get(name='Hereditary ataxia').pk}/str/ATXN1_SCA1/",
+        "entities": "/panels/entities/",
+        "activity": "/panels/activity/",
+        "compare-differences": f"/panels/compare/{breast}/{colon}?show=differences",
+    }
+    for name, url in pages.items():
+        assert page.goto(url).status == 200, url
+        screenshot(page, name, width=1280)
+        screenshot(page, f"{name}-phone", width=PHONE)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{url} scrolls sideways on a phone by {overflow}px"
+        page.set_viewport_size({"width": 1280, "height": 900})
