@@ -8,11 +8,14 @@ browser downloaded by Playwright.
 """
 
 import os
+import re
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core import mail
 
 from tests.conftest import ROOT, load_function
 
@@ -35,10 +38,14 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def site(transactional_db, settings) -> Iterator[str]:
+def site(transactional_db, settings, monkeypatch) -> Iterator[str]:
     """The base URL of PanelApp served through the web Lambda handler on a free loopback port."""
+    from django.db import connections
     from serverless.local.server import make_server
 
+    # A warm Lambda keeps its one connection; here each request has a thread of
+    # its own, which must close its connection or the test database stays in use.
+    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 0)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
     web = load_function("web")
     server = make_server("127.0.0.1", 0, web.lambda_handler, sent_emails=list)
@@ -93,3 +100,34 @@ def screenshot(tmp_path):
         return path
 
     return take
+
+
+@pytest.fixture
+def delivered(settings):
+    """E-mail through the production path: a queued send_email task, run by the background worker thread."""
+    settings.MAILERS = {
+        "default": {"BACKEND": "serverless.tasks.mail.QueuedEmailBackend"},
+        "transport": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+    }
+    settings.TASKS = {"default": {"BACKEND": "serverless.tasks.backends.ThreadBackend"}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    mail.outbox = []
+
+    def wait_for(to: str, subject: str, timeout: float = 20) -> str:
+        """The first link in the e-mail to ``to`` whose subject contains ``subject``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in list(getattr(mail, "outbox", [])):
+                if to in message.to and subject in message.subject:
+                    return re.search(r"https?://\S+", message.body).group(0)
+            time.sleep(0.1)
+        raise AssertionError(f"no e-mail to {to} about {subject!r}; sent: {[m.subject for m in mail.outbox]}")
+
+    return wait_for
+
+
+def sign_in(tab, username: str, password: str) -> None:
+    tab.goto("/accounts/login/")
+    tab.get_by_label("Username").fill(username)
+    tab.get_by_label("Password").fill(password)
+    tab.get_by_role("button", name="Sign in").click()

@@ -6,49 +6,16 @@ call the API with it, then reset a forgotten password.
 """
 
 import re
-import time
 
-import pytest
 from accounts.models import Reviewer
-from django.core import mail
 from panels.models import Panel
 
 from tests.accounts.conftest import PASSWORD, make_account
+from tests.browser.conftest import sign_in
 from tests.panels.factories import make_panel, make_user
 
 NEW_PASSWORD = "a-brand-new-passphrase-93"
 PHONE = 390
-
-
-@pytest.fixture
-def delivered(settings):
-    """E-mail through the production path: a queued send_email task, run by the background worker thread."""
-    settings.MAILERS = {
-        "default": {"BACKEND": "serverless.tasks.mail.QueuedEmailBackend"},
-        "transport": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
-    }
-    settings.TASKS = {"default": {"BACKEND": "serverless.tasks.backends.ThreadBackend"}}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    mail.outbox = []
-
-    def wait_for(to: str, subject: str, timeout: float = 20) -> str:
-        """The first link in the e-mail to ``to`` whose subject contains ``subject``."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for message in list(getattr(mail, "outbox", [])):
-                if to in message.to and subject in message.subject:
-                    return re.search(r"https?://\S+", message.body).group(0)
-            time.sleep(0.1)
-        raise AssertionError(f"no e-mail to {to} about {subject!r}; sent: {[m.subject for m in mail.outbox]}")
-
-    return wait_for
-
-
-def sign_in(tab, username: str, password: str) -> None:
-    tab.goto("/accounts/login/")
-    tab.get_by_label("Username").fill(username)
-    tab.get_by_label("Password").fill(password)
-    tab.get_by_role("button", name="Sign in").click()
 
 
 def test_register_verify_get_approved_sign_in_use_a_token_and_reset_the_password(

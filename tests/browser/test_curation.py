@@ -6,7 +6,7 @@ from accounts.models import Reviewer
 from panels.models import Evaluation, Panel
 
 from tests.accounts.conftest import PASSWORD, make_account
-from tests.browser.test_accounts import delivered, sign_in  # noqa: F401 - the fixture is used by name
+from tests.browser.conftest import sign_in
 from tests.panels.factories import add_gene, make_panel
 
 
@@ -18,7 +18,7 @@ def test_a_reviewer_reviews_and_edits_and_a_curator_rates_tags_readies_promotes_
     browser,
     site,
     delivered,
-    screenshot,  # noqa: F811
+    screenshot,
 ):
     curator = make_account("curator", Reviewer.Role.CURATOR, email="curator@example.org")
     make_account("reviewer", Reviewer.Role.REVIEWER, email="reviewer@example.org")

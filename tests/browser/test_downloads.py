@@ -30,14 +30,6 @@ def follow_link(page, href: str):
     return started.value
 
 
-@pytest.fixture(autouse=True)
-def close_connections_after_each_request(monkeypatch):
-    """The site answers each request in a thread of its own: let each close its connection, not leave it open."""
-    from django.db import connections
-
-    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 0)
-
-
 @pytest.fixture
 def curator(site):
     return make_user(Reviewer.Role.CURATOR)

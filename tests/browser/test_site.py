@@ -13,18 +13,6 @@ OLD_ID = "553f9595bb5a1616e5ed45a7"
 PHONE = 390
 
 
-@pytest.fixture(autouse=True)
-def one_connection_per_request(monkeypatch):
-    """Each request thread of the local server closes its database connection when the response ends.
-
-    A warm Lambda keeps its one connection; here every request has a thread of its own, and
-    connections left open in finished threads would keep the test database from being dropped.
-    """
-    from django.db import connections
-
-    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
-
-
 @pytest.fixture
 def demo(site):
     """The demo data set, with one panel carrying an id of PanelApp's first generation."""
