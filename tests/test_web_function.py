@@ -174,10 +174,10 @@ def test_an_error_in_a_view_never_shows_a_traceback(web, lambda_context, echo_ur
     assert "RuntimeError" in capsys.readouterr().out  # the operator still gets it, in the logs
 
 
-def test_a_malformed_event_is_answered_with_400(web, lambda_context):
+def test_a_malformed_event_is_answered_with_400_naming_the_problem(web, lambda_context):
     response = web.lambda_handler({"requestContext": {"elb": {}}, "path": "/"}, lambda_context)
     assert response["statusCode"] == 400
-    assert json.loads(response["body"]) == {"detail": "Malformed request event"}
+    assert json.loads(response["body"]) == {"detail": "Malformed request event: 'httpMethod' is not a string"}
 
 
 def test_logs_are_json_with_the_request_id_and_trace_id(web, lambda_context, echo_urls, capsys):

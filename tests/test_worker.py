@@ -318,19 +318,25 @@ def test_a_retried_schedule_invocation_runs_once(declared, worker, lambda_contex
     assert TaskRecord.objects.get(pk=first["task_id"]).attempts == 1
 
 
-def test_an_unknown_periodic_task_is_a_clear_error(worker, lambda_context):
-    from serverless.tasks.registry import UnknownPeriodicTask
+def test_an_unknown_periodic_task_is_refused_with_a_clear_error_and_acknowledged(worker, lambda_context, capsys):
+    response = worker.lambda_handler({"periodic_task": "reboot"}, lambda_context)
 
-    with pytest.raises(
-        UnknownPeriodicTask,
-        match=r"unknown periodic task 'reboot' \(known: clear_sessions, discard_abandoned_uploads, prune",
-    ):
-        worker.lambda_handler({"periodic_task": "reboot"}, lambda_context)
+    assert response["batchItemFailures"] == []
+    assert response["refused"].startswith("unknown periodic task 'reboot' (known: clear_sessions, discard_abandoned")
+    assert "worker event refused: unknown periodic task 'reboot'" in capsys.readouterr().out
 
 
-def test_an_unrecognised_event_is_a_clear_error(worker, lambda_context):
-    with pytest.raises(ValueError, match="unrecognised worker event"):
-        worker.lambda_handler({"hello": "world"}, lambda_context)
+@pytest.mark.parametrize(
+    "event", [{"hello": "world"}, ["Records"], None, "text", {"Records": "x"}, {"periodic_task": ["clear_sessions"]}]
+)
+def test_an_event_that_is_neither_a_batch_nor_a_schedule_is_logged_and_acknowledged(
+    worker, lambda_context, capsys, event
+):
+    response = worker.lambda_handler(event, lambda_context)
+
+    assert response["batchItemFailures"] == []
+    assert "worker event refused" in capsys.readouterr().out
+    assert not TaskRecord.objects.exists()
 
 
 def test_a_delivery_while_the_task_runs_elsewhere_fails_without_running_it(queues, worker, lambda_context):
