@@ -278,3 +278,21 @@ def test_a_connection_killed_mid_request_is_a_503_and_the_next_request_recovers(
     assert "Retry-After" in response["multiValueHeaders"]
 
     assert web.lambda_handler(page("/panels/"), lambda_context)["statusCode"] == 200
+
+
+# --- The manifest shipped in the build is the one collectstatic writes to the bucket ---------
+
+
+def test_the_built_manifest_names_the_same_hashed_files_as_collectstatic_on_s3(s3, settings, tmp_path):
+    from django.core.management import call_command
+
+    from tests.test_storage_emulator import STATIC_BUCKET
+
+    settings.STATICFILES_FINDERS = ["django.contrib.staticfiles.finders.FileSystemFinder"]
+    call_command("collectstatic", interactive=False, verbosity=0)
+    in_bucket = json.loads(s3.client.get_object(Bucket=STATIC_BUCKET, Key="static/staticfiles.json")["Body"].read())
+
+    built = json.loads(build_manifest(tmp_path / "staticfiles.json").read_text())
+
+    assert built["paths"] == in_bucket["paths"]
+    assert "panelapp/site.css" in built["paths"]

@@ -217,11 +217,14 @@ def test_a_raw_non_latin_1_path_is_a_404_in_the_multi_value_shape(web, lambda_co
     assert "multiValueHeaders" in response and "headers" not in response
 
 
-def test_a_percent_encoded_utf8_path_is_decoded_as_utf8(web, lambda_context, echo_urls):
-    event = with_path(load_event("alb_get.json"), "/echo/%C3%A9%E2%9C%93/")
-    response = web.lambda_handler(event, lambda_context)
-    assert response["statusCode"] == 404  # the echo view is /echo/ only: the path reached Django intact
-    assert "é✓" not in response["body"]  # and was not reflected raw in the error page
+@pytest.mark.parametrize("event_file", ["alb_get.json", "alb_get_multivalue.json", "http_api_v2.json"])
+@pytest.mark.parametrize("sent", ["/echo/é✓/", "/echo/%C3%A9%E2%9C%93/"])
+def test_a_utf8_path_raw_or_percent_encoded_reaches_django_as_the_text_sent(
+    web, lambda_context, echo_urls, event_file, sent
+):
+    response = web.lambda_handler(with_path(load_event(event_file), sent), lambda_context)
+    assert response["statusCode"] == 200
+    assert json.loads(body_of(response))["path"] == "/echo/é✓/"
 
 
 def damaged(name: str, **changes) -> dict:
