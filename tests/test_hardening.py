@@ -187,3 +187,9 @@ def test_the_task_admin_lists_records_after_these_changes(staff):
         id="t" * 32, task_path="a.b", queue_name="default", backend="default", enqueued_at=timezone.now()
     )
     assert staff.get(reverse("admin:serverless_taskrecord_changelist")).status_code == 200
+
+
+def test_the_upload_api_gets_the_nul_refusal_in_its_own_error_format(uploader):
+    response = uploader.post("/uploads/?x=%00", "{}", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"error": "NUL characters are not allowed (found in the query string)."}

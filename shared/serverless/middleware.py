@@ -58,10 +58,16 @@ def wants_json(request: HttpRequest) -> bool:
     return "json" in accept and "html" not in accept
 
 
+def json_error(request: HttpRequest, message: str, status: int) -> JsonResponse:
+    """The API's ``{"detail": ...}``, or the upload API's own ``{"error": ...}``."""
+    key = "error" if request.path_info.startswith("/uploads/") else "detail"
+    return JsonResponse({key: message}, status=status)
+
+
 def bad_request(request: HttpRequest, where: str) -> HttpResponse:
     message = f"NUL characters are not allowed (found in the {where})."
     if wants_json(request):
-        return JsonResponse({"detail": message}, status=400)
+        return json_error(request, message, 400)
     return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 
@@ -70,7 +76,7 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
     retry_after = settings.DATABASE_UNAVAILABLE_RETRY_AFTER
     message = "PanelApp cannot reach its database just now. Please try again in a moment."
     if wants_json(request):
-        response = JsonResponse({"detail": message}, status=503)
+        response = json_error(request, message, 503)
     else:
         # No request context: its processors would touch the session and the user, i.e. the database.
         html = render_to_string("503.html", {"message": message, "retry_after": retry_after})
