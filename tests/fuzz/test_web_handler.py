@@ -75,4 +75,5 @@ def test_damaged_events_never_raise_and_are_answered_in_their_own_shape(web, sit
 def test_the_run_sent_at_least_ten_thousand_events():
     if not all(SENT.values()):
         pytest.skip("the fuzz tests above did not run (selected alone)")
+    print(f"web handler events: {SENT} = {sum(SENT.values())}")
     assert sum(SENT.values()) >= 10_000, SENT
