@@ -26,7 +26,7 @@ from tests.fuzz import fuzz_settings
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BATCHES = 800  # 3 to 10 records each (SQS batches): over 5,000 records
+BATCHES = 850  # 3 to 10 records each (SQS batches): over 5,000 records
 RECORDS_SENT = Counter()
 RUNS: Counter = Counter()
 SERIAL = itertools.count()
