@@ -143,6 +143,10 @@ build-SharedLayer:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile \
 		--requirement "$(ROOT)/requirements.txt" --target "$(ARTIFACTS_DIR)/python" \
 		$(addprefix --platform ,$(LAYER_PLATFORMS)) --implementation cp --python-version 3.13 --only-binary=:all:
+	# The static files manifest ships in the layer: pages name hashed files without reading S3
+	# (serverless.storage.manifest; plain local settings, no bytecode written before compileall).
+	env -u DATABASE_URL -u AWS_LAMBDA_FUNCTION_NAME USE_S3=FALSE PYTHONDONTWRITEBYTECODE=1 \
+		PYTHONPATH="$(ARTIFACTS_DIR)/python" $(PYTHON) -m serverless.storage.manifest "$(ARTIFACTS_DIR)/python/staticfiles.json"
 	# All bytecode here (pip's own, timestamp-checked, is skipped with --no-compile).
 	# unchecked-hash: the bytecode does not depend on file times. sam zips every file with a
 	# 1980 timestamp, so timestamp-checked .pyc files never match on Lambda and each cold

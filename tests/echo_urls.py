@@ -9,10 +9,11 @@ from django.urls import path, reverse
 from panelapp.urls import urlpatterns as site_patterns
 
 
-def echo(request: HttpRequest) -> JsonResponse:
+def echo(request: HttpRequest, rest: str = "") -> JsonResponse:
     response = JsonResponse(
         {
             "method": request.method,
+            "path": request.path,
             "query": {key: request.GET.getlist(key) for key in request.GET},
             "cookies": request.COOKIES,
             "absolute_url": request.build_absolute_uri(reverse("echo")),
@@ -29,4 +30,4 @@ def boom(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("secret internals: password=hunter2")
 
 
-urlpatterns = [path("echo/", echo, name="echo"), path("boom/", boom), *site_patterns]
+urlpatterns = [path("echo/", echo, name="echo"), path("echo/<path:rest>", echo), path("boom/", boom), *site_patterns]

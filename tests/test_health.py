@@ -49,7 +49,7 @@ def test_maintenance_switch_makes_the_health_check_fail(client, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_stopped_database_reports_error_not_an_exception(client, monkeypatch):
+def test_a_stopped_database_reports_error_and_503_not_an_exception(client, monkeypatch, settings):
     if connection.vendor != "postgresql":
         pytest.skip("only a database server can be stopped")
     connection.close()
@@ -60,7 +60,8 @@ def test_a_stopped_database_reports_error_not_an_exception(client, monkeypatch):
         response = client.get("/health_check/", {"token": TOKEN})
     finally:
         connection.close()
-    assert response.status_code == 500
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)
     assert response.json()["database"] == "Error"
     assert response.json()["storage"] == "OK"
 

@@ -69,12 +69,12 @@ def test_starting_an_upload_answers_a_presigned_post_for_the_media_bucket(s3, br
     assert Upload.objects.get(pk=form["id"]).confirmed is False
 
 
-def test_the_policy_pins_the_prefix_size_and_content_type(s3, browser, user, settings):
+def test_the_policy_pins_the_prefix_declared_size_and_content_type(s3, browser, user):
     form = start(browser).json()
     policy = json.loads(base64.b64decode(form["fields"]["policy"]))
     prefix = form["fields"]["key"].rsplit("/", 1)[0] + "/"
     assert ["starts-with", "$key", prefix] in policy["conditions"]
-    assert ["content-length-range", 1, settings.UPLOAD_MAX_BYTES] in policy["conditions"]
+    assert ["content-length-range", 1, TSV_SIZE] in policy["conditions"]
     assert {"Content-Type": "text/tab-separated-values"} in policy["conditions"]
 
 

@@ -174,10 +174,10 @@ def test_an_error_in_a_view_never_shows_a_traceback(web, lambda_context, echo_ur
     assert "RuntimeError" in capsys.readouterr().out  # the operator still gets it, in the logs
 
 
-def test_a_malformed_event_is_answered_with_400(web, lambda_context):
+def test_a_malformed_event_is_answered_with_400_naming_the_problem(web, lambda_context):
     response = web.lambda_handler({"requestContext": {"elb": {}}, "path": "/"}, lambda_context)
     assert response["statusCode"] == 400
-    assert json.loads(response["body"]) == {"detail": "Malformed request event"}
+    assert json.loads(response["body"]) == {"detail": "Malformed request event: 'httpMethod' is not a string"}
 
 
 def test_logs_are_json_with_the_request_id_and_trace_id(web, lambda_context, echo_urls, capsys):
@@ -186,3 +186,94 @@ def test_logs_are_json_with_the_request_id_and_trace_id(web, lambda_context, ech
     error = next(line for line in lines if line["level"] == "ERROR")
     assert error["function_request_id"] == lambda_context.aws_request_id
     assert error["trace_id"] == "Root=1-6740a1b2-0f1e2d3c4b5a69788796a5b4"
+
+
+# --- Non-ASCII text and damaged events (each once seen raising or answered wrongly) ---------
+
+
+def test_a_non_latin_1_cookie_reaches_the_app_as_the_text_sent(web, lambda_context, echo_urls):
+    event = with_path(load_event("alb_get_multivalue.json"), "/echo/")
+    event["multiValueHeaders"]["cookie"] = ["pref=é✓"]
+    response = web.lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 200
+    assert json.loads(body_of(response))["cookies"] == {"pref": "é✓"}
+
+
+@pytest.mark.parametrize("event_file", ["alb_get.json", "alb_get_multivalue.json", "http_api_v2.json"])
+def test_a_non_latin_1_cookie_on_a_real_page_is_not_an_error(web, lambda_context, event_file):
+    event = with_path(load_event(event_file), "/")
+    if "multiValueHeaders" in event:
+        event["multiValueHeaders"]["cookie"] = ["pref=é✓"]
+    elif event_file == "http_api_v2.json":
+        event["cookies"] = ["pref=é✓"]
+    else:
+        event["headers"]["cookie"] = "pref=é✓"
+    assert web.lambda_handler(event, lambda_context)["statusCode"] == 200
+
+
+def test_a_raw_non_latin_1_path_is_a_404_in_the_multi_value_shape(web, lambda_context):
+    response = web.lambda_handler(with_path(load_event("alb_get_multivalue.json"), "/é✓/"), lambda_context)
+    assert response["statusCode"] == 404
+    assert "multiValueHeaders" in response and "headers" not in response
+
+
+@pytest.mark.parametrize("event_file", ["alb_get.json", "alb_get_multivalue.json", "http_api_v2.json"])
+@pytest.mark.parametrize("sent", ["/echo/é✓/", "/echo/%C3%A9%E2%9C%93/"])
+def test_a_utf8_path_raw_or_percent_encoded_reaches_django_as_the_text_sent(
+    web, lambda_context, echo_urls, event_file, sent
+):
+    response = web.lambda_handler(with_path(load_event(event_file), sent), lambda_context)
+    assert response["statusCode"] == 200
+    assert json.loads(body_of(response))["path"] == "/echo/é✓/"
+
+
+def damaged(name: str, **changes) -> dict:
+    event = load_event(name)
+    event.update(changes)
+    return event
+
+
+@pytest.mark.parametrize(
+    ("event", "shape"),
+    [
+        (damaged("alb_get.json", body=5), "headers"),
+        (damaged("alb_get_multivalue.json", body=5), "multiValueHeaders"),
+        (damaged("alb_get_multivalue.json", multiValueHeaders={"host": []}), "multiValueHeaders"),
+        (damaged("alb_get.json", isBase64Encoded=True, body="not base64!"), "headers"),
+        (damaged("rest_api_v1_stage.json", requestContext="prod"), "multiValueHeaders"),
+        (damaged("http_api_v2.json", headers=None), "headers"),
+        (damaged("http_api_v2.json", requestContext={"http": None}), "headers"),
+        (damaged("http_api_v2.json", version="3.0"), "headers"),
+        ([load_event("alb_get.json")], "headers"),
+        ("GET /", "headers"),
+        (None, "headers"),
+    ],
+)
+def test_a_damaged_event_is_a_400_in_the_event_s_own_shape(web, lambda_context, event, shape):
+    response = web.lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 400
+    [other] = {"headers", "multiValueHeaders"} - {shape}
+    assert shape in response and other not in response
+    assert json.loads(response["body"])["detail"].startswith("Malformed request event: ")
+
+
+def test_a_damaged_http_api_event_gets_a_v2_response(web, lambda_context):
+    response = web.lambda_handler(damaged("http_api_v2.json", headers=None), lambda_context)
+    assert response["statusCode"] == 400 and response["cookies"] == []
+    assert response["body"] == json.dumps({"detail": "Malformed request event: 'headers' is not an object of strings"})
+
+
+def test_an_app_error_that_escapes_django_is_a_500_in_the_event_s_shape_not_a_bad_event(
+    web, lambda_context, monkeypatch, capsys
+):
+    from django.core.handlers.wsgi import WSGIHandler
+
+    def broken(self, environ, start_response):
+        raise RuntimeError("the error page itself failed")
+
+    monkeypatch.setattr(WSGIHandler, "__call__", broken)
+    response = web.lambda_handler(load_event("alb_get_multivalue.json"), lambda_context)
+    assert response["statusCode"] == 500
+    assert response["multiValueHeaders"] == {"Content-Type": ["application/json"]}
+    assert "Malformed" not in response["body"] and "Traceback" not in response["body"]
+    assert "the error page itself failed" in capsys.readouterr().out  # logged for the operator

@@ -318,19 +318,25 @@ def test_a_retried_schedule_invocation_runs_once(declared, worker, lambda_contex
     assert TaskRecord.objects.get(pk=first["task_id"]).attempts == 1
 
 
-def test_an_unknown_periodic_task_is_a_clear_error(worker, lambda_context):
-    from serverless.tasks.registry import UnknownPeriodicTask
+def test_an_unknown_periodic_task_is_refused_with_a_clear_error_and_acknowledged(worker, lambda_context, capsys):
+    response = worker.lambda_handler({"periodic_task": "reboot"}, lambda_context)
 
-    with pytest.raises(
-        UnknownPeriodicTask,
-        match=r"unknown periodic task 'reboot' \(known: clear_sessions, discard_abandoned_uploads, prune",
-    ):
-        worker.lambda_handler({"periodic_task": "reboot"}, lambda_context)
+    assert response["batchItemFailures"] == []
+    assert response["refused"].startswith("unknown periodic task 'reboot' (known: clear_sessions, discard_abandoned")
+    assert "worker event refused: unknown periodic task 'reboot'" in capsys.readouterr().out
 
 
-def test_an_unrecognised_event_is_a_clear_error(worker, lambda_context):
-    with pytest.raises(ValueError, match="unrecognised worker event"):
-        worker.lambda_handler({"hello": "world"}, lambda_context)
+@pytest.mark.parametrize(
+    "event", [{"hello": "world"}, ["Records"], None, "text", {"Records": "x"}, {"periodic_task": ["clear_sessions"]}]
+)
+def test_an_event_that_is_neither_a_batch_nor_a_schedule_is_logged_and_acknowledged(
+    worker, lambda_context, capsys, event
+):
+    response = worker.lambda_handler(event, lambda_context)
+
+    assert response["batchItemFailures"] == []
+    assert "worker event refused" in capsys.readouterr().out
+    assert not TaskRecord.objects.exists()
 
 
 def test_a_delivery_while_the_task_runs_elsewhere_fails_without_running_it(queues, worker, lambda_context):
@@ -379,3 +385,46 @@ def test_each_invocation_publishes_task_metrics(queues, worker, lambda_context, 
     assert emf["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PanelApp"
     assert (emf["TasksSucceeded"], emf["TasksFailed"], emf["TaskMessagesRefused"]) == ([1.0], [1.0], [1.0])
     assert "TaskDuration" in emf
+
+
+# --- Damaged batches: each bad record fails (or is dropped) alone, neighbours run once ------
+
+
+def test_an_empty_batch_is_acknowledged(worker, lambda_context):
+    assert worker.lambda_handler({"Records": []}, lambda_context) == {"batchItemFailures": []}
+
+
+@pytest.mark.parametrize("bad_record", ["a string", 42, None, ["list"], {"body": "{}"}, {"messageId": ""}])
+def test_a_record_without_a_message_id_is_dropped_and_its_neighbours_run_once(
+    queues, worker, lambda_context, capsys, bad_record
+):
+    record_call.enqueue("neighbour")
+    event = queues.receive_event()
+    event["Records"].insert(0, bad_record)
+
+    response = worker.lambda_handler(event, lambda_context)
+
+    assert response == {"batchItemFailures": []}  # nothing to name: an unknown id would fail the whole batch
+    assert CALLS == ["neighbour"]
+    assert "has no messageId and is dropped" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("body", [None, 5, {"version": 1}])
+def test_a_record_without_a_string_body_fails_alone(queues, worker, lambda_context, body):
+    record_call.enqueue("neighbour")
+    event = queues.receive_event()
+    event["Records"].append({**event["Records"][0], "messageId": "no-body", "body": body})
+
+    response = worker.lambda_handler(event, lambda_context)
+
+    assert failed_ids(response) == ["no-body"]
+    assert CALLS == ["neighbour"]
+
+
+def test_a_record_with_garbled_attributes_still_runs(queues, worker, lambda_context):
+    record_call.enqueue("garbled")
+    event = queues.receive_event()
+    event["Records"][0]["attributes"] = "not an object"
+
+    assert worker.lambda_handler(event, lambda_context) == {"batchItemFailures": []}
+    assert CALLS == ["garbled"]

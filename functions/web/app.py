@@ -8,13 +8,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from panelapp.wsgi import application
-from serverless.logging import logger, trace_id_from_event
+from serverless.logging import logger
 from serverless.web import make_handler
 
 handle_event = make_handler(application)
 
 
 @logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(trace_id=trace_id_from_event(event))
+def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
+    # Never raises: a damaged event is a 400 and an app error a 500, each in the event's own shape.
     return handle_event(event, context)

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so the load balancer's liveness probe needs no Host, session or database.
     "serverless.health.LivenessMiddleware",
+    # Second: NUL characters refused (400) and an unreachable database answered 503, for every page.
+    "serverless.middleware.EdgeMiddleware",
     # ALLOWED_HOSTS can only allow the region's *.execute-api hosts; this keeps
     # just the API that sent the event (serverless.hosts).
     "serverless.hosts.ApiGatewayHostMiddleware",
@@ -143,6 +145,12 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
         _options["sslmode"] = env.str("DATABASE_SSLMODE", "require")
 DATABASES = {"default": _database}
 
+# --- Degrading when the database is unreachable (serverless.middleware) -------
+
+# Seconds a client is told to wait (Retry-After) when a request gets a 503
+# because the database could not be reached.
+DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", 30)
+
 # --- Security (behind the ALB / API Gateway, which terminate TLS) -------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -183,11 +191,18 @@ AWS_STATICFILES_LOCATION = env.str("AWS_STATICFILES_LOCATION", "static").strip("
 AWS_MEDIAFILES_LOCATION = env.str("AWS_MEDIAFILES_LOCATION", "media").strip("/")
 # Site-wide static files (the apps' own are found in their static/ folders).
 STATICFILES_DIRS = [SHARED_DIR / "panelapp" / "static"]
+# The manifest of hashed static names, shipped in the build (python -m
+# serverless.storage.manifest): pages then name static files without asking S3.
+STATIC_MANIFEST_FILE = Path(env.str("STATIC_MANIFEST_FILE", str(SHARED_DIR / "staticfiles.json")))
 # How long a link to a media file works.
 MEDIA_URL_EXPIRY_SECONDS = env.int("MEDIA_URL_EXPIRY_SECONDS", 3600)
 # Direct browser uploads (the uploads app): bodies through the ALB stop at 1 MB.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
 UPLOAD_FORM_EXPIRY_SECONDS = env.int("UPLOAD_FORM_EXPIRY_SECONDS", 600)
+# Per user, so one account cannot fill the bucket: forms not yet confirmed at
+# once, and bytes started in any 24 hours (uploads.views answers 429 past them).
+UPLOAD_MAX_OPEN_PER_USER = env.int("UPLOAD_MAX_OPEN_PER_USER", 10)
+UPLOAD_MAX_BYTES_PER_USER_PER_DAY = env.int("UPLOAD_MAX_BYTES_PER_USER_PER_DAY", 1024 * 1024 * 1024)
 UPLOAD_CONTENT_TYPES = env.list(
     "UPLOAD_CONTENT_TYPES",
     [

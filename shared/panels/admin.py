@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from panelapp.admin import DateHierarchyAdmin
 
 from panels import services
 from panels.models import Activity, Entity, Evaluation, Evidence, Gene, HistoricalSnapshot, Panel, PanelType, Tag
@@ -319,7 +320,7 @@ class HistoricalSnapshotAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ReadOnlyAdmin):
+class ActivityAdmin(ReadOnlyAdmin, DateHierarchyAdmin):
     list_display = ["created", "panel_name", "panel_version", "user_name", "entity_name", "text"]
     list_filter = ["item_type", "entity_type"]
     search_fields = ["panel_name", "entity_name", "user_name", "text"]

@@ -1,16 +1,21 @@
 """Task results in the admin: what Flower showed, read-only, plus "run again"."""
 
+import logging
+
 from accounts import policy
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from panelapp.admin import DateHierarchyAdmin
 
 from serverless.models import TaskRecord
 from serverless.tasks import registry
 
+log = logging.getLogger(__name__)
+
 
 @admin.register(TaskRecord)
-class TaskRecordAdmin(admin.ModelAdmin):
+class TaskRecordAdmin(DateHierarchyAdmin):
     list_display = ["id", "task_path", "status", "attempts", "queue_name", "enqueued_at", "finished_at", "last_error"]
     list_filter = ["status", "task_path", "queue_name", "enqueued_at", "finished_at"]
     search_fields = ["id", "task_path"]
@@ -39,7 +44,17 @@ class TaskRecordAdmin(admin.ModelAdmin):
             except registry.UnknownTask:
                 unknown.add(record.task_path)
                 continue
-            task.enqueue(*record.args, **record.kwargs)
+            try:
+                task.enqueue(*record.args, **record.kwargs)
+            except Exception:  # the queue is unreachable: say so rather than fail the page
+                log.exception("run again: could not enqueue %s", record.task_path)
+                self.message_user(
+                    request,
+                    f"The task queue cannot be reached just now: {enqueued} task(s) enqueued before it failed, "
+                    "the others not. Try again in a moment.",
+                    messages.ERROR,
+                )
+                return
             enqueued += 1
         self.message_user(request, f"Enqueued {enqueued} task(s).", messages.SUCCESS)
         if unknown:

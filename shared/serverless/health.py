@@ -1,7 +1,9 @@
 """Health endpoints: a token-protected deep check and an open liveness probe.
 
 ``/health_check/`` is PanelApp's contract: JSON ``{"database": "OK", ...}``,
-200 when every check is OK and 500 otherwise, 403 without the right token.
+200 when every check is OK and 500 otherwise, 403 without the right token;
+503 with ``Retry-After`` when the database is what cannot be reached, as every
+page then answers (``serverless.middleware``).
 ``/healthz`` is for the load balancer: it answers before any other middleware,
 so it needs no Host header, session or database, and reveals nothing.
 """
@@ -112,5 +114,9 @@ def health_check(request: HttpRequest) -> HttpResponse:
     if not token_is_valid(request):
         return JsonResponse({"detail": "Forbidden"}, status=403)
     results = run_checks()
+    if results["database"] == ERROR:
+        response = JsonResponse(results, status=503)
+        response["Retry-After"] = str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)
+        return response
     status = 200 if all(value == OK for value in results.values()) else 500
     return JsonResponse(results, status=status)

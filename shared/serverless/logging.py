@@ -104,14 +104,18 @@ def json_handler() -> logging.Handler:
     return handler
 
 
-def trace_id_from_event(event: dict[str, Any]) -> str | None:
-    """The id that follows a request through the ALB or API Gateway."""
-    headers = event.get("headers") or {}
-    multi = event.get("multiValueHeaders") or {}
+def trace_id_from_event(event: Any) -> str | None:
+    """The id that follows a request through the ALB or API Gateway (None if the event has none)."""
+    if not isinstance(event, dict):
+        return None
+    headers = event.get("headers") if isinstance(event.get("headers"), dict) else {}
+    multi = event.get("multiValueHeaders") if isinstance(event.get("multiValueHeaders"), dict) else {}
     for name in ("x-amzn-trace-id", "X-Amzn-Trace-Id"):
-        if name in headers:
+        if isinstance(headers.get(name), str):
             return headers[name]
-        if multi.get(name):
-            return multi[name][-1]
-    context = event.get("requestContext") or {}
-    return context.get("requestId")
+        values = multi.get(name)
+        if isinstance(values, list) and values and isinstance(values[-1], str):
+            return values[-1]
+    context = event.get("requestContext")
+    request_id = context.get("requestId") if isinstance(context, dict) else None
+    return request_id if isinstance(request_id, str) else None

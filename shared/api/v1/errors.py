@@ -9,6 +9,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from serverless.middleware import is_database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's handler, plus domain validation errors as 400 and anything else as a JSON 500."""
     if isinstance(exc, DjangoValidationError):
         exc = InvalidParameter(" ".join(exc.messages))
+    if is_database_unavailable(exc):
+        return None  # DRF re-raises it and serverless.middleware answers 503 with Retry-After
     response = drf_exception_handler(exc, context)
     if response is None:
         # DRF would re-raise and Django answer with its HTML error page.

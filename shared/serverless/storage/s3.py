@@ -13,10 +13,16 @@ Credentials are never passed in: boto3 finds the Lambda role itself, or
 ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` on an operator's machine.
 """
 
+import logging
 import mimetypes
 import re
+import time
+from pathlib import Path
 
+from django.conf import settings
 from storages.backends.s3 import S3ManifestStaticStorage, S3Storage
+
+log = logging.getLogger(__name__)
 
 # Exact types let CloudFront compress (it only compresses known text types) and
 # browsers trust them under X-Content-Type-Options: nosniff. Python's table
@@ -35,13 +41,46 @@ HASHED_NAME = re.compile(r"\.[0-9a-f]{12}(\.[^./]+)?$")
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 # Unhashed copies and the manifest: short enough for a release to show quickly.
 CACHE_BRIEFLY = "public, max-age=300"
+# After the bucket failed to give its manifest, pages link unhashed copies and
+# the manifest is asked for again after this many seconds.
+MANIFEST_RETRY_SECONDS = 60
 
 
 class StaticStorage(S3ManifestStaticStorage):
     """Collected static files in their bucket, under ``location``, hashed.
 
     No ACL: CloudFront reads the private bucket through its origin access control.
+
+    The manifest (names to hashed names) is what every page's ``{% static %}``
+    needs. It is read from the build (``STATIC_MANIFEST_FILE``, written by
+    ``python -m serverless.storage.manifest``) when the build has one, so pages
+    never wait for S3; otherwise from the bucket, and if the bucket is slow or
+    down, pages link the unhashed copies (also in the bucket) rather than fail,
+    and the manifest is asked for again a minute later.
     """
+
+    manifest_failed_at: float | None = None
+
+    def read_manifest(self) -> str | None:
+        bundled = getattr(settings, "STATIC_MANIFEST_FILE", None)
+        if bundled and Path(bundled).is_file():
+            return Path(bundled).read_text()
+        try:
+            content = super().read_manifest()
+        except Exception as error:  # botocore's connection, timeout and access errors alike
+            log.warning("static manifest unreadable from S3, linking unhashed names for now: %r", error)
+            self.manifest_failed_at = time.monotonic()
+            return None
+        self.manifest_failed_at = None
+        return content
+
+    def stored_name(self, name: str) -> str:
+        if self.manifest_failed_at is not None and time.monotonic() - self.manifest_failed_at > MANIFEST_RETRY_SECONDS:
+            self.hashed_files, self.manifest_hash = self.load_manifest()
+        if self.manifest_failed_at is not None:
+            # Without a manifest, hashing would read each file from S3: the unhashed copy instead.
+            return self.clean_name(name)
+        return super().stored_name(name)
 
     def get_default_settings(self) -> dict:
         return {**super().get_default_settings(), "default_acl": None, "signature_version": "s3v4"}

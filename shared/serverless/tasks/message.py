@@ -26,6 +26,8 @@ from typing import Any
 
 VERSION = 1
 REQUIRED = ("id", "task", "args", "kwargs")
+# The result row's limit for the queue and backend names.
+MAX_NAME_LENGTH = 100
 
 
 class MalformedMessage(ValueError):
@@ -71,7 +73,7 @@ class TaskMessage:
         if wrong:
             raise MalformedMessage("invalid fields: " + ", ".join(wrong))
         known = {name for name in cls.__dataclass_fields__}
-        return cls(**{name: value for name, value in data.items() if name in known})
+        return cls(**{name: value for name, value in data.items() if name in known} | _informational(data))
 
     @property
     def enqueued_datetime(self) -> datetime | None:
@@ -82,10 +84,23 @@ class TaskMessage:
         return _parse_datetime(self.run_after)
 
 
+def _informational(data: dict[str, Any]) -> dict[str, Any]:
+    """The fields only recorded, never acted on: a garbled one falls back rather than failing the task forever."""
+    names = {}
+    for name in ("queue", "backend"):
+        value = data.get(name, "default")
+        valid = isinstance(value, str) and 0 < len(value) <= MAX_NAME_LENGTH and "\x00" not in value
+        names[name] = value if valid else "default"
+    for name in ("enqueued_at", "run_after"):
+        value = data.get(name)
+        names[name] = value if isinstance(value, str) and _parse_datetime(value) else None
+    return names
+
+
 def _parse_datetime(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
         return datetime.fromisoformat(value)
-    except ValueError:
+    except (TypeError, ValueError):  # informational only: a garbled timestamp must not stop the task
         return None

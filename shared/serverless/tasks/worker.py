@@ -157,7 +157,7 @@ def _finish(record, sender: type, task: Task) -> None:
 
 def handle_record(record: SQSRecord, lambda_context: Any = None) -> None:
     """Process one SQS record; any exception makes it a batch item failure."""
-    attempt = int(record.attributes.approximate_receive_count or 1)
+    attempt = receive_count(record)
     try:
         message = TaskMessage.decode(record.body)
     except MalformedMessage as error:
@@ -185,12 +185,50 @@ def handle_record(record: SQSRecord, lambda_context: Any = None) -> None:
         logger.remove_keys(list(LOG_KEYS))
 
 
+def receive_count(record: SQSRecord) -> int:
+    """How many times SQS has delivered the record (1 when the attribute is absent or garbled)."""
+    attributes = record.raw_event.get("attributes")
+    count = attributes.get("ApproximateReceiveCount") if isinstance(attributes, dict) else None
+    return int(count) if isinstance(count, str) and count.isdigit() else 1
+
+
+def split_records(records: list[Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The records a batch processor can run, and the message ids of those it cannot.
+
+    SQS never sends a record without a ``messageId`` or a string ``body``, but
+    a hand-made or damaged event can. A record with a usable ``messageId`` but
+    no body is failed alone (SQS retries it, then dead-letters it); one without
+    a ``messageId`` cannot even be named in ``batchItemFailures``, where an
+    unknown identifier would fail the whole batch, so it is logged and dropped.
+    """
+    runnable, failed = [], []
+    for position, record in enumerate(records):
+        message_id = record.get("messageId") if isinstance(record, dict) else None
+        if not isinstance(message_id, str) or not message_id:
+            log.error("SQS record %s has no messageId and is dropped: %.200r", position, record)
+            metrics.add_metric(name="TaskMessagesRefused", unit=MetricUnit.Count, value=1)
+        elif not isinstance(record.get("body"), str):
+            log.error("malformed task message %s refused: the record has no body", message_id)
+            metrics.add_metric(name="TaskMessagesRefused", unit=MetricUnit.Count, value=1)
+            failed.append(message_id)
+        else:
+            runnable.append(record)
+    return runnable, failed
+
+
 def handle_sqs_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run a batch, answering ``{"batchItemFailures": [...]}`` (empty when all succeeded)."""
+    runnable, failed = split_records(event["Records"])
+    failures = [{"itemIdentifier": message_id} for message_id in failed]
+    if not runnable:
+        return {"batchItemFailures": failures}
     # raise_on_entire_batch_failure=False: even an all-failed batch is reported
     # item by item, so the retry and DLQ accounting stays per message.
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+    response = process_partial_response(
+        event={**event, "Records": runnable}, record_handler=handle_record, processor=processor, context=context
+    )
+    return {"batchItemFailures": failures + response["batchItemFailures"]}
 
 
 def run_periodic(name: str, context: Any) -> dict[str, Any]:
@@ -212,11 +250,23 @@ def run_periodic(name: str, context: Any) -> dict[str, Any]:
 
 def handle_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The WorkerFunction's entry point: an SQS batch or a scheduled ``{"periodic_task": name}``."""
-    if isinstance(event, dict) and "periodic_task" in event:
-        return run_periodic(event["periodic_task"], context)
     if isinstance(event, dict) and isinstance(event.get("Records"), list):
         return handle_sqs_event(event, context)
-    raise ValueError('unrecognised worker event: expected SQS "Records" or {"periodic_task": "<name>"}')
+    if isinstance(event, dict) and "periodic_task" in event:
+        name = event["periodic_task"]
+        try:
+            return run_periodic(name, context) if isinstance(name, str) else _refuse(f"periodic_task {name!r}")
+        except registry.UnknownPeriodicTask as error:
+            return _refuse(str(error))
+    # Raising would only make Lambda retry the same event: say so once and acknowledge it.
+    return _refuse('unrecognised worker event: expected SQS "Records" or {"periodic_task": "<name>"}')
+
+
+def _refuse(problem: str) -> dict[str, Any]:
+    """Acknowledge an event that can never run (logged as an error), so it is not retried."""
+    log.error("worker event refused: %s", problem)
+    metrics.add_metric(name="TaskMessagesRefused", unit=MetricUnit.Count, value=1)
+    return {"batchItemFailures": [], "refused": problem}
 
 
 def _worker_id(context: Any) -> str:
