@@ -20,6 +20,7 @@ from accounts.forms import RegistrationForm, ResendVerificationForm
 from accounts.models import Reviewer
 
 PAGE_SIZE = 50
+NOTIFICATIONS_SHOWN = 20
 
 
 @require_POST
@@ -113,6 +114,8 @@ def profile(request: HttpRequest) -> HttpResponse:
         "evaluations": page,
         "token": Token.objects.filter(user=request.user).first(),
         "can_approve_reviewers": policy.can_approve_reviewers(request.user),
+        # What PanelApp told them (panel promoted, ...): the newest, as the e-mails may be gone.
+        "notifications": request.user.notifications.all()[:NOTIFICATIONS_SHOWN],
     }
     return render(request, "accounts/profile.html", context)
 

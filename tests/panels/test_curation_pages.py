@@ -338,3 +338,16 @@ def test_copying_many_reviews_runs_as_a_task_and_notifies_the_curator(curator, p
     assert result.task.call(*result.args) == 1
     assert result.task.call(*result.args) == 0  # redelivered: nothing copied twice
     assert Notification.objects.filter(user=curator, subject__contains="reviews copied into Copy target").count() == 2
+
+
+def test_a_contributor_sees_the_promotion_among_their_notifications(curator, panel, entity):
+    reviewer = make_user(Reviewer.Role.REVIEWER)
+    services.review_entity(reviewer, entity, rating="GREEN")
+    services.promote_and_notify(curator, panel, comment="Reviewed")
+    client = Client()
+    client.force_login(reviewer)
+
+    page = client.get("/accounts/profile/").content.decode()
+
+    assert "PanelApp: Hereditary ataxia promoted to version 1.0" in page
+    assert f'href="/panels/{panel.pk}/"' in page
