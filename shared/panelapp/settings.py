@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "serverless",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served as our own static files
     "accounts",
     "panels",
     "api",
@@ -363,6 +364,12 @@ SPECTACULAR_SETTINGS = {
     "versions and activity. Paths, fields and types follow Genomics England PanelApp's API v1.",
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from our static files (drf-spectacular-sidecar), never a CDN,
+    # and asks no outside validator to check the schema.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # --- Logging: JSON lines through Powertools, one formatter for every logger ----
