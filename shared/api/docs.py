@@ -18,9 +18,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 @cache
 def _schema_view():
-    from drf_spectacular.views import SpectacularAPIView  # noqa: PLC0415 (see the module docstring)
+    from drf_spectacular.views import SpectacularAPIView  # see the module docstring
 
-    from api.v1.openapi import annotate_views  # noqa: PLC0415
+    from api.v1.openapi import annotate_views
 
     annotate_views()
     return SpectacularAPIView.as_view()
@@ -28,7 +28,7 @@ def _schema_view():
 
 @cache
 def _swagger_ui_view():
-    from drf_spectacular.views import SpectacularSwaggerView  # noqa: PLC0415
+    from drf_spectacular.views import SpectacularSwaggerView
 
     class SwaggerUI(SpectacularSwaggerView):
         def options(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -44,7 +44,8 @@ PANEL_FILTERS = [
     query("panel_name", "Comma-separated panel names"),
 ]
 PATH_TEXT = [
-    OpenApiParameter("pk", TEXT, OpenApiParameter.PATH, description="Panel id, old hash id or name"),
+    # drf-spectacular names a ``pk`` converter ``id`` in the schema's paths.
+    OpenApiParameter("id", TEXT, OpenApiParameter.PATH, description="Panel id, old hash id or name"),
     OpenApiParameter("entity_name", TEXT, OpenApiParameter.PATH, description="Entity name"),
     OpenApiParameter("panel_id", TEXT, OpenApiParameter.PATH, description="Panel id, old hash id or name"),
 ]
@@ -122,11 +123,12 @@ def annotate_views() -> None:
     global _annotated
     if _annotated:
         return
-    from api.v1.urls import urlpatterns  # noqa: PLC0415 (the views as routed, variants included)
+    from api.v1.urls import urlpatterns  # the views as routed, variants included
 
     for pattern in urlpatterns:
         view = pattern.callback.view_class
-        declared = declaration(view, set(pattern.pattern.converters))
+        path_names = {"id" if name == "pk" else name for name in pattern.pattern.converters}
+        declared = declaration(view, path_names)
         operation_id = getattr(view, "openapi_operation_id", None)
         if operation_id:
             declared = {**declared, "operation_id": operation_id}
