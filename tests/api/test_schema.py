@@ -35,7 +35,8 @@ def test_confidence_level_is_declared_as_the_levels_accepted(openapi):
 
 
 def test_version_is_declared_major_dot_minor(openapi):
-    assert parameter(get_operation(openapi, "/api/v1/panels/{id}/"), "version")["pattern"] == "^[0-9]{1,9}\\.[0-9]{1,9}$"
+    version = parameter(get_operation(openapi, "/api/v1/panels/{id}/"), "version")
+    assert version["pattern"] == "^[0-9]{1,9}\\.[0-9]{1,9}$"
 
 
 def test_display_is_declared_as_its_two_choices(openapi):
