@@ -20,9 +20,6 @@ from django.views.decorators.csrf import csrf_exempt
 def _schema_view():
     from drf_spectacular.views import SpectacularAPIView  # see the module docstring
 
-    from api.v1.openapi import annotate_views
-
-    annotate_views()
     return SpectacularAPIView.as_view()
 
 

@@ -370,6 +370,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # The views' OpenAPI declarations live apart and load only with the schema (api.v1.openapi).
+    "PREPROCESSING_HOOKS": ["api.v1.openapi.preprocessing_hook"],
 }
 
 # --- Logging: JSON lines through Powertools, one formatter for every logger ----

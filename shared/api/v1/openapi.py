@@ -4,7 +4,9 @@ Loaded only by /api/schema/ and /api/docs/ (``api.docs``). drf-spectacular's
 ``extend_schema`` imports its whole schema generator (and, through it,
 ``rest_framework.test`` and ``django.test``) the moment it decorates a view,
 so the views carry no decoration: ``annotate_views`` applies these
-declarations to the view classes the first time the schema is asked for.
+declarations to the view classes whenever a schema is generated (it is
+drf-spectacular's preprocessing hook, see ``SPECTACULAR_SETTINGS``), be it for
+/api/schema/ or for ``check --deploy``.
 
 Parameters declare what the views accept (``api.v1.params``): a value the
 schema allows is never refused, and the documented 400 and 404 answers are
@@ -134,3 +136,9 @@ def annotate_views() -> None:
             declared = {**declared, "operation_id": operation_id}
         extend_schema_view(get=extend_schema(**declared))(view)
     _annotated = True
+
+
+def preprocessing_hook(endpoints: list) -> list:
+    """drf-spectacular's ``PREPROCESSING_HOOKS`` entry: declarations applied before any view is inspected."""
+    annotate_views()
+    return endpoints
