@@ -142,6 +142,6 @@ def secrets_manager():
         region_name="eu-west-2",
         endpoint_url=f"http://127.0.0.1:{port}",
         aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 (moto's)
+        aws_secret_access_key="testing",
     )
     server.stop()
