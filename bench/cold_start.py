@@ -19,8 +19,8 @@ Four handlers answer the same event, measured interleaved in one run:
 - serverless-wsgi and Mangum: the same PanelApp, wrapped by each peer instead.
 
 Absolute times on a shared machine mean little, so the table gives ratios to
-runs measured alongside. ``--root`` measures another checkout (e.g. a
-``git worktree`` of an older commit) with the same harness: before and after.
+runs measured alongside. ``--baseline DIR`` adds another checkout of ours
+(e.g. ``git archive`` of an older commit) to the same run: before and after.
 """
 
 import argparse
@@ -106,7 +106,7 @@ handler = Mangum(get_asgi_application(), lifespan="off")
 
 
 def sample(python: Path, root: Path, name: str, environ: dict[str, str]) -> dict[str, float]:
-    code = PRELUDE + HANDLERS[name] + MEASURE
+    code = PRELUDE + HANDLERS[name.partition(" ")[0]] + MEASURE
     result = subprocess.run(
         [str(python), "-c", code, str(root)], env=environ, capture_output=True, text=True, check=False
     )
@@ -128,16 +128,19 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
-def measure(python: Path, root: Path, runs: int) -> dict[str, dict[str, float]]:
+def measure(python: Path, root: Path, runs: int, baseline: Path | None = None) -> dict[str, dict[str, float]]:
     """Median of ``runs`` fresh processes per handler, the handlers interleaved to share any drift."""
-    samples: dict[str, list[dict[str, float]]] = {name: [] for name in HANDLERS}
+    roots = {name: root for name in HANDLERS}
+    if baseline:
+        roots["ours (baseline)"] = baseline
+    samples: dict[str, list[dict[str, float]]] = {name: [] for name in roots}
     with local_aws() as aws:
         environ = {"PATH": os.environ.get("PATH", ""), **web_environment(aws)}
-        for name in HANDLERS:  # one unmeasured round: bytecode caches written, files in the page cache
-            sample(python, root, name, environ)
+        for name, checkout in roots.items():  # one unmeasured round: bytecode written, files in the page cache
+            sample(python, checkout, name, environ)
         for _ in range(runs):
-            for name in HANDLERS:
-                samples[name].append(sample(python, root, name, environ))
+            for name, checkout in roots.items():
+                samples[name].append(sample(python, checkout, name, environ))
     return {
         name: {key: statistics.median(s[key] for s in results) for key in ("init", "first", "warm")}
         for name, results in samples.items()
@@ -164,10 +167,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="fresh processes per handler (median)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to measure")
     parser.add_argument("--python", type=Path, default=BENCH_PYTHON, help="the benchmark virtualenv's python")
+    parser.add_argument("--baseline", type=Path, help="another checkout of ours to measure alongside (before/after)")
     args = parser.parse_args()
     if not args.python.exists():
         sys.exit(f"{args.python} not found: `make bench` creates the benchmark virtualenv")
-    results = measure(args.python, args.root.resolve(), args.runs)
+    results = measure(args.python, args.root.resolve(), args.runs, args.baseline and args.baseline.resolve())
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; median of {args.runs} fresh processes each\n")
     print(table(results))
     print("\n" + json.dumps(results))

@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -117,3 +118,18 @@ def test_the_lambda_extension_is_used_when_its_port_is_set():
     finally:
         server.shutdown()
     assert environ["HEALTH_CHECK_TOKEN"] == "via-extension"
+
+
+@pytest.mark.parametrize(("age", "refreshed"), [(61, True), (59, False)])
+def test_a_request_refreshes_secrets_once_they_are_older_than_their_max_age(
+    client, settings, monkeypatch, age, refreshed
+):
+    settings.SECRETS_MAX_AGE_SECONDS = 60
+    monkeypatch.setattr(secrets, "_loaded", {"HEALTH_CHECK_TOKEN": "from-secret"})
+    monkeypatch.setattr(secrets, "_loaded_at", time.monotonic() - age)
+    calls = []
+    monkeypatch.setattr(secrets, "refresh_secrets", lambda: calls.append("refresh") or [])
+
+    assert client.get("/version/").status_code == 200
+
+    assert calls == (["refresh"] if refreshed else [])

@@ -22,6 +22,10 @@ LOCAL_DIR = SHARED_DIR.parent / "var"
 load_secrets()
 env = Env(strict=Env().str("AWS_LAMBDA_FUNCTION_NAME") != "")
 DEPLOYED = env.strict
+# Secrets are read at init, again after each SnapStart restore, and again by a
+# warm environment once this old (0: never), so a rotated value reaches every
+# environment within this time (serverless.secrets; one HTTPS call per period).
+SECRETS_MAX_AGE_SECONDS = env.int("SECRETS_MAX_AGE_SECONDS", 3600)
 
 # --- Core ---------------------------------------------------------------------
 
