@@ -22,8 +22,8 @@ Four handlers answer the same event, measured interleaved in one run:
 - serverless-wsgi and Mangum: the same PanelApp, wrapped by each peer instead.
 
 Absolute times on a shared machine mean little, so the table gives ratios to
-runs measured alongside. ``--baseline DIR`` adds another checkout of ours
-(e.g. ``git archive`` of an older commit) to the same run: before and after.
+runs measured alongside. ``--baseline DIR`` (repeatable) adds other checkouts
+of ours (e.g. ``git archive`` of older commits) to the same run: before and after.
 """
 
 import argparse
@@ -132,11 +132,10 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
-def measure(python: Path, root: Path, runs: int, baseline: Path | None = None) -> dict[str, dict[str, float]]:
+def measure(python: Path, root: Path, runs: int, baselines: list[Path] = ()) -> dict[str, dict[str, float]]:
     """Median of ``runs`` fresh processes per handler, the handlers interleaved to share any drift."""
     roots = {name: root for name in HANDLERS}
-    if baseline:
-        roots["ours (baseline)"] = baseline
+    roots.update({f"ours ({baseline.name})": baseline for baseline in baselines})
     samples: dict[str, list[dict[str, float]]] = {name: [] for name in roots}
     with local_aws() as aws:
         environ = {"PATH": os.environ.get("PATH", ""), **web_environment(aws)}
@@ -174,11 +173,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="fresh processes per handler (median)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to measure")
     parser.add_argument("--python", type=Path, default=BENCH_PYTHON, help="the benchmark virtualenv's python")
-    parser.add_argument("--baseline", type=Path, help="another checkout of ours to measure alongside (before/after)")
+    parser.add_argument(
+        "--baseline", type=Path, action="append", default=[], help="another checkout of ours to measure alongside"
+    )
     args = parser.parse_args()
     if not args.python.exists():
         sys.exit(f"{args.python} not found: `make bench` creates the benchmark virtualenv")
-    results = measure(args.python, args.root.resolve(), args.runs, args.baseline and args.baseline.resolve())
+    results = measure(args.python, args.root.resolve(), args.runs, [path.resolve() for path in args.baseline])
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; median of {args.runs} fresh processes each\n")
     print(table(results))
     print("\n" + json.dumps(results))
