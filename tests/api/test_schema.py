@@ -52,7 +52,7 @@ def test_every_operation_documents_its_400_and_404(openapi):
 def test_every_operation_has_its_own_id(openapi):
     ids = [operation["operationId"] for operations in openapi["paths"].values() for operation in operations.values()]
     assert len(ids) == len(set(ids))
-    assert {"panels_genes_list", "genes_list", "genes_by_name_list"} <= set(ids)
+    assert {"panels_list", "panels_retrieve", "panels_genes_list", "genes_list", "genes_by_name_list"} <= set(ids)
 
 
 def test_a_confidence_level_above_four_is_refused_as_the_schema_says(client, catalogue):

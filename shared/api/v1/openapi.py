@@ -65,6 +65,7 @@ ERRORS = {
 # Per view class (a URL variant inherits its base's): extend_schema's arguments.
 DECLARATIONS: dict[type, dict[str, Any]] = {
     views.PanelList: {
+        "operation_id": "panels_list",
         "summary": "Public panels",
         "parameters": [
             query("type", "Comma-separated panel type slugs"),
@@ -73,16 +74,19 @@ DECLARATIONS: dict[type, dict[str, Any]] = {
         ],
     },
     views.PanelDetail: {
+        "operation_id": "panels_retrieve",
         "summary": "One panel with its genes, STRs and regions",
         "parameters": [VERSION, query("exclude_entities", "True to leave out genes, STRs and regions")],
     },
-    views.PanelVersions: {"summary": "Every version of a panel, newest first"},
+    views.PanelVersions: {"operation_id": "panels_versions_list", "summary": "Every version of a panel, newest first"},
     views.PanelActivities: {
+        "operation_id": "panels_activities_list",
         "summary": "A panel's activity log (not paginated, as upstream)",
         "responses": {200: schema.ActivitySchema(many=True), **ERRORS},
     },
-    views.ActivityList: {"summary": "Activity on public panels, newest first"},
+    views.ActivityList: {"operation_id": "activities_list", "summary": "Activity on public panels, newest first"},
     views.SignedOffList: {
+        "operation_id": "panels_signedoff_list",
         "summary": "Signed-off panel versions",
         "parameters": [
             query("panel_id", "Only this panel", {"type": "integer", "minimum": 0}),
@@ -93,7 +97,10 @@ DECLARATIONS: dict[type, dict[str, Any]] = {
             ),
         ],
     },
-    views.SignedOffDetail: {"summary": "A panel's latest signed-off version"},
+    views.SignedOffDetail: {
+        "operation_id": "panels_signedoff_retrieve",
+        "summary": "A panel's latest signed-off version",
+    },
     views.PanelEntityList: {"summary": "A panel's genes, STRs or regions", "parameters": [VERSION, *ENTITY_FILTERS]},
     views.PanelEntityDetail: {"summary": "One gene, STR or region of a panel", "parameters": [VERSION]},
     views.PanelEntityEvaluations: {
