@@ -25,9 +25,11 @@ def _schema_view():
 
 @cache
 def _swagger_ui_view():
-    from drf_spectacular.views import SpectacularSwaggerView
+    # The split view serves its start-up script as a file of its own (?script), not inline,
+    # so a Content-Security-Policy without 'unsafe-inline' scripts lets it run.
+    from drf_spectacular.views import SpectacularSwaggerSplitView
 
-    class SwaggerUI(SpectacularSwaggerView):
+    class SwaggerUI(SpectacularSwaggerSplitView):
         def options(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
             # DRF would render its metadata through the page's template renderer, which has no template for it.
             return HttpResponse(headers={"Allow": "GET, HEAD, OPTIONS"})

@@ -19,3 +19,10 @@ def test_api_docs_render_with_no_request_leaving_the_site(page, site, screenshot
     leaving = [url for url in requested if urlsplit(url).scheme != "data" and urlsplit(url).netloc != site_host]
     assert leaving == []
     assert screenshot(page, "api-docs").stat().st_size > 0
+
+
+def test_api_docs_page_runs_no_inline_script(page):
+    page.goto("/api/docs/")
+    page.locator(".opblock").first.wait_for(timeout=30_000)
+    inline = page.evaluate("() => [...document.scripts].filter(s => !s.src && s.textContent.trim()).length")
+    assert inline == 0
