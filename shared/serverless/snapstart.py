@@ -23,7 +23,7 @@ Registered on import; outside Lambda (no ``snapshot_restore_py``) nothing is.
 
 import logging
 import random
-import tempfile
+import sys
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,8 @@ def before_snapshot() -> None:
 
 def after_restore() -> None:
     random.seed()  # from os.urandom: each environment its own sequence
-    tempfile._name_sequence = None  # rebuilt (and reseeded) on next use
+    if tempfile := sys.modules.get("tempfile"):  # not imported here: this module is on the init path
+        tempfile._name_sequence = None  # rebuilt (and reseeded) on next use
     from serverless.secrets import SecretUnavailable, refresh_secrets
 
     try:
