@@ -14,11 +14,12 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/panelapp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test lint format check-python
+.PHONY: help run test lint format check-python bench
 
 help:
 	@echo "make run    serve PanelApp locally on http://$(HOST):$(PORT)/ with its worker and an embedded AWS (Ctrl-C stops)"
 	@echo "make test   lint, then the whole test suite (PostgreSQL, then the SQLite smoke run)"
+	@echo "make bench  cold start and warm requests against serverless-wsgi, Mangum and a bare hello; worker overhead"
 	@echo "make build | validate | deploy [CONFIG_ENV=staging|prod] | migrate | collectstatic   the AWS stack (docs/deploy.md)"
 	@echo "make first-admin USERNAME=ada EMAIL=ada@example.org   the first superuser and a one-time link to set its password"
 	@echo "make status | rollback [VERSION=N] | logs [FUNCTION=WorkerFunction] [LEVEL=ERROR] [FILTER=...]   operate the stack"
@@ -47,6 +48,20 @@ test: lint tools
 	bash .ci/ensure-postgres
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test-smoke.sqlite3 $(BIN)/pytest -m smoke -q
+
+# Speed, measured as ratios in one run (README, Speed): the benchmark's own virtualenv
+# holds only what ships (requirements.txt) plus the peers it is compared with.
+BENCH_VENV := .venvs/bench
+$(BENCH_VENV)/.installed: requirements.txt bench/requirements.txt | check-python
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: $(VENV)/.installed $(BENCH_VENV)/.installed
+	bash .ci/ensure-postgres
+	$(BIN)/python bench/cold_start.py
+	BENCH_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bench/worker_overhead.py
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format .

@@ -141,3 +141,26 @@ def pytest_report_header(config):
 def no_export_rebuilds(settings):
     """Panel changes queue a rebuild of the all-panels exports; only the tests of that turn it on."""
     settings.PANEL_EXPORTS_REBUILD_ON_CHANGE = False
+
+
+@pytest.fixture(scope="module")
+def secrets_manager():
+    """A boto3 Secrets Manager client on a moto server: the app reads secrets over HTTP, as on Lambda."""
+    import socket
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield boto3.client(
+        "secretsmanager",
+        region_name="eu-west-2",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    server.stop()

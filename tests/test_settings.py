@@ -132,34 +132,31 @@ def test_database_settings_suit_rds_proxy(load_settings):
     assert settings["TIME_ZONE"] == "UTC" and settings["USE_TZ"] is True
 
 
-def test_secrets_arrive_by_reference_from_secrets_manager(load_settings):
+def test_secrets_arrive_by_reference_from_secrets_manager(load_settings, secrets_manager):
     import json
 
-    import boto3
-    from moto import mock_aws
-
-    with mock_aws():
-        client = boto3.client("secretsmanager", region_name="eu-west-2")
-        app = client.create_secret(
-            Name="panelapp/app",
-            SecretString=json.dumps({"SECRET_KEY": DEPLOYED_ENV["SECRET_KEY"], "HEALTH_CHECK_TOKEN": "from-secret"}),
-        )
-        db = client.create_secret(
-            Name="panelapp/db",
-            SecretString=json.dumps(
-                {"username": "dbuser", "password": "dbpass", "port": 5432, "dbname": "panelapp", "engine": "postgres"}
-            ),
-        )
-        environ = {
-            k: v for k, v in DEPLOYED_ENV.items() if k not in {"SECRET_KEY", "HEALTH_CHECK_TOKEN", "DATABASE_URL"}
-        }
-        settings = load_settings(
-            **environ,
-            AWS_DEFAULT_REGION="eu-west-2",
-            APP_SECRET_ARN=app["ARN"],
-            DATABASE_SECRET_ARN=db["ARN"],
-            DATABASE_HOST="proxy.internal",
-        )
+    app = secrets_manager.create_secret(
+        Name="panelapp/app",
+        SecretString=json.dumps({"SECRET_KEY": DEPLOYED_ENV["SECRET_KEY"], "HEALTH_CHECK_TOKEN": "from-secret"}),
+    )
+    db = secrets_manager.create_secret(
+        Name="panelapp/db",
+        SecretString=json.dumps(
+            {"username": "dbuser", "password": "dbpass", "port": 5432, "dbname": "panelapp", "engine": "postgres"}
+        ),
+    )
+    environ = {k: v for k, v in DEPLOYED_ENV.items() if k not in {"SECRET_KEY", "HEALTH_CHECK_TOKEN", "DATABASE_URL"}}
+    settings = load_settings(
+        **environ,
+        AWS_DEFAULT_REGION="eu-west-2",
+        # As on Lambda: the role's credentials in the environment, the secret read over HTTPS (here, moto).
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_ENDPOINT_URL=secrets_manager.meta.endpoint_url,
+        APP_SECRET_ARN=app["ARN"],
+        DATABASE_SECRET_ARN=db["ARN"],
+        DATABASE_HOST="proxy.internal",
+    )
     assert settings["HEALTH_CHECK_TOKEN"] == "from-secret"
     assert settings["DATABASES"]["default"]["USER"] == "dbuser"
     assert settings["DATABASES"]["default"]["PASSWORD"] == "dbpass"

@@ -6,6 +6,7 @@ The Django application is built here, at import, so the Lambda init phase
 
 from typing import Any
 
+import serverless.snapstart  # noqa: F401 (registers the SnapStart hooks)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from panelapp.wsgi import application
 from serverless.logging import logger

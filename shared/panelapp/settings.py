@@ -25,6 +25,10 @@ LOCAL_DIR = SHARED_DIR.parent / "var"
 load_secrets()
 env = Env(strict=Env().str("AWS_LAMBDA_FUNCTION_NAME") != "")
 DEPLOYED = env.strict
+# Secrets are read at init, again after each SnapStart restore, and again by a
+# warm environment once this old (0: never), so a rotated value reaches every
+# environment within this time (serverless.secrets; one HTTPS call per period).
+SECRETS_MAX_AGE_SECONDS = env.int("SECRETS_MAX_AGE_SECONDS", 3600)
 
 # --- Core ---------------------------------------------------------------------
 
@@ -48,6 +52,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served as our own static files
     "accounts",
     "panels",
     "api",
@@ -399,6 +404,14 @@ SPECTACULAR_SETTINGS = {
     "versions and activity. Paths, fields and types follow Genomics England PanelApp's API v1.",
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from our static files (drf-spectacular-sidecar), never a CDN,
+    # and asks no outside validator to check the schema.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # The views' OpenAPI declarations live apart and load only with the schema (api.v1.openapi).
+    "PREPROCESSING_HOOKS": ["api.v1.openapi.preprocessing_hook"],
 }
 
 # --- Accounts and API authentication (accounts app) ---------------------------

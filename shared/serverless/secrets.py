@@ -2,14 +2,39 @@
 
 The template never holds a secret value. It passes ``APP_SECRET_ARN`` (a JSON
 secret whose keys are configuration names such as ``SECRET_KEY``) and
-``DATABASE_SECRET_ARN`` (the RDS-generated secret). They are read once, at
-Lambda init, and only fill names that the environment does not already set,
-so an explicit variable always wins (useful for ``sam local invoke``).
+``DATABASE_SECRET_ARN`` (the RDS-style secret). They are read at Lambda init
+and only fill names that the environment does not already set, so an explicit
+variable always wins (useful for ``sam local invoke``).
+
+Why no boto3 here: importing boto3 and building one client costs about as much
+as the rest of the web function's init. On Lambda the runtime's credentials are
+in the environment, so one ``GetSecretValue`` call is a small HTTPS POST signed
+with Signature Version 4 (``sigv4_headers``), made with the standard library.
+Three ways, first that applies:
+
+1. ``PARAMETERS_SECRETS_EXTENSION_HTTP_PORT`` set: the AWS Parameters and
+   Secrets Lambda Extension on localhost (it caches and refreshes values);
+2. credentials in the environment (always so on Lambda): the signed call;
+3. otherwise (an operator's machine with a profile): boto3 and its full
+   credential chain.
+
+Rotation: ``refresh_secrets`` reads the secrets again and applies changed
+values to the running process (``SECRET_KEY``, with the old one kept as a
+fallback so signed cookies stay valid; ``HEALTH_CHECK_TOKEN``; the database
+credentials of connections opened from then on). SnapStart's ``after_restore``
+calls it (``serverless.snapstart``), so every environment restored from a
+snapshot starts with the current values, and ``refresh_if_stale`` lets a warm
+environment pick them up at most ``SECRETS_MAX_AGE_SECONDS`` later.
 """
 
+import hashlib
+import hmac
 import json
 import os
-from collections.abc import MutableMapping
+import time
+from collections.abc import Mapping, MutableMapping
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 # Keys of an RDS-managed secret and the configuration names they feed.
 RDS_SECRET_KEYS = {
@@ -19,25 +44,232 @@ RDS_SECRET_KEYS = {
     "port": "DATABASE_PORT",
     "dbname": "DATABASE_NAME",
 }
+# Each secret's ARN variable and how its keys become configuration names.
+SECRET_ARN_VARIABLES = ("APP_SECRET_ARN", "DATABASE_SECRET_ARN")
+TIMEOUT_SECONDS = 5.0
+ATTEMPTS = 2
+
+# The names this process took from secrets (and their values), so a refresh
+# changes only those and never a name the environment set explicitly.
+_loaded: dict[str, str] = {}
+_loaded_at = 0.0
 
 
-def _fetch(secret_arn: str) -> dict:
-    import boto3  # imported here: most processes never need it at start-up
+class SecretUnavailable(RuntimeError):
+    """A referenced secret could not be read; the message names the ARN, never a value."""
 
-    client = boto3.client("secretsmanager")
-    return json.loads(client.get_secret_value(SecretId=secret_arn)["SecretString"])
+
+# --- Reading one secret ----------------------------------------------------------
+
+
+def sigv4_headers(
+    *,
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    region: str,
+    service: str,
+    access_key: str,
+    secret_key: str,
+    session_token: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, str]:
+    """``headers`` plus ``X-Amz-Date`` (and token) and a SigV4 ``Authorization`` for a POST to ``url``.
+
+    The algorithm of AWS's "Signature Version 4 signing process" for a request
+    without query string, as botocore computes it.
+    """
+    now = now or datetime.now(UTC)
+    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    parts = urlsplit(url)
+    signed = {key.lower(): value.strip() for key, value in headers.items()}
+    signed.update({"host": parts.netloc, "x-amz-date": amz_date})
+    if session_token:
+        signed["x-amz-security-token"] = session_token
+    names = ";".join(sorted(signed))
+    canonical_request = "\n".join(
+        [
+            "POST",
+            parts.path or "/",
+            "",
+            "".join(f"{name}:{signed[name]}\n" for name in sorted(signed)),
+            names,
+            hashlib.sha256(body).hexdigest(),
+        ]
+    )
+    scope = f"{day}/{region}/{service}/aws4_request"
+    string_to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashlib.sha256(canonical_request.encode()).hexdigest()}"
+    key = f"AWS4{secret_key}".encode()
+    for part in (day, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    authorization = f"AWS4-HMAC-SHA256 Credential={access_key}/{scope}, SignedHeaders={names}, Signature={signature}"
+    result = {name: value for name, value in signed.items() if name != "host"}
+    return {**result, "authorization": authorization}
+
+
+def _request(method: str, url: str, body: bytes | None, headers: Mapping[str, str]) -> tuple[int, bytes]:
+    import http.client  # only processes that read a secret need it
+
+    parts = urlsplit(url)
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(parts.netloc, timeout=TIMEOUT_SECONDS)
+    try:
+        target = parts.path or "/"
+        connection.request(
+            method, f"{target}?{parts.query}" if parts.query else target, body=body, headers=dict(headers)
+        )
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _endpoint(environ: Mapping[str, str], region: str) -> str:
+    return (
+        environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER")
+        or environ.get("AWS_ENDPOINT_URL")
+        or f"https://secretsmanager.{region}.amazonaws.com"
+    ).rstrip("/") + "/"
+
+
+def _signed_call(secret_arn: str, environ: Mapping[str, str]) -> tuple[int, bytes]:
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "eu-west-2"
+    url = _endpoint(environ, region)
+    body = json.dumps({"SecretId": secret_arn}).encode()
+    headers = sigv4_headers(
+        url=url,
+        body=body,
+        headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "secretsmanager.GetSecretValue"},
+        region=region,
+        service="secretsmanager",
+        access_key=environ["AWS_ACCESS_KEY_ID"],
+        secret_key=environ["AWS_SECRET_ACCESS_KEY"],
+        session_token=environ.get("AWS_SESSION_TOKEN"),
+    )
+    return _request("POST", url, body, headers)
+
+
+def _extension_call(secret_arn: str, environ: Mapping[str, str]) -> tuple[int, bytes]:
+    from urllib.parse import quote
+
+    port = environ["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"]
+    url = f"http://localhost:{port}/secretsmanager/get?secretId={quote(secret_arn, safe='')}"
+    return _request("GET", url, None, {"X-Aws-Parameters-Secrets-Token": environ.get("AWS_SESSION_TOKEN", "")})
+
+
+def _boto3_call(secret_arn: str) -> dict:
+    import boto3  # an operator's machine only: the full credential chain
+
+    return json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"])
+
+
+def fetch_secret(secret_arn: str, environ: Mapping[str, str] | None = None) -> dict:
+    """The JSON object stored in ``secret_arn`` (its ``SecretString``)."""
+    environ = os.environ if environ is None else environ
+    if environ.get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"):
+        call = _extension_call
+    elif environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"):
+        call = _signed_call
+    else:
+        return _boto3_call(secret_arn)
+    problem = ""
+    for _ in range(ATTEMPTS):
+        try:
+            status, payload = call(secret_arn, environ)
+        except OSError as error:  # unreachable, refused, timed out: worth one more try
+            problem = f"{type(error).__name__}: {error}"
+            continue
+        if status == 200:
+            return json.loads(json.loads(payload)["SecretString"])
+        problem = _error_name(status, payload)
+        if status < 500:
+            break
+    raise SecretUnavailable(f"could not read secret {secret_arn}: {problem}")
+
+
+def _error_name(status: int, payload: bytes) -> str:
+    """AWS's error type (``ResourceNotFoundException``), never the body's other text."""
+    try:
+        error_type = json.loads(payload).get("__type", "")
+    except ValueError:
+        error_type = ""
+    return f"HTTP {status} {error_type.rpartition('#')[2]}".strip()
+
+
+# --- Secrets into configuration --------------------------------------------------
+
+
+def read_secrets(environ: Mapping[str, str]) -> dict[str, str]:
+    """Every configuration name the referenced secrets provide, with its value.
+
+    Both secrets are read at the same time (init waits for one round trip, not two).
+    """
+    arns = [arn for arn in (environ.get(name) for name in SECRET_ARN_VARIABLES) if arn]
+    if len(arns) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(arns)) as pool:
+            fetched = dict(zip(arns, pool.map(lambda arn: fetch_secret(arn, environ), arns), strict=True))
+    else:
+        fetched = {arn: fetch_secret(arn, environ) for arn in arns}
+    values: dict[str, str] = {}
+    if app_arn := environ.get("APP_SECRET_ARN"):
+        values.update({name: str(value) for name, value in fetched[app_arn].items()})
+    if database_arn := environ.get("DATABASE_SECRET_ARN"):
+        secret = fetched[database_arn]
+        values.update({name: str(secret[key]) for key, name in RDS_SECRET_KEYS.items() if key in secret})
+    return values
 
 
 def load_secrets(environ: MutableMapping[str, str] | None = None) -> None:
     """Copy referenced secrets into ``environ`` without overriding set names."""
+    global _loaded_at
     environ = os.environ if environ is None else environ
-    app_arn = environ.get("APP_SECRET_ARN")
-    if app_arn:
-        for name, value in _fetch(app_arn).items():
-            environ.setdefault(name, str(value))
-    database_arn = environ.get("DATABASE_SECRET_ARN")
-    if database_arn:
-        secret = _fetch(database_arn)
-        for key, name in RDS_SECRET_KEYS.items():
-            if key in secret:
-                environ.setdefault(name, str(secret[key]))
+    for name, value in read_secrets(environ).items():
+        if name not in environ:
+            environ[name] = value
+            _loaded[name] = value
+    _loaded_at = time.monotonic()
+
+
+def refresh_secrets(environ: MutableMapping[str, str] | None = None) -> list[str]:
+    """Read the secrets again and apply what changed to this process; returns the changed names."""
+    global _loaded_at
+    environ = os.environ if environ is None else environ
+    changed = []
+    for name, value in read_secrets(environ).items():
+        if name in _loaded and _loaded[name] != value:
+            environ[name] = _loaded[name] = value
+            changed.append(name)
+    _loaded_at = time.monotonic()
+    if changed:
+        _apply_to_settings(changed, environ)
+    return changed
+
+
+def refresh_if_stale(max_age_seconds: float) -> list[str]:
+    """``refresh_secrets`` when the values are older than ``max_age_seconds`` (0: never)."""
+    if not _loaded or max_age_seconds <= 0 or time.monotonic() - _loaded_at < max_age_seconds:
+        return []
+    return refresh_secrets()
+
+
+def _apply_to_settings(changed: list[str], environ: Mapping[str, str]) -> None:
+    from django.conf import settings
+    from django.db import connections
+
+    if "SECRET_KEY" in changed:
+        # The old key still verifies what it signed (sessions, reset links) until they expire.
+        settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+        settings.SECRET_KEY = environ["SECRET_KEY"]
+    if "HEALTH_CHECK_TOKEN" in changed:
+        settings.HEALTH_CHECK_TOKEN = environ["HEALTH_CHECK_TOKEN"]
+    database = {"DATABASE_USER": "USER", "DATABASE_PASSWORD": "PASSWORD", "DATABASE_HOST": "HOST"}
+    if any(name in changed for name in database):
+        settings_dict = connections["default"].settings_dict
+        for name, key in database.items():
+            if name in changed:
+                settings_dict[key] = environ[name]
+        # The next query connects with the new credentials.
+        connections["default"].close()

@@ -49,11 +49,11 @@ def version(params: Mapping[str, str]) -> tuple[int, int] | None:
 
 
 def confidence_level(params: Mapping[str, str]) -> int | None:
-    """0 to 3; upstream's 4 ("green, and ready") counts as 3."""
+    """0 to 3; upstream's 4 ("green, and ready") counts as 3. The schema declares exactly these."""
     value = params.get("confidence_level", "").strip()
     if not value:
         return None
-    if not (value.isascii() and value.isdigit()):
+    if value not in {"0", "1", "2", "3", "4"}:
         raise InvalidParameter(f"Incorrect confidence level {value!r}: expected 0, 1, 2 or 3.")
     return min(int(value), 3)
 

@@ -1,7 +1,6 @@
 """API v1 paths, as upstream PanelApp's (trailing slashes included)."""
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from api.v1 import views
 
@@ -9,9 +8,8 @@ app_name = "api-v1"
 
 
 def variant(base: type, name: str, operation_id: str, **attrs) -> type:
-    """``base`` specialised by ``attrs``, with its own OpenAPI operation id."""
-    view = type(name, (base,), attrs)
-    return extend_schema_view(get=extend_schema(operation_id=operation_id))(view)
+    """``base`` specialised by ``attrs``, with its own OpenAPI operation id (applied by ``api.v1.openapi``)."""
+    return type(name, (base,), {**attrs, "openapi_operation_id": operation_id})
 
 
 def entity_paths(collection: str) -> list:
@@ -38,9 +36,10 @@ def entity_paths(collection: str) -> list:
 
 def search_paths(name: str, view: type[views.EntitySearch]) -> list:
     """``genes/`` and ``genes/<names>/`` (comma-separated names), the same search."""
+    listing = variant(view, f"{view.__name__}List", f"{name}_list")
     by_name = variant(view, f"{view.__name__}ByName", f"{name}_by_name_list")
     return [
-        path(f"{name}/", extend_schema_view(get=extend_schema(operation_id=f"{name}_list"))(view).as_view(), name=name),
+        path(f"{name}/", listing.as_view(), name=name),
         path(f"{name}/<str:entity_name>/", by_name.as_view(), name=f"{name}-detail"),
     ]
 

@@ -17,7 +17,6 @@ from accounts import policy
 from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
-from drf_spectacular.utils import OpenApiParameter, extend_schema
 from panels.models import Activity, Entity, Evaluation, HistoricalSnapshot, Panel
 from panels.representation import ENTITY_COLLECTIONS, entities_for_api, entity_dict, iso_datetime, panel_summary
 from rest_framework.exceptions import NotFound
@@ -33,22 +32,6 @@ from api.v1.errors import InvalidParameter
 from api.v1.renderers import BrowsableAPI
 
 COLLECTION_TYPES = {collection: entity_type for entity_type, collection in ENTITY_COLLECTIONS.items()}
-
-
-def _param(name: str, description: str, type_: Any = str) -> OpenApiParameter:
-    return OpenApiParameter(name, type_, OpenApiParameter.QUERY, required=False, description=description)
-
-
-VERSION_PARAM = _param("version", "A panel version, MAJOR.MINOR (e.g. 1.15)")
-ENTITY_PARAMS = [
-    _param("entity_name", "Comma-separated entity names (gene symbols, STR or region names)"),
-    _param("confidence_level", "0 (none), 1 (red), 2 (amber) or 3 (green)", int),
-    _param("tags", "Comma-separated tags; an entity matches if it has any of them"),
-]
-PANEL_FILTER_PARAMS = [
-    _param("type", "Comma-separated panel type slugs"),
-    _param("panel_name", "Comma-separated panel names"),
-]
 
 
 def find_panel(key: str, user: Any) -> Panel:
@@ -88,13 +71,19 @@ def find_snapshot(panel: Panel, version: tuple[int, int] | None, *fields: str) -
     return snapshot
 
 
-def json_response(text: str) -> HttpResponse:
-    """Stored JSON text as it is, byte for byte."""
+def json_response(request: Request, text: str) -> HttpResponse:
+    """Stored JSON text as it is, byte for byte; a browser gets the browsable page like every endpoint."""
+    if isinstance(request.accepted_renderer, BrowsableAPI):
+        return Response(json.loads(text))
     return HttpResponse(text.encode(), content_type="application/json")
 
 
 class APIView(GenericAPIView):
-    """A read-only endpoint; ``serializer_class`` only documents the response (see ``schema``)."""
+    """A read-only endpoint; ``serializer_class`` only documents the response (see ``schema``).
+
+    Summaries and parameters for the OpenAPI schema are declared in
+    ``api.v1.openapi``, loaded only by /api/schema/ and /api/docs/.
+    """
 
     renderer_classes = [JSONRenderer, BrowsableAPI]
 
@@ -123,15 +112,6 @@ class ListView(ListModelMixin, APIView):
 class PanelList(ListView):
     serializer_class = schema.PanelSchema
 
-    @extend_schema(
-        operation_id="panels_list",
-        summary="Public panels",
-        parameters=[
-            _param("type", "Comma-separated panel type slugs"),
-            _param("name", "Panel id, name or part of the name"),
-            _param("retired", "true to include retired panels", bool),
-        ],
-    )
     def get(self, request: Request) -> Response:
         retired = params.boolean(request.query_params, "retired")
         statuses = policy.visible_panel_statuses(request.user, retired=retired)
@@ -149,11 +129,6 @@ class PanelList(ListView):
 class PanelDetail(APIView):
     serializer_class = schema.PanelDetailSchema
 
-    @extend_schema(
-        operation_id="panels_retrieve",
-        summary="One panel with its genes, STRs and regions",
-        parameters=[VERSION_PARAM, _param("exclude_entities", "True to leave out genes, STRs and regions")],
-    )
     def get(self, request: Request, pk: str) -> HttpResponse:
         version = params.version(request.query_params)
         snapshot = find_snapshot(find_panel(pk, request.user), version, "data")
@@ -162,13 +137,12 @@ class PanelDetail(APIView):
             for collection in ENTITY_COLLECTIONS.values():
                 data.pop(collection, None)
             return Response(data)
-        return json_response(snapshot.data)
+        return json_response(request, snapshot.data)
 
 
 class PanelVersions(ListView):
     serializer_class = schema.PanelSchema
 
-    @extend_schema(operation_id="panels_versions_list", summary="Every version of a panel, newest first")
     def get(self, request: Request, pk: str) -> Response:
         panel = find_panel(pk, request.user)
         snapshots = panel.snapshots.only("summary").order_by("-major_version", "-minor_version")
@@ -191,12 +165,8 @@ def activity_dict(activity: Activity) -> dict[str, Any]:
 
 class PanelActivities(APIView):
     serializer_class = schema.ActivitySchema
+    pagination_class = None  # a bare list, as upstream
 
-    @extend_schema(
-        operation_id="panels_activities_list",
-        summary="A panel's activity log (not paginated, as upstream)",
-        responses=schema.ActivitySchema(many=True),
-    )
     def get(self, request: Request, pk: str) -> Response:
         panel = find_panel(pk, request.user)
         return Response([activity_dict(a) for a in panel.activities.all()])
@@ -205,7 +175,6 @@ class PanelActivities(APIView):
 class ActivityList(ListView):
     serializer_class = schema.ActivitySchema
 
-    @extend_schema(operation_id="activities_list", summary="Activity on public panels, newest first")
     def get(self, request: Request) -> Response:
         statuses = policy.visible_panel_statuses(request.user)
         return self.paginated(Activity.objects.filter(panel__status__in=statuses), activity_dict)
@@ -214,14 +183,6 @@ class ActivityList(ListView):
 class SignedOffList(ListView):
     serializer_class = schema.SignedOffPanelSchema
 
-    @extend_schema(
-        operation_id="panels_signedoff_list",
-        summary="Signed-off panel versions",
-        parameters=[
-            _param("panel_id", "Only this panel", int),
-            _param("display", "latest (default): the latest signed-off version of each panel; all: every one"),
-        ],
-    )
     def get(self, request: Request) -> Response:
         display = params.choice(request.query_params, "display", ("latest", "all"), "latest")
         statuses = policy.visible_panel_statuses(request.user, retired=True)
@@ -250,7 +211,6 @@ def _first_per_panel(ordered: QuerySet[HistoricalSnapshot]) -> QuerySet:
 class SignedOffDetail(APIView):
     serializer_class = schema.PanelDetailSchema
 
-    @extend_schema(operation_id="panels_signedoff_retrieve", summary="A panel's latest signed-off version")
     def get(self, request: Request, panel_id: str) -> HttpResponse:
         panel = find_panel(panel_id, request.user)
         snapshot = (
@@ -261,7 +221,7 @@ class SignedOffDetail(APIView):
         )
         if snapshot is None:
             raise NotFound(f"Panel {panel.pk} has no signed-off version.")
-        return json_response(snapshot.data)
+        return json_response(request, snapshot.data)
 
 
 # --- Entities of one panel -----------------------------------------------------
@@ -299,7 +259,6 @@ class PanelEntityMixin:
 class PanelEntityList(PanelEntityMixin, ListView):
     serializer_class = schema.EntitySchema
 
-    @extend_schema(summary="A panel's genes, STRs or regions", parameters=[VERSION_PARAM, *ENTITY_PARAMS])
     def get(self, request: Request, pk: str) -> Response:
         panel, version = find_panel(pk, request.user), params.version(request.query_params)
         entity_filter = params.EntityFilter.from_params(request.query_params)
@@ -311,7 +270,6 @@ class PanelEntityList(PanelEntityMixin, ListView):
 class PanelEntityDetail(PanelEntityMixin, APIView):
     serializer_class = schema.EntitySchema
 
-    @extend_schema(summary="One gene, STR or region of a panel", parameters=[VERSION_PARAM])
     def get(self, request: Request, pk: str, entity_name: str) -> Response:
         panel, version = find_panel(pk, request.user), params.version(request.query_params)
         if self.is_current(panel, version):
@@ -341,7 +299,6 @@ class PanelEntityEvaluations(ListView):
     serializer_class = schema.EvaluationSchema
     collection: str
 
-    @extend_schema(summary="Reviews of a gene, STR or region (current version only)", parameters=[VERSION_PARAM])
     def get(self, request: Request, pk: str, entity_name: str) -> Response:
         panel = find_panel(pk, request.user)
         version = params.version(request.query_params)
@@ -368,7 +325,6 @@ class EntitySearch(ListView):
 
     entity_types: tuple[str, ...]
 
-    @extend_schema(parameters=[*ENTITY_PARAMS, *PANEL_FILTER_PARAMS])
     def get(self, request: Request, entity_name: str | None = None) -> Response:
         entity_filter = params.EntityFilter.from_params(request.query_params, entity_name)
         statuses = policy.visible_panel_statuses(request.user)
@@ -410,7 +366,6 @@ class AnyEntitySearch(EntitySearch):
 class Root(APIView):
     serializer_class = None
 
-    @extend_schema(exclude=True)
     def get(self, request: Request) -> Response:
         names = ["panels", "signedoff", "genes", "strs", "regions", "entities", "activities"]
         return Response({name: reverse(f"api-v1:{name}", request=request) for name in names})

@@ -11,9 +11,11 @@ Delivery is at least once, so the result row decides: a message whose task
 already succeeded is acknowledged without running it again.
 """
 
+import json
 import logging
 import os
 import traceback
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +24,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, connection, connections, transaction
 from django.tasks import Task, TaskContext, TaskResultStatus
 from django.tasks.signals import task_finished, task_started
 from django.utils import timezone
@@ -49,43 +51,146 @@ class TaskFailed(RuntimeError):
     """The task raised; the error is recorded on its result row."""
 
 
-def run_message(message: TaskMessage, worker_id: str, lease_seconds: float | None = None) -> TaskResultStatus | None:
+def run_message(
+    message: TaskMessage, worker_id: str, lease_seconds: float | None = None, *, check_connections_first: bool = True
+) -> TaskResultStatus | None:
     """Run one message's task; None when it had already succeeded (nothing ran).
 
     ``lease_seconds`` is how long this attempt can possibly last (the Lambda's
-    remaining time); without it, the queue's visibility timeout.
+    remaining time); without it, the queue's visibility timeout. The database
+    sees two statements per message: the claim and the record of its end.
+    ``check_connections_first=False`` when the caller checked them for the
+    whole batch (``handle_record``).
 
     Raises ``UnknownTask`` for an undeclared path (never imported),
     ``TaskFailed`` when the task raised, or the database's own error.
     """
     task = registry.declared_task(message.task)
-    check_connections()
-    try:
-        record = claim(message, worker_id, lease_seconds)
-        if record is None:
-            log.info("task already succeeded: duplicate delivery acknowledged without running it")
-            metrics.add_metric(name="TaskDuplicatesSkipped", unit=MetricUnit.Count, value=1)
-            return None
-        return execute(task, record)
-    finally:
+    if check_connections_first:
         check_connections()
+    record = _reconnecting(lambda: claim(message, worker_id, lease_seconds))
+    if record is None:
+        log.info("task already succeeded: duplicate delivery acknowledged without running it")
+        metrics.add_metric(name="TaskDuplicatesSkipped", unit=MetricUnit.Count, value=1)
+        return None
+    return execute(task, record)
 
 
 def check_connections() -> None:
     """Close connections that are broken or past CONN_MAX_AGE, as Django does around a request.
 
-    Skipped inside a transaction: a task run inline (``ThreadBackend`` with
-    ``INLINE``, in a test) must not close the caller's connection under it.
+    Once per SQS batch (``check_connections_once_per_invocation``): each check
+    makes the next query start with a ``SELECT 1`` health check. Skipped inside
+    a transaction: a task run inline (``ThreadBackend`` with ``INLINE``, in a
+    test) must not close the caller's connection under it.
     """
     if not any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
         close_old_connections()
 
 
+_checked_invocation: str | None = None
+
+
+def check_connections_once_per_invocation(lambda_context: Any) -> None:
+    """``check_connections`` on the first record of each invocation (one batch), not on every record."""
+    global _checked_invocation
+    invocation = getattr(lambda_context, "aws_request_id", None)
+    if invocation is None or invocation != _checked_invocation:
+        check_connections()
+        _checked_invocation = invocation
+
+
+def _reconnecting(operation: Callable[[], Any]) -> Any:
+    """``operation()``, once more on a new connection if the current one turned out broken.
+
+    What a per-message health check would catch, for the price of nothing when
+    the connection is fine: a connection closed under us (a task that broke
+    it, an idle proxy session dropped) costs this one retry instead of a
+    ``SELECT 1`` before every statement.
+    """
+    try:
+        return operation()
+    except (InterfaceError, OperationalError):
+        if connection.in_atomic_block or (connection.connection is not None and connection.is_usable()):
+            raise
+        connection.close()
+        return operation()
+
+
 def claim(message: TaskMessage, worker_id: str, lease_seconds: float | None = None):
-    """Mark the task's row RUNNING for this attempt (creating it if the enqueuer's is not visible)."""
+    """Mark the task's row RUNNING for this attempt, creating it if the enqueuer's is not visible.
+
+    Returns the row, or None when the task already succeeded; raises
+    ``TaskInProgress`` while another attempt holds an unexpired lease (a
+    RUNNING row past its lease means that worker died: a Lambda timeout).
+    """
     from serverless.models import TaskRecord
 
     now = timezone.now()
+    lease = settings.SQS_QUEUE_VISIBILITY_TIMEOUT if lease_seconds is None else lease_seconds
+    lease_expires_at = now + timedelta(seconds=lease)
+    if connection.vendor == "postgresql":
+        record = _claim_in_one_statement(message, worker_id, now, lease_expires_at)
+    else:
+        record = _claim_in_a_transaction(message, worker_id, now, lease_expires_at)
+    if record is not None:
+        return record
+    status, worker_ids = TaskRecord.objects.filter(pk=message.id).values_list("status", "worker_ids").get()
+    if status == TaskResultStatus.SUCCESSFUL:
+        return None
+    raise TaskInProgress(f"task {message.id} is already running (attempt by {worker_ids[-1:]})")
+
+
+# One round trip: insert the row RUNNING, or take over an existing one unless it
+# succeeded or another attempt's lease still runs (then no row comes back).
+# The row lock taken by ON CONFLICT serialises concurrent deliveries.
+CLAIM_SQL = """
+INSERT INTO {table} AS t (
+    id, task_path, queue_name, backend, status, args, kwargs, return_value, errors, worker_ids,
+    enqueued_at, run_after, started_at, last_attempted_at, finished_at, lease_expires_at
+) VALUES (
+    %(id)s, %(task_path)s, %(queue_name)s, %(backend)s, %(running)s, %(args)s::jsonb, %(kwargs)s::jsonb, NULL,
+    '[]'::jsonb, %(worker_ids)s::jsonb, %(enqueued_at)s, %(run_after)s, %(now)s, %(now)s, NULL, %(lease_expires_at)s
+)
+ON CONFLICT (id) DO UPDATE SET
+    status = EXCLUDED.status,
+    started_at = COALESCE(t.started_at, EXCLUDED.started_at),
+    last_attempted_at = EXCLUDED.last_attempted_at,
+    lease_expires_at = EXCLUDED.lease_expires_at,
+    worker_ids = t.worker_ids || EXCLUDED.worker_ids
+WHERE t.status <> %(successful)s
+    AND NOT (t.status = %(running)s AND t.lease_expires_at IS NOT NULL AND t.lease_expires_at > %(now)s)
+RETURNING t.*
+"""
+
+
+def _claim_in_one_statement(message: TaskMessage, worker_id: str, now, lease_expires_at):
+    from serverless.models import TaskRecord
+
+    sql = CLAIM_SQL.format(table=connection.ops.quote_name(TaskRecord._meta.db_table))
+    params = {
+        "id": message.id,
+        "task_path": message.task,
+        "queue_name": message.queue,
+        "backend": message.backend,
+        "args": json.dumps(message.args),
+        "kwargs": json.dumps(message.kwargs),
+        "worker_ids": json.dumps([worker_id]),
+        "enqueued_at": message.enqueued_datetime or now,
+        "run_after": message.run_after_datetime,
+        "now": now,
+        "lease_expires_at": lease_expires_at,
+        "running": TaskResultStatus.RUNNING,
+        "successful": TaskResultStatus.SUCCESSFUL,
+    }
+    # raw() applies the JSON fields' decoding to the returned row.
+    return next(iter(TaskRecord.objects.raw(sql, params)), None)
+
+
+def _claim_in_a_transaction(message: TaskMessage, worker_id: str, now, lease_expires_at):
+    """The same claim for databases without ``INSERT ... ON CONFLICT ... RETURNING`` semantics we rely on (SQLite)."""
+    from serverless.models import TaskRecord
+
     with transaction.atomic():
         record, _ = TaskRecord.objects.select_for_update().get_or_create(
             pk=message.id,
@@ -101,16 +206,14 @@ def claim(message: TaskMessage, worker_id: str, lease_seconds: float | None = No
         )
         if record.status == TaskResultStatus.SUCCESSFUL:
             return None
-        # RUNNING past its lease means the worker died mid-task (a Lambda timeout): run it again.
         if record.status == TaskResultStatus.RUNNING and record.lease_expires_at and record.lease_expires_at > now:
-            raise TaskInProgress(f"task {record.id} is already running (attempt by {record.worker_ids[-1:]})")
-        lease = settings.SQS_QUEUE_VISIBILITY_TIMEOUT if lease_seconds is None else lease_seconds
-        record.lease_expires_at = now + timedelta(seconds=lease)
+            return None
+        record.lease_expires_at = lease_expires_at
         record.status = TaskResultStatus.RUNNING
         record.started_at = record.started_at or now
         record.last_attempted_at = now
         record.worker_ids = [*record.worker_ids, worker_id]
-        record.save()
+        record.save(update_fields=["lease_expires_at", "status", "started_at", "last_attempted_at", "worker_ids"])
     return record
 
 
@@ -144,9 +247,9 @@ def execute(task: Task, record) -> TaskResultStatus:
 
 
 def _finish(record, sender: type, task: Task) -> None:
-    # A task that broke the connection must not also lose its outcome: start afresh.
-    check_connections()
-    record.save(update_fields=["status", "return_value", "errors", "finished_at"])
+    # Only the columns this attempt changed; a task that broke the connection must not also lose its outcome.
+    changed = ["status", "return_value" if record.status == TaskResultStatus.SUCCESSFUL else "errors", "finished_at"]
+    _reconnecting(lambda: record.save(update_fields=changed))
     succeeded = record.status == TaskResultStatus.SUCCESSFUL
     metrics.add_metric(name="TasksSucceeded" if succeeded else "TasksFailed", unit=MetricUnit.Count, value=1)
     seconds = (record.finished_at - record.last_attempted_at).total_seconds()
@@ -167,7 +270,13 @@ def handle_record(record: SQSRecord, lambda_context: Any = None) -> None:
     logger.append_keys(task_id=message.id, task_name=message.task, attempt=attempt)
     try:
         try:
-            run_message(message, worker_id=_worker_id(lambda_context), lease_seconds=_remaining(lambda_context))
+            check_connections_once_per_invocation(lambda_context)
+            run_message(
+                message,
+                worker_id=_worker_id(lambda_context),
+                lease_seconds=_remaining(lambda_context),
+                check_connections_first=False,
+            )
         except registry.UnknownTask as error:
             log.error("task message %s refused: %s", record.message_id, error)
             metrics.add_metric(name="TaskMessagesRefused", unit=MetricUnit.Count, value=1)

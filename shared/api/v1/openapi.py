@@ -1,0 +1,151 @@
+"""API v1's OpenAPI declarations: summaries, parameters, responses.
+
+Loaded only by /api/schema/ and /api/docs/ (``api.docs``). drf-spectacular's
+``extend_schema`` imports its whole schema generator (and, through it,
+``rest_framework.test`` and ``django.test``) the moment it decorates a view,
+so the views carry no decoration: ``annotate_views`` applies these
+declarations to the view classes whenever a schema is generated (it is
+drf-spectacular's preprocessing hook, see ``SPECTACULAR_SETTINGS``), be it for
+/api/schema/ or for ``check --deploy``.
+
+Parameters declare what the views accept (``api.v1.params``): a value the
+schema allows is never refused, and the documented 400 and 404 answers are
+the ones the views give.
+"""
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers
+
+from api.v1 import schema, views
+
+# PostgreSQL refuses NUL in text; the API answers 400 for it (params.check_characters).
+TEXT = {"type": "string", "pattern": "^[^\\x00]*$"}
+
+
+def query(name: str, description: str, json_schema: dict[str, Any] | type = TEXT) -> OpenApiParameter:
+    return OpenApiParameter(name, json_schema, OpenApiParameter.QUERY, required=False, description=description)
+
+
+VERSION = query(
+    "version", "A panel version, MAJOR.MINOR (e.g. 1.15)", {"type": "string", "pattern": "^[0-9]{1,9}\\.[0-9]{1,9}$"}
+)
+ENTITY_FILTERS = [
+    query("entity_name", "Comma-separated entity names (gene symbols, STR or region names)"),
+    query(
+        "confidence_level",
+        "0 (none), 1 (red), 2 (amber) or 3 (green); upstream's 4 counts as 3",
+        {"type": "integer", "enum": [0, 1, 2, 3, 4]},
+    ),
+    query("tags", "Comma-separated tags; an entity matches if it has any of them"),
+]
+PANEL_FILTERS = [
+    query("type", "Comma-separated panel type slugs"),
+    query("panel_name", "Comma-separated panel names"),
+]
+PATH_TEXT = [
+    # drf-spectacular names a ``pk`` converter ``id`` in the schema's paths.
+    OpenApiParameter("id", TEXT, OpenApiParameter.PATH, description="Panel id, old hash id or name"),
+    OpenApiParameter("entity_name", TEXT, OpenApiParameter.PATH, description="Entity name"),
+    OpenApiParameter("panel_id", TEXT, OpenApiParameter.PATH, description="Panel id, old hash id or name"),
+]
+
+
+class ErrorSchema(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSchema, description="A malformed parameter; the message names it"),
+    404: OpenApiResponse(ErrorSchema, description="No such panel, version, entity or page"),
+}
+
+# Per view class (a URL variant inherits its base's): extend_schema's arguments.
+DECLARATIONS: dict[type, dict[str, Any]] = {
+    views.PanelList: {
+        "operation_id": "panels_list",
+        "summary": "Public panels",
+        "parameters": [
+            query("type", "Comma-separated panel type slugs"),
+            query("name", "Panel id, name or part of the name"),
+            query("retired", "true to include retired panels", OpenApiTypes.BOOL),
+        ],
+    },
+    views.PanelDetail: {
+        "operation_id": "panels_retrieve",
+        "summary": "One panel with its genes, STRs and regions",
+        "parameters": [VERSION, query("exclude_entities", "True to leave out genes, STRs and regions")],
+    },
+    views.PanelVersions: {"operation_id": "panels_versions_list", "summary": "Every version of a panel, newest first"},
+    views.PanelActivities: {
+        "operation_id": "panels_activities_list",
+        "summary": "A panel's activity log (not paginated, as upstream)",
+        "responses": {200: schema.ActivitySchema(many=True), **ERRORS},
+    },
+    views.ActivityList: {"operation_id": "activities_list", "summary": "Activity on public panels, newest first"},
+    views.SignedOffList: {
+        "operation_id": "panels_signedoff_list",
+        "summary": "Signed-off panel versions",
+        "parameters": [
+            query("panel_id", "Only this panel", {"type": "integer", "minimum": 0}),
+            query(
+                "display",
+                "latest (default): the latest signed-off version of each panel; all: every one",
+                {"type": "string", "enum": ["latest", "all"]},
+            ),
+        ],
+    },
+    views.SignedOffDetail: {
+        "operation_id": "panels_signedoff_retrieve",
+        "summary": "A panel's latest signed-off version",
+    },
+    views.PanelEntityList: {"summary": "A panel's genes, STRs or regions", "parameters": [VERSION, *ENTITY_FILTERS]},
+    views.PanelEntityDetail: {"summary": "One gene, STR or region of a panel", "parameters": [VERSION]},
+    views.PanelEntityEvaluations: {
+        "summary": "Reviews of a gene, STR or region (current version only)",
+        "parameters": [VERSION],
+    },
+    views.EntitySearch: {"parameters": [*ENTITY_FILTERS, *PANEL_FILTERS]},
+    views.Root: {"exclude": True},
+}
+
+
+def declaration(view: type, path_names: set[str]) -> dict[str, Any]:
+    """The declaration of ``view`` or of its nearest declared base, with the shared parts added."""
+    found = next((DECLARATIONS[base] for base in view.__mro__ if base in DECLARATIONS), {})
+    if found.get("exclude"):
+        return found
+    return {
+        **found,
+        "parameters": [*found.get("parameters", []), *(p for p in PATH_TEXT if p.name in path_names)],
+        "responses": found.get("responses") or {200: view.serializer_class, **ERRORS},
+    }
+
+
+_annotated = False
+
+
+def annotate_views() -> None:
+    """Apply the declarations to every view class of API v1's URLs (once per process)."""
+    global _annotated
+    if _annotated:
+        return
+    from api.v1.urls import urlpatterns  # the views as routed, variants included
+
+    for pattern in urlpatterns:
+        view = pattern.callback.view_class
+        path_names = {"id" if name == "pk" else name for name in pattern.pattern.converters}
+        declared = declaration(view, path_names)
+        operation_id = getattr(view, "openapi_operation_id", None)
+        if operation_id:
+            declared = {**declared, "operation_id": operation_id}
+        extend_schema_view(get=extend_schema(**declared))(view)
+    _annotated = True
+
+
+def preprocessing_hook(endpoints: list) -> list:
+    """drf-spectacular's ``PREPROCESSING_HOOKS`` entry: declarations applied before any view is inspected."""
+    annotate_views()
+    return endpoints
