@@ -60,6 +60,11 @@ class ErrorSchema(serializers.Serializer):
 ERRORS = {
     400: OpenApiResponse(ErrorSchema, description="A malformed parameter; the message names it"),
     404: OpenApiResponse(ErrorSchema, description="No such panel, version, entity or page"),
+    429: OpenApiResponse(
+        ErrorSchema,
+        description="Too many requests from this client (API_THROTTLE_ANON_RATE, or per token API_THROTTLE_USER_RATE); "
+        "Retry-After says when to come back",
+    ),
 }
 
 # Per view class (a URL variant inherits its base's): extend_schema's arguments.
