@@ -91,9 +91,10 @@ def drain(queues, worker, context, *, rounds: int = 50) -> list[dict]:
     return responses
 
 
-def queued_mail(subject_part: str) -> list[dict]:
-    """The e-mails queued (as send_email tasks) whose subject contains ``subject_part``."""
-    from serverless.models import TaskRecord
-
-    records = TaskRecord.objects.filter(task_path="serverless.tasks.mail.send_email")
-    return [record.kwargs for record in records if subject_part in record.kwargs.get("subject", "")]
+@pytest.fixture
+def production_mailers(settings):
+    """As deployed: the default mailer queues a send_email task, the worker delivers (here into mail.outbox)."""
+    settings.MAILERS = {
+        "default": {"BACKEND": "serverless.tasks.mail.QueuedEmailBackend"},
+        "transport": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+    }
