@@ -118,7 +118,6 @@ def _check_header(header: list[str], check: RowChecker) -> None:
 
 
 def _entity(number: int, values: dict[str, str], check: RowChecker) -> EntityRow | None:
-    errors_before = len(check.errors)
     entity_type = ENTITY_TYPES.get(values["Entity type"].lower())
     if entity_type is None:
         check.error(number, "Entity type", f"Unknown entity type {values['Entity type']!r}: gene, str or region.")
@@ -165,8 +164,7 @@ def _entity(number: int, values: dict[str, str], check: RowChecker) -> EntityRow
         if overlap is not None and overlap > 100:
             check.error(number, column, f"{overlap} is over 100.")
         fields["required_overlap_percentage"] = overlap
-    if len(check.errors) > errors_before:
-        return None
+    # Returned even with errors, so the file-wide checks (genes, panels) report this row too.
     return EntityRow(number, entity_type, name, symbol, split_list(values["Sources(; separated)"]), fields)
 
 

@@ -83,14 +83,13 @@ def parse(text: str) -> ReviewFile:
         rows.append(_row(number, dict(zip(COLUMNS, [c.strip() for c in cells], strict=True)), check))
     if not table.rows:
         check.error(None, "", "The file has a header but no rows.")
-    reviews, panels = _resolve([r for r in rows if r is not None], check)
+    reviews, panels = _resolve(rows, check)
     if check.errors:
         raise ImportFailed(check.errors)
     return ReviewFile(reviews=reviews, panels=panels, rows=len(table.rows))
 
 
-def _row(number: int, values: dict[str, str], check: RowChecker) -> ReviewRow | None:
-    errors_before = len(check.errors)
+def _row(number: int, values: dict[str, str], check: RowChecker) -> ReviewRow:
     for column in ("Gene_Symbol", "Level4", "Username"):
         if not values[column]:
             check.error(number, column, "Empty; every review names its gene, panel and reviewer.")
@@ -104,8 +103,7 @@ def _row(number: int, values: dict[str, str], check: RowChecker) -> ReviewRow | 
     if diagnostic not in TRUE_WORDS | FALSE_WORDS:
         check.error(number, "Current Diagnostic", f"{values['Current Diagnostic']!r} is not yes or no.")
     check.fits(number, "Mode of pathogenicity", Evaluation, "mode_of_pathogenicity", values["Mode of pathogenicity"])
-    if len(check.errors) > errors_before:
-        return None
+    # Returned even with errors, so the file-wide checks (users, panels, genes) report this row too.
     return ReviewRow(
         number,
         values["Level4"],
