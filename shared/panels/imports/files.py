@@ -9,6 +9,7 @@ a message, so a curator can find and fix it.
 import codecs
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -136,19 +137,36 @@ class Table:
 
 def read_table(text: str) -> Table:
     """Header and rows of a TSV file, or of a CSV file with Excel's quoting (quoted cells, doubled quotes)."""
+    header, rows = iter_table(text)
+    return Table(header=header, rows=list(rows))
+
+
+def iter_table(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header, and the rows one at a time: a large file never holds every row's cells at once.
+
+    A row is one spreadsheet row even when a quoted cell spans lines; blank rows are skipped.
+    """
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line or "," not in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
-    try:
-        records = list(reader)
-    except csv.Error as error:
-        raise ImportFailed([RowError(reader.line_num, "", f"Unreadable quoting: {error}.")]) from None
-    if not records:
+
+    def records() -> Iterator[list[str]]:
+        try:
+            yield from reader
+        except csv.Error as error:
+            raise ImportFailed([RowError(reader.line_num, "", f"Unreadable quoting: {error}.")]) from None
+
+    cells = records()
+    header = next(cells, None)
+    if header is None:
         raise file_error("The file is empty.")
-    header = [cell.strip() for cell in records[0]]
-    # A record is one spreadsheet row even when a quoted cell spans lines.
-    rows = [(number, cells) for number, cells in enumerate(records[1:], start=2) if any(c.strip() for c in cells)]
-    return Table(header=header, rows=rows)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for number, row in enumerate(cells, start=2):
+            if any(cell.strip() for cell in row):
+                yield number, row
+
+    return [cell.strip() for cell in header], rows()
 
 
 def normalised(name: str) -> str:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from panels.imports.checks import RowChecker
-from panels.imports.files import ImportFailed, RowError, read_table
+from panels.imports.files import ImportFailed, RowError, iter_table
 from panels.models import Gene
 
 HGNC_REQUIRED = ("hgnc_id", "symbol", "name", "status", "alias_symbol", "prev_symbol", "omim_id", "date_symbol_changed")
@@ -57,19 +57,20 @@ def parse(text: str, *, release: date | None = None) -> GeneFile:
 
 
 def _parse_hgnc(text: str, release: date | None) -> GeneFile:
-    table = read_table(text)
+    raw_header, table_rows = iter_table(text)
     check = RowChecker()
-    header = [column.strip().lower() for column in table.header]
+    header = [column.strip().lower() for column in raw_header]
     missing = [column for column in HGNC_REQUIRED if column not in header]
     if missing:
-        if table.header and table.header[0].upper().startswith("HGNC:"):
+        if raw_header and raw_header[0].upper().startswith("HGNC:"):
             check.error(1, "", "The first row must be HGNC's header (hgnc_id, symbol, name, ...); it is data.")
         else:
             check.error(1, ", ".join(missing), "Missing HGNC column(s); expected HGNC's complete set (TSV).")
         raise ImportFailed(check.errors)
     position = {column: header.index(column) for column in (*HGNC_REQUIRED, *HGNC_OPTIONAL) if column in header}
-    rows, skipped = [], 0
-    for number, cells in table.rows:
+    rows, skipped, count = [], 0, 0
+    for number, cells in table_rows:
+        count += 1
         if len(cells) != len(header):
             check.error(number, "", f"{len(cells)} columns; the header has {len(header)}.")
             continue
@@ -78,7 +79,7 @@ def _parse_hgnc(text: str, release: date | None) -> GeneFile:
             skipped += 1  # withdrawn entries keep their symbol out of use
             continue
         rows.append((number, values))
-    if not table.rows:
+    if not count:
         check.error(None, "", "The file has a header but no rows.")
     # HGNC's set has no release date column: its newest modification stands for it, so
     # the same file always gives the same genes (and a rerun changes nothing).
@@ -91,7 +92,7 @@ def _parse_hgnc(text: str, release: date | None) -> GeneFile:
             records.append(record)
     if check.errors:
         raise ImportFailed(check.errors)
-    return GeneFile(records=records, rows=len(table.rows), skipped=skipped)
+    return GeneFile(records=records, rows=count, skipped=skipped)
 
 
 def _hgnc_record(number: int, values: dict[str, str], release: date | None, check: RowChecker) -> dict | None:
