@@ -200,7 +200,7 @@ def bad_files(*, two_panels_name: str, known_gene: str, curator: str) -> list[Ba
 
 
 def synthetic_hgnc(rows: int, *, modified: str = "2024-06-01") -> bytes:
-    """An HGNC complete set of ``rows`` approved genes, shaped like the real one (quoted pipe lists, ~350 bytes a row)."""
+    """An HGNC complete set of ``rows`` approved genes, shaped like the real one (quoted pipe lists)."""
     lines = ["\t".join(HGNC_COLUMNS)]
     for n in range(1, rows + 1):
         row = hgnc_row(
