@@ -157,3 +157,26 @@ def test_two_files_creating_the_same_panel_make_one_panel(db, tmp_path, monkeypa
     assert errors == []
     panel = Panel.objects.get(name="Brand new")
     assert panel.version == "0.1" and panel.entities.count() == 2
+
+
+def test_a_gene_finish_with_many_panels_continues_in_a_new_task(curator, tmp_path, capsys, monkeypatch):
+    from tests.imports.conftest import run_command
+    from tests.imports.files import hgnc_file, hgnc_row
+    from tests.panels.factories import add_gene
+
+    run_command("genes", hgnc_file(hgnc_row(1, "G1")), tmp_path, capsys=capsys)
+    panels = [make_panel(curator, name=f"Panel {n}") for n in range(3)]
+    for panel in panels:
+        add_gene(curator, panel, "G1")
+    job = jobs.create_job("genes", source=str(tmp_path / "new.tsv"), file_name="new.tsv")
+    (tmp_path / "new.tsv").write_bytes(hgnc_file(hgnc_row(1, "G1", name="renamed protein")))
+    planned: list[int] = []
+    jobs.run(job.pk, dispatch=planned.extend)
+    jobs.apply_chunk(planned[0])
+
+    assert jobs.finish_genes(job.pk, seconds=0) == jobs.MORE_PANELS  # out of time after the first panel
+    job.refresh_from_db()
+    assert len(job.changes) == 1 and job.status == ImportJob.Status.RUNNING
+    assert jobs.finish_genes(job.pk) == ImportJob.Status.SUCCEEDED
+    job.refresh_from_db()
+    assert sorted(c["panel_name"] for c in job.changes) == ["Panel 0", "Panel 1", "Panel 2"]

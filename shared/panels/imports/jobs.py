@@ -8,6 +8,7 @@ is never applied again, which is what makes a redelivered task harmless.
 """
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from datetime import date
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 # Errors listed in an e-mail; the page shows them all.
 MAILED_ERRORS = 50
 Dispatch = Callable[[list[int]], None]
+MORE_PANELS = "more panels"
 
 
 def create_job(kind: str, *, source: str, file_name: str, user=None, upload=None) -> ImportJob:
@@ -158,13 +160,15 @@ def apply_chunk(chunk_id: int) -> ImportJob:
     return ImportJob.objects.get(pk=chunk.job_id)
 
 
-def finish_genes(job_id) -> str:
+def finish_genes(job_id, *, seconds: float | None = None) -> str:
     """When every chunk is in: one new version per panel whose genes changed, then the job is done.
 
     Each panel is its own transaction, recorded on the job with it, so a
-    finish cut short by a timeout resumes where it stopped when SQS
-    delivers it again.
+    finish cut short (a timeout, or ``seconds`` spent: the task then queues
+    itself again) resumes where it stopped. Returns the job's status, or
+    ``MORE_PANELS`` when ``seconds`` ran out first.
     """
+    deadline = time.monotonic() + seconds if seconds is not None else None
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     if job.finished or job.chunks_done < job.chunks_total:
         return job.status
@@ -176,7 +180,9 @@ def finish_genes(job_id) -> str:
         .distinct()
         .order_by("pk")
     )
-    for panel in panels:
+    for made, panel in enumerate(panels):
+        if made and deadline is not None and time.monotonic() > deadline:  # at least one per task: progress
+            return MORE_PANELS
         with transaction.atomic():
             locked = _claim(job)
             if locked is None or panel.pk in {change["panel_id"] for change in locked.changes}:

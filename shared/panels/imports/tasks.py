@@ -28,9 +28,18 @@ def import_gene_chunk(chunk_id: int) -> int:
     return job.chunks_done
 
 
+# Panel versions made per finish task before it hands the rest to a new one: well
+# inside the worker's timeout even when a release touches hundreds of panels.
+FINISH_SECONDS_PER_TASK = 30
+
+
 @task
 def finish_gene_import(job_id: str) -> str:
-    return jobs.finish_genes(job_id)
+    """One new version per panel whose genes changed; queues itself again if the panels take long."""
+    status = jobs.finish_genes(job_id, seconds=FINISH_SECONDS_PER_TASK)
+    if status == jobs.MORE_PANELS:
+        finish_gene_import.enqueue(job_id)
+    return status
 
 
 def enqueue_chunks(chunk_ids: list[int]) -> None:
