@@ -61,3 +61,15 @@ def test_the_upload_page_s_queries_do_not_grow_with_the_number_of_imports(client
         jobs.create_job("panels", source="x", file_name=f"{number}.tsv", user=curator)
     with django_assert_num_queries(len(few.captured_queries)):
         client.get("/panels/admin/")
+
+
+def test_operators_see_imports_read_only_in_the_admin(client, django_user_model, settings):
+    admin = django_user_model.objects.create_superuser("operator", "operator@example.org", "pw")
+    job = jobs.create_job("genes", source="s3://bucket/hgnc.txt", file_name="hgnc.txt")
+    client.force_login(admin)
+
+    listing = client.get(f"/{settings.DJANGO_ADMIN_URL}imports/importjob/")
+
+    assert listing.status_code == 200 and "hgnc.txt" in listing.content.decode()
+    assert client.get(f"/{settings.DJANGO_ADMIN_URL}imports/importjob/add/").status_code == 403
+    assert client.get(f"/{settings.DJANGO_ADMIN_URL}imports/importjob/{job.pk}/change/").status_code == 200  # view only
