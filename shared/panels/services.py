@@ -469,7 +469,9 @@ def import_panel(
         panel = _locked(panel)
         if panel.child_panels.exists():
             raise ValidationError(f"{panel.name} is a super panel; import into its child panels.", code="super")
-    existing = {(e.entity_type, e.entity_name): e for e in panel.entities.prefetch_related("evidence")}
+    existing = {
+        (e.entity_type, e.entity_name): e for e in panel.entities.select_related("gene").prefetch_related("evidence")
+    }
     new_entities, changed_entities, evidence = [], {}, []
     for item in entities:
         values = dict(item)
@@ -479,7 +481,8 @@ def import_panel(
         entity = existing.get((entity_type, entity_name))
         if entity is None:
             entity = Entity(panel=panel, entity_type=entity_type, entity_name=entity_name, **values)
-            entity.full_clean(exclude=["tags"], validate_constraints=False)
+            # The panel and genes are rows just read: checking each foreign key again is a query per row.
+            entity.full_clean(exclude=["tags", "panel", "gene"], validate_constraints=False)
             new_entities.append(entity)
             have = set()
         else:
@@ -487,14 +490,16 @@ def import_panel(
                 if getattr(entity, field) != value:
                     setattr(entity, field, value)
                     changed_entities[entity.pk] = entity
-            entity.full_clean(exclude=["tags"], validate_constraints=False)
+            entity.full_clean(exclude=["tags", "panel", "gene"], validate_constraints=False)
             have = {e.name for e in entity.evidence.all()}
         # Created oldest first, so the API (newest first) lists them in the file's order.
         evidence += [Evidence(entity=entity, name=s, reviewer=user) for s in reversed(sources) if s not in have]
     Entity.objects.bulk_create(new_entities)
-    if changed_entities:
-        update_fields = sorted({f for t in ENTITY_FIELDS.values() for f in t} | {"gene"})
-        Entity.objects.bulk_update(changed_entities.values(), update_fields)
+    # An upsert on the primary key: one statement, where bulk_update builds a CASE per column and row.
+    update_fields = sorted({f for t in ENTITY_FIELDS.values() for f in t} | {"gene"})
+    Entity.objects.bulk_create(
+        changed_entities.values(), update_conflicts=True, unique_fields=["id"], update_fields=update_fields
+    )
     Evidence.objects.bulk_create(evidence)
     touched = {e.pk for e in new_entities} | set(changed_entities) | {e.entity_id for e in evidence}
     _refresh_confidence_in_bulk(touched)
@@ -511,7 +516,7 @@ def import_panel(
 
 
 def _refresh_confidence_in_bulk(entity_ids: set[int]) -> None:
-    """Each entity's confidence level from its evidence: one read, one write."""
+    """Each entity's confidence level from its evidence: two reads, a write per level that changed."""
     if not entity_ids:
         return
     names: dict[int, list[str]] = {pk: [] for pk in entity_ids}
@@ -519,14 +524,13 @@ def _refresh_confidence_in_bulk(entity_ids: set[int]) -> None:
         Evidence.objects.filter(entity_id__in=entity_ids).order_by("-created", "-id").values_list("entity_id", "name")
     ):
         names[entity_id].append(name)
-    entities = list(Entity.objects.filter(pk__in=entity_ids).only("pk", "confidence_level"))
-    changed = []
-    for entity in entities:
-        level = confidence_level(names[entity.pk])
-        if level != entity.confidence_level:
-            entity.confidence_level = level
-            changed.append(entity)
-    Entity.objects.bulk_update(changed, ["confidence_level"])
+    by_level: dict[int, list[int]] = {}
+    for pk, current in Entity.objects.filter(pk__in=entity_ids).values_list("pk", "confidence_level"):
+        level = confidence_level(names[pk])
+        if level != current:
+            by_level.setdefault(level, []).append(pk)
+    for level, pks in by_level.items():  # at most four statements
+        Entity.objects.filter(pk__in=pks).update(confidence_level=level)
 
 
 @transaction.atomic
