@@ -124,3 +124,21 @@ def test_every_bad_row_is_reported_at_once(tmp_path, capsys, curator):
 def test_an_unknown_user_option_is_an_error(tmp_path, capsys, db):
     status, _, err = run_command("panels", panel_file(), tmp_path, "--user", "ghost", capsys=capsys)
     assert status == 1 and "Unknown username 'ghost'" in err
+
+
+def test_on_aws_a_command_reads_only_the_media_bucket_never_a_local_path(tmp_path, capsys, settings):
+    settings.DEPLOYED = True
+
+    status, _, err = run_command("panels", panel_file(gene_row("BRCA1")), tmp_path, capsys=capsys)
+
+    assert status == 1 and "On AWS, import from the media bucket: s3://<media bucket>/<key>." in err
+
+
+def test_an_s3_address_outside_the_media_bucket_is_refused(tmp_path, capsys, settings, db):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.USE_S3, settings.AWS_S3_MEDIAFILES_BUCKET_NAME = True, "panelapp-media"
+
+    with pytest.raises(CommandError, match=r"Files are read from the media bucket only: s3://panelapp-media/<key>"):
+        call_command("import_panels", "s3://someone-elses-bucket/panel.tsv")

@@ -72,6 +72,9 @@ def read_source(source: str) -> bytes:
     """A local path, or ``s3://<media bucket>/<key>`` (what an operator passes to a command)."""
     if source.startswith("s3://"):
         return _read_s3(source)
+    if settings.DEPLOYED:
+        # On Lambda a path could only name the function's own files (or /proc): nothing to import.
+        raise file_error("On AWS, import from the media bucket: s3://<media bucket>/<key>.")
     path = Path(source)
     if not path.is_file():
         raise file_error(f"No such file: {source}")
