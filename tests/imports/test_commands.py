@@ -1,6 +1,7 @@
 """The import commands, as operators run them: exit 0 on success, 1 with the row report on stderr."""
 
 import pytest
+from django.db import connection
 from panels.imports.models import ImportJob
 from panels.models import Entity, Panel
 
@@ -142,3 +143,12 @@ def test_an_s3_address_outside_the_media_bucket_is_refused(tmp_path, capsys, set
 
     with pytest.raises(CommandError, match=r"Files are read from the media bucket only: s3://panelapp-media/<key>"):
         call_command("import_panels", "s3://someone-elses-bucket/panel.tsv")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="alias search needs jsonb containment")
+def test_an_unknown_symbol_that_is_an_alias_names_the_current_symbol(tmp_path, capsys, db):
+    make_gene("BRCA1")  # its aliases include BRCA1-A
+
+    status, _, err = run_command("panels", panel_file(gene_row("BRCA1-A")), tmp_path, capsys=capsys)
+
+    assert status == 1 and "Unknown gene symbol 'BRCA1-A' (an alias of BRCA1)." in err

@@ -11,6 +11,8 @@ ignored: they come from the reviews and the gene data.
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
+
 from panels.imports.checks import RowChecker
 from panels.imports.files import ImportFailed, normalised, read_table
 from panels.imports.vocabulary import MODES_OF_INHERITANCE, split_list
@@ -198,7 +200,9 @@ def _resolve_genes(panels, check: RowChecker) -> dict[str, Gene]:
 
 def unknown_gene_message(symbol: str) -> str:
     """Say so, and name the current symbol when the file uses an old one or an alias."""
-    current = list(Gene.objects.filter(alias__contains=[symbol]).values_list("hgnc_symbol", flat=True)[:3])
+    current = []
+    if connection.features.supports_json_field_contains:  # PostgreSQL; not the embedded SQLite
+        current = list(Gene.objects.filter(alias__contains=[symbol]).values_list("hgnc_symbol", flat=True)[:3])
     hint = f" (an alias of {', '.join(current)})" if current else "; load its gene data first"
     return f"Unknown gene symbol {symbol!r}{hint}."
 
