@@ -154,3 +154,21 @@ def test_someone_else_s_upload_cannot_be_imported(browser, media, client, django
     assert response.status_code == 400
     assert "Unknown upload, or not one of yours" in response.content.decode()
     assert not ImportJob.objects.exists()
+
+
+def test_a_file_over_the_size_limit_is_reported_by_the_worker(browser, media, queues, worker, lambda_context, settings):
+    content = panel_file(gene_row("BRCA1"))
+    job = start_import(browser, media, "panels", content)
+    settings.UPLOAD_MAX_BYTES = len(content) - 1  # the limit was lowered after the upload
+
+    drain(queues, worker, lambda_context)
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert job.errors == [
+        {
+            "row": None,
+            "column": "",
+            "message": f"The file is {len(content)} bytes, over the limit of {len(content) - 1} bytes.",
+        }
+    ]
