@@ -331,6 +331,16 @@ PERIODIC_TASKS = {
 # and missing (the tests' default, so only the tests of exports queue builds).
 PANEL_EXPORTS_REBUILD_ON_CHANGE = env.bool("PANEL_EXPORTS_REBUILD_ON_CHANGE", True)
 
+# --- Bulk imports (panels.imports, docs/imports.md) -----------------------------
+# Panel, review and gene files through S3 and the worker. An app of its own for
+# its models, pages and tasks; its tasks module is also listed so the worker
+# declares the import tasks explicitly.
+INSTALLED_APPS += ["panels.imports"]
+TASK_MODULES += ["panels.imports.tasks"]
+# Genes per chunk task of a gene file: HGNC's ~45,000 rows become ~23 tasks,
+# each a few seconds and well within the worker's timeout and memory.
+IMPORT_GENE_CHUNK_ROWS = env.int("IMPORT_GENE_CHUNK_ROWS", 2000)
+
 # --- E-mail -------------------------------------------------------------------
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "panelapp@localhost", required=True)

@@ -16,6 +16,7 @@ urlpatterns = [
     path(settings.DJANGO_ADMIN_URL, admin.site.urls),
     path("uploads/", include("uploads.urls")),
     path("api/", include("api.urls")),
+    path("panels/admin/", include("panels.imports.urls")),  # curators' file imports, upstream's address
     path("panels/", include("panels.urls")),
     path("accounts/", include("accounts.urls")),
     # PanelApp's first addresses lived under /crowdsourcing/: the same page today.

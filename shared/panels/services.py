@@ -651,3 +651,192 @@ def check_child_panels(panel: Panel, children: list[Panel]) -> None:
         raise ValidationError("Super panels cannot be nested.", code="nested_super_panel")
     if panel.pk and panel.entities.exists():
         raise ValidationError("A panel with its own entities cannot become a super panel.", code="has_entities")
+
+
+# --- Bulk operations (files through the worker, panels.imports) -----------------
+# A file changes many entities at once but makes one version per panel, so
+# these write rows in bulk and call _bump (or store the first snapshot) once.
+
+
+def _lock_panel_name(name: str) -> None:
+    """Serialize imports that may create a panel of this name (PostgreSQL; a no-op elsewhere)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"panel-name:{name}"])
+
+
+@transaction.atomic
+def import_panel(
+    user,
+    *,
+    name: str,
+    entities: Iterable[Mapping[str, Any]],
+    panel: Panel | None = None,
+    text: str,
+    **fields: Any,
+) -> tuple[Panel, str]:
+    """Add or update a panel's entities from a file, in one version; ``(panel, "created"|"changed"|"unchanged")``.
+
+    ``entities`` are mappings with ``entity_type``, ``entity_name``, ``gene``
+    (a ``Gene`` or None), ``sources`` and entity fields. Entities already on
+    the panel are updated and gain the sources they lack; others are added;
+    nothing is removed. A new panel (``panel=None``) is created at version
+    0.0 with its entities; an existing one gets one new minor version when
+    anything changed. ``text`` is the activity line.
+    """
+    _check_fields(fields, PANEL_FIELDS, "panel")
+    if panel is None:
+        # Another import may have created it while this file was being checked.
+        _lock_panel_name(name)
+        same_name = list(Panel.objects.exclude(status=Panel.Status.DELETED).filter(name=name)[:2])
+        if len(same_name) > 1:
+            raise ValidationError(f"{name!r} matches more than one panel.", code="ambiguous_panel")
+        panel = same_name[0] if same_name else None
+    created = panel is None
+    if created:
+        panel = Panel(name=name, version_created=timezone.now(), **_clean_panel_fields(fields))
+        panel.full_clean(exclude=["types", "child_panels"])
+        panel.save()
+    else:
+        panel = _locked(panel)
+        if panel.child_panels.exists():
+            raise ValidationError(f"{panel.name} is a super panel; import into its child panels.", code="super")
+    existing = {
+        (e.entity_type, e.entity_name): e for e in panel.entities.select_related("gene").prefetch_related("evidence")
+    }
+    new_entities, changed_entities, evidence = [], {}, []
+    for item in entities:
+        values = dict(item)
+        entity_type, entity_name = values.pop("entity_type"), values.pop("entity_name")
+        sources = list(values.pop("sources", ()))
+        _check_fields({k: v for k, v in values.items() if k != "gene"}, ENTITY_FIELDS[entity_type], entity_type)
+        entity = existing.get((entity_type, entity_name))
+        if entity is None:
+            entity = Entity(panel=panel, entity_type=entity_type, entity_name=entity_name, **values)
+            # The panel and genes are rows just read: checking each foreign key again is a query per row.
+            entity.full_clean(exclude=["tags", "panel", "gene"], validate_constraints=False)
+            new_entities.append(entity)
+            have = set()
+        else:
+            for field, value in values.items():
+                if getattr(entity, field) != value:
+                    setattr(entity, field, value)
+                    changed_entities[entity.pk] = entity
+            entity.full_clean(exclude=["tags", "panel", "gene"], validate_constraints=False)
+            have = {e.name for e in entity.evidence.all()}
+        # Created oldest first, so the API (newest first) lists them in the file's order.
+        evidence += [Evidence(entity=entity, name=s, reviewer=user) for s in reversed(sources) if s not in have]
+    Entity.objects.bulk_create(new_entities)
+    # An upsert on the primary key: one statement, where bulk_update builds a CASE per column and row.
+    update_fields = sorted({f for t in ENTITY_FIELDS.values() for f in t} | {"gene"})
+    Entity.objects.bulk_create(
+        changed_entities.values(), update_conflicts=True, unique_fields=["id"], update_fields=update_fields
+    )
+    Evidence.objects.bulk_create(evidence)
+    touched = {e.pk for e in new_entities} | set(changed_entities) | {e.entity_id for e in evidence}
+    _refresh_confidence_in_bulk(touched)
+    if created:
+        panel.version_comment = text
+        _store_snapshot(panel)
+        _log(user, panel, f"Panel created: {name}")
+        _log(user, panel, text)
+        return panel, "created"
+    if not touched:
+        return panel, "unchanged"
+    _bump(user, panel, text=text)
+    return panel, "changed"
+
+
+def _refresh_confidence_in_bulk(entity_ids: set[int]) -> None:
+    """Each entity's confidence level from its evidence: two reads, a write per level that changed."""
+    if not entity_ids:
+        return
+    names: dict[int, list[str]] = {pk: [] for pk in entity_ids}
+    for entity_id, name in (
+        Evidence.objects.filter(entity_id__in=entity_ids).order_by("-created", "-id").values_list("entity_id", "name")
+    ):
+        names[entity_id].append(name)
+    by_level: dict[int, list[int]] = {}
+    for pk, current in Entity.objects.filter(pk__in=entity_ids).values_list("pk", "confidence_level"):
+        level = confidence_level(names[pk])
+        if level != current:
+            by_level.setdefault(level, []).append(pk)
+    for level, pks in by_level.items():  # at most four statements
+        Entity.objects.filter(pk__in=pks).update(confidence_level=level)
+
+
+@transaction.atomic
+def import_reviews(user, reviews: Iterable[Mapping[str, Any]], *, text: str) -> list[tuple[Panel, bool]]:
+    """Record many reviews (``entity``, ``user``, ``rating``, ``comments`` and review fields) at once.
+
+    As ``review_entity`` per review, but each panel gets at most one new
+    version (when a curator's rating changed what the API serves), with
+    ``text`` as its activity line. Panels are locked in id order, so two
+    imports never deadlock. Returns ``(panel, new version?)`` per panel.
+    """
+    by_panel: dict[int, list[Mapping[str, Any]]] = {}
+    for review in reviews:
+        by_panel.setdefault(review["entity"].panel_id, []).append(review)
+    results = []
+    for panel_id in sorted(by_panel):
+        panel = Panel.objects.select_for_update().get(pk=panel_id)
+        decided = False
+        for review in by_panel[panel_id]:
+            decided |= _record_review(panel, dict(review))
+        if decided:
+            _bump(user, panel, text=text)
+        results.append((panel, decided))
+    return results
+
+
+def _record_review(panel: Panel, review: dict[str, Any]) -> bool:
+    """One review of an imported file; True when it changed the entity's curated decision."""
+    entity, reviewer, rating = review.pop("entity"), review.pop("user"), review.pop("rating", "")
+    comments = review.pop("comments", "")
+    entity = panel.entities.get(pk=entity.pk)
+    defaults = {"rating": rating, "comments": comments, "version": panel.version, **review}
+    Evaluation.objects.update_or_create(entity=entity, user=reviewer, defaults=defaults)
+    text = f"{entity.entity_name} was reviewed" + (f": rated {rating}" if rating else "")
+    _log(reviewer, panel, text, entity_ref=(entity.entity_type, entity.entity_name))
+    if not (rating and is_curator(reviewer)):
+        return False
+    before = _evidence_names(entity)
+    entity.evidence.filter(name__in=EXPERT_REVIEWS).delete()
+    Evidence.objects.create(entity=entity, name=RATING_TO_EXPERT_REVIEW[rating], reviewer=reviewer)
+    changed_level = _refresh_confidence(entity)
+    return changed_level or _evidence_names(entity) != before
+
+
+@transaction.atomic
+def refresh_gene_data(user, panel: Panel, *, text: str) -> bool:
+    """A new version of ``panel`` when its genes' reference data changed; True if there was one.
+
+    Gene entities follow a renamed gene (their name is the gene's symbol),
+    unless the panel already has the new symbol. The version is made only
+    when what the API serves differs from the current version, so running
+    a gene import twice changes nothing the second time.
+    """
+    import json
+
+    panel = _locked(panel)
+    if panel.child_panels.exists():
+        return False  # a super panel moves with its children
+    renamed = []
+    genes = panel.entities.filter(entity_type=Entity.Type.GENE).select_related("gene")
+    names = {e.entity_name for e in genes}
+    for entity in genes:
+        symbol = entity.gene.hgnc_symbol
+        if entity.entity_name != symbol and symbol not in names:
+            renamed.append(f"{entity.entity_name} is now {symbol}")
+            entity.entity_name = symbol
+            entity.save(update_fields=["entity_name"])
+    latest = panel.snapshots.only("data").order_by("-major_version", "-minor_version").first()
+    current = panel_entities(panel, [])
+    if latest is not None and not renamed:
+        served = json.loads(latest.data)
+        if all(served.get(key) == json.loads(render(value)) for key, value in current.items()):
+            return False
+    _bump(user, panel, text=text + ("; " + "; ".join(renamed) if renamed else ""))
+    return True

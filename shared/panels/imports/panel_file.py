@@ -1,0 +1,223 @@
+"""Upstream PanelApp's panel file: 36 tab-separated columns, one row per gene, STR or region.
+
+The columns are those of a panel download (``panels.tsv.COLUMNS``), so a
+downloaded panel uploads again unchanged. ``Level4`` names the panel: an
+existing panel of that name is updated, otherwise one is created (internal,
+with ``Level2``/``Level3`` as disease group and sub-group). Derived columns
+(``GEL_Status``, ratings, ``version``, ``ready``, Ensembl ids, HGNC) are
+ignored: they come from the reviews and the gene data.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+
+from panels.imports.checks import RowChecker
+from panels.imports.files import ImportFailed, normalised, read_table
+from panels.imports.vocabulary import MODES_OF_INHERITANCE, split_list
+from panels.models import Entity, Gene, Panel
+from panels.tsv import COLUMNS
+
+# Older upstream files call the first column "Entity Symbol".
+HEADER_ALIASES = {0: {normalised("Entity Symbol")}}
+ENTITY_TYPES = {"gene": Entity.Type.GENE, "str": Entity.Type.STR, "region": Entity.Type.REGION}
+POSITION_COLUMNS = {
+    "grch37_start": "Position GRCh37 Start",
+    "grch37_end": "Position GRCh37 End",
+    "grch38_start": "Position GRCh38 Start",
+    "grch38_end": "Position GRCh38 End",
+}
+STR_NUMBERS = {"normal_repeats": "STR Normal Repeats", "pathogenic_repeats": "STR Pathogenic Repeats"}
+
+
+@dataclass
+class EntityRow:
+    row: int
+    entity_type: str
+    entity_name: str
+    gene_symbol: str
+    sources: list[str]
+    fields: dict[str, Any]
+
+
+@dataclass
+class PanelRows:
+    """Everything the file says about one panel."""
+
+    name: str
+    first_row: int
+    disease_group: str
+    disease_sub_group: str
+    entities: list[EntityRow] = field(default_factory=list)
+    panel: Panel | None = None  # the existing panel of that name, once resolved
+
+
+@dataclass
+class PanelFile:
+    panels: list[PanelRows]
+    genes: dict[str, Gene]
+    rows: int
+
+
+def parse(text: str) -> PanelFile:
+    """Check every row and resolve panels and genes; ``ImportFailed`` lists every problem."""
+    table = read_table(text)
+    check = RowChecker()
+    _check_header(table.header, check)
+    if check.errors:
+        raise ImportFailed(check.errors)
+    panels: dict[str, PanelRows] = {}
+    seen: dict[tuple[str, str, str], int] = {}
+    for number, cells in table.rows:
+        if len(cells) > len(COLUMNS):
+            check.error(number, "", f"{len(cells)} columns; a panel file has {len(COLUMNS)}.")
+            continue
+        # Upstream writes gene rows without the trailing STR and region columns.
+        values = dict(zip(COLUMNS, [c.strip() for c in cells] + [""] * (len(COLUMNS) - len(cells)), strict=True))
+        entity = _entity(number, values, check)
+        name = values["Level4"]
+        if not name:
+            check.error(number, "Level4", "The panel name is empty.")
+            continue
+        check.fits(number, "Level4", Panel, "name", name)
+        panel = panels.setdefault(
+            name, PanelRows(name, number, disease_group=values["Level2"], disease_sub_group=values["Level3"])
+        )
+        if entity is None:
+            continue
+        key = (name, entity.entity_type, entity.entity_name)
+        if key in seen:
+            check.error(number, "Entity Name", f"{entity.entity_name} is already on row {seen[key]} for {name}.")
+            continue
+        seen[key] = number
+        panel.entities.append(entity)
+    if not table.rows:
+        check.error(None, "", "The file has a header but no rows.")
+    genes = _resolve_genes(panels.values(), check)
+    _resolve_panels(panels.values(), check)
+    if check.errors:
+        raise ImportFailed(check.errors)
+    return PanelFile(panels=sorted(panels.values(), key=lambda p: p.name), genes=genes, rows=len(table.rows))
+
+
+def _check_header(header: list[str], check: RowChecker) -> None:
+    expected = [normalised(column) for column in COLUMNS]
+    found = [normalised(column) for column in header]
+    if len(found) > 1 and found[1] in ENTITY_TYPES:
+        check.error(1, "", "The first row must be the header (" + ", ".join(COLUMNS[:4]) + ", ...); it is data.")
+        return
+    for index, column in enumerate(COLUMNS):
+        name = found[index] if index < len(found) else None
+        if name is None:
+            check.error(1, column, f"Missing column {column!r} (column {index + 1}).")
+        elif name != expected[index] and name not in HEADER_ALIASES.get(index, ()):
+            check.error(1, column, f"Column {index + 1} must be {column!r}, not {header[index]!r}.")
+        if len(check.errors) >= 5:  # a different file altogether: the first few say enough
+            break
+    if len(found) > len(COLUMNS) and not check.errors:
+        check.error(1, "", f"{len(found)} columns; a panel file has {len(COLUMNS)}.")
+
+
+def _entity(number: int, values: dict[str, str], check: RowChecker) -> EntityRow | None:
+    entity_type = ENTITY_TYPES.get(values["Entity type"].lower())
+    if entity_type is None:
+        check.error(number, "Entity type", f"Unknown entity type {values['Entity type']!r}: gene, str or region.")
+        return None
+    name = values["Entity Name"]
+    symbol = values["Gene Symbol"]
+    if entity_type == Entity.Type.GENE:
+        if not symbol:
+            check.error(number, "Gene Symbol", "A gene row needs its gene symbol.")
+        name = symbol
+    elif not name:
+        check.error(number, "Entity Name", f"A {entity_type} row needs its name.")
+    check.fits(number, "Entity Name", Entity, "entity_name", name)
+    moi = check.one_of(
+        number, "Model_Of_Inheritance", values["Model_Of_Inheritance"], MODES_OF_INHERITANCE, "mode of inheritance"
+    )
+    fields: dict[str, Any] = {
+        "mode_of_inheritance": moi,
+        "mode_of_pathogenicity": values["Mode of pathogenicity"] or None,
+        "phenotypes": split_list(values["Phenotypes"]),
+        "publications": split_list(values["Publications"]),
+    }
+    check.fits(number, "Mode of pathogenicity", Entity, "mode_of_pathogenicity", values["Mode of pathogenicity"])
+    if entity_type != Entity.Type.GENE:
+        fields.update(_position(number, values, check))
+    if entity_type == Entity.Type.STR:
+        fields["repeated_sequence"] = check.fits(
+            number, "STR Repeated Sequence", Entity, "repeated_sequence", values["STR Repeated Sequence"]
+        )
+        if not fields["repeated_sequence"]:
+            check.error(number, "STR Repeated Sequence", "An STR needs its repeated sequence.")
+        for key, column in STR_NUMBERS.items():
+            fields[key] = check.integer(number, column, values[column])
+    if entity_type == Entity.Type.REGION:
+        for key, column in (
+            ("verbose_name", "Region Verbose Name"),
+            ("haploinsufficiency_score", "Region Haploinsufficiency Score"),
+            ("triplosensitivity_score", "Region Triplosensitivity Score"),
+            ("type_of_variants", "Region Variant Type"),
+        ):
+            fields[key] = check.fits(number, column, Entity, key, values[column])
+        column = "Region Required Overlap Percentage"
+        overlap = check.integer(number, column, values[column])
+        if overlap is not None and overlap > 100:
+            check.error(number, column, f"{overlap} is over 100.")
+        fields["required_overlap_percentage"] = overlap
+    # Returned even with errors, so the file-wide checks (genes, panels) report this row too.
+    return EntityRow(number, entity_type, name, symbol, split_list(values["Sources(; separated)"]), fields)
+
+
+def _position(number: int, values: dict[str, str], check: RowChecker) -> dict[str, Any]:
+    chromosome = check.fits(number, "Position Chromosome", Entity, "chromosome", values["Position Chromosome"])
+    if not chromosome:
+        check.error(number, "Position Chromosome", "STRs and regions need their chromosome.")
+    position = {"chromosome": chromosome}
+    for key, column in POSITION_COLUMNS.items():
+        position[key] = check.integer(number, column, values[column])
+    for build in ("37", "38"):
+        start, end = position[f"grch{build}_start"], position[f"grch{build}_end"]
+        if (start is None) != (end is None):
+            check.error(number, POSITION_COLUMNS[f"grch{build}_end"], f"GRCh{build} needs both start and end.")
+        elif start is not None and start > end:
+            check.error(number, POSITION_COLUMNS[f"grch{build}_end"], f"GRCh{build} end {end} is before start {start}.")
+    if position["grch38_start"] is None:
+        check.error(number, "Position GRCh38 Start", "STRs and regions need GRCh38 positions.")
+    return position
+
+
+def _resolve_genes(panels, check: RowChecker) -> dict[str, Gene]:
+    wanted = {e.gene_symbol for panel in panels for e in panel.entities if e.gene_symbol}
+    genes = {gene.hgnc_symbol: gene for gene in Gene.objects.filter(hgnc_symbol__in=wanted)}
+    for panel in panels:
+        for entity in panel.entities:
+            if entity.gene_symbol and entity.gene_symbol not in genes:
+                check.error(entity.row, "Gene Symbol", unknown_gene_message(entity.gene_symbol))
+    return genes
+
+
+def unknown_gene_message(symbol: str) -> str:
+    """Say so, and name the current symbol when the file uses an old one or an alias."""
+    current = []
+    if connection.features.supports_json_field_contains:  # PostgreSQL; not the embedded SQLite
+        current = list(Gene.objects.filter(alias__contains=[symbol]).values_list("hgnc_symbol", flat=True)[:3])
+    hint = f" (an alias of {', '.join(current)})" if current else "; load its gene data first"
+    return f"Unknown gene symbol {symbol!r}{hint}."
+
+
+def _resolve_panels(panels, check: RowChecker) -> None:
+    names = [panel.name for panel in panels]
+    found: dict[str, list[Panel]] = {}
+    for panel in Panel.objects.exclude(status=Panel.Status.DELETED).filter(name__in=names).order_by("pk"):
+        found.setdefault(panel.name, []).append(panel)
+    for rows in panels:
+        matches = found.get(rows.name, [])
+        if len(matches) > 1:
+            ids = ", ".join(str(p.pk) for p in matches)
+            check.error(rows.first_row, "Level4", f"{rows.name!r} matches {len(matches)} panels (ids {ids}).")
+        elif matches:
+            rows.panel = matches[0]
+            if rows.panel.child_panels.exists():
+                check.error(rows.first_row, "Level4", f"{rows.name!r} is a super panel: import into its children.")

@@ -1,0 +1,177 @@
+"""Upstream PanelApp's reviews file: 22 tab-separated columns, one review of a gene on a panel per row.
+
+``Level4`` names the panel, ``Gene_Symbol`` the gene on it and ``Username``
+the reviewer (an existing account). ``Rate`` is GREEN, AMBER or RED (or the
+review form's labels); a curator's rating is a decision and moves the
+gene's confidence level, anyone else's is an opinion, as on the site.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from panels.imports.checks import RowChecker
+from panels.imports.files import ImportFailed, normalised, read_table
+from panels.imports.panel_file import unknown_gene_message
+from panels.imports.vocabulary import FALSE_WORDS, MODES_OF_INHERITANCE, RATINGS, TRUE_WORDS, split_list
+from panels.models import Entity, Evaluation, Gene, Panel
+
+COLUMNS = (
+    "Gene_Symbol",
+    "Sources(; separated)",
+    "Level4",
+    "Level3",
+    "Level2",
+    "Model_Of_Inheritance",
+    "Phenotypes",
+    "Omim",
+    "Orphanet",
+    "HPO",
+    "Publications",
+    "Description",
+    "Flagged",
+    "GEL_Status",
+    "UserRatings_Green_amber_red",
+    "version",
+    "ready",
+    "Mode of pathogenicity",
+    "Rate",
+    "Current Diagnostic",
+    "Comments",
+    "Username",
+)
+
+
+@dataclass
+class ReviewRow:
+    row: int
+    panel_name: str
+    gene_symbol: str
+    username: str
+    values: dict[str, Any]
+
+
+@dataclass
+class ReviewFile:
+    reviews: list[dict[str, Any]]  # ready for services.import_reviews
+    panels: list[Panel]
+    rows: int
+
+
+def parse(text: str) -> ReviewFile:
+    table = read_table(text)
+    check = RowChecker()
+    found = [normalised(c) for c in table.header]
+    if len(found) > 18 and table.header[18].strip() in RATINGS:
+        check.error(1, "", "The first row must be the header (" + ", ".join(COLUMNS[:3]) + ", ...); it is data.")
+        raise ImportFailed(check.errors)
+    for index, column in enumerate(COLUMNS):
+        if index >= len(found):
+            check.error(1, column, f"Missing column {column!r} (column {index + 1}).")
+        elif found[index] != normalised(column):
+            check.error(1, column, f"Column {index + 1} must be {column!r}, not {table.header[index]!r}.")
+        if len(check.errors) >= 5:  # a different file altogether: the first few say enough
+            break
+    if check.errors:
+        raise ImportFailed(check.errors)
+    rows = []
+    for number, cells in table.rows:
+        if len(cells) != len(COLUMNS):
+            check.error(number, "", f"{len(cells)} columns; a reviews file has {len(COLUMNS)}.")
+            continue
+        rows.append(_row(number, dict(zip(COLUMNS, [c.strip() for c in cells], strict=True)), check))
+    if not table.rows:
+        check.error(None, "", "The file has a header but no rows.")
+    reviews, panels = _resolve(rows, check)
+    if check.errors:
+        raise ImportFailed(check.errors)
+    return ReviewFile(reviews=reviews, panels=panels, rows=len(table.rows))
+
+
+def _row(number: int, values: dict[str, str], check: RowChecker) -> ReviewRow:
+    for column in ("Gene_Symbol", "Level4", "Username"):
+        if not values[column]:
+            check.error(number, column, "Empty; every review names its gene, panel and reviewer.")
+    rating = RATINGS.get(values["Rate"])
+    if rating is None:
+        check.error(number, "Rate", f"Unknown rating {values['Rate']!r}: GREEN, AMBER or RED.")
+    moi = check.one_of(
+        number, "Model_Of_Inheritance", values["Model_Of_Inheritance"], MODES_OF_INHERITANCE, "mode of inheritance"
+    )
+    diagnostic = values["Current Diagnostic"].lower()
+    if diagnostic not in TRUE_WORDS | FALSE_WORDS:
+        check.error(number, "Current Diagnostic", f"{values['Current Diagnostic']!r} is not yes or no.")
+    check.fits(number, "Mode of pathogenicity", Evaluation, "mode_of_pathogenicity", values["Mode of pathogenicity"])
+    # Returned even with errors, so the file-wide checks (users, panels, genes) report this row too.
+    return ReviewRow(
+        number,
+        values["Level4"],
+        values["Gene_Symbol"],
+        values["Username"],
+        {
+            "rating": rating,
+            "mode_of_inheritance": moi,
+            "mode_of_pathogenicity": values["Mode of pathogenicity"] or None,
+            "phenotypes": split_list(values["Phenotypes"]),
+            "publications": split_list(values["Publications"]),
+            "current_diagnostic": diagnostic in TRUE_WORDS,
+            "comments": values["Comments"],
+        },
+    )
+
+
+def _resolve(rows: list[ReviewRow], check: RowChecker) -> tuple[list[dict[str, Any]], list[Panel]]:
+    """Panels, genes on them and reviewers, each found in one query."""
+    panels: dict[str, list[Panel]] = {}
+    names = {r.panel_name for r in rows}
+    for panel in Panel.objects.exclude(status=Panel.Status.DELETED).filter(name__in=names).order_by("pk"):
+        panels.setdefault(panel.name, []).append(panel)
+    users = {
+        u.get_username(): u
+        for u in get_user_model()
+        .objects.select_related("reviewer")
+        .filter(**{f"{get_user_model().USERNAME_FIELD}__in": {r.username for r in rows}})
+    }
+    entities = {
+        (e.panel_id, e.entity_name): e
+        for e in Entity.objects.filter(
+            panel__in=[p for found in panels.values() for p in found],
+            entity_type=Entity.Type.GENE,
+            entity_name__in={r.gene_symbol for r in rows},
+        )
+    }
+    symbols = {r.gene_symbol for r in rows}
+    known_genes = set(Gene.objects.filter(hgnc_symbol__in=symbols).values_list("hgnc_symbol", flat=True))
+    reviews, used = [], {}
+    seen: dict[tuple[int, int], int] = {}
+    for r in rows:
+        matches = panels.get(r.panel_name, [])
+        user = users.get(r.username)
+        if user is None:
+            check.error(r.row, "Username", f"Unknown username {r.username!r}.")
+        if not matches:
+            check.error(r.row, "Level4", f"No panel is named {r.panel_name!r}.")
+            continue
+        if len(matches) > 1:
+            ids = ", ".join(str(p.pk) for p in matches)
+            check.error(r.row, "Level4", f"{r.panel_name!r} matches {len(matches)} panels (ids {ids}).")
+            continue
+        panel = matches[0]
+        entity = entities.get((panel.pk, r.gene_symbol))
+        if r.gene_symbol not in known_genes:
+            check.error(r.row, "Gene_Symbol", unknown_gene_message(r.gene_symbol))
+            continue
+        if entity is None:
+            check.error(r.row, "Gene_Symbol", f"{r.gene_symbol} is not on panel {panel.name!r}.")
+            continue
+        if user is None:
+            continue
+        if (entity.pk, user.pk) in seen:
+            earlier = seen[entity.pk, user.pk]
+            check.error(r.row, "Username", f"{r.username} already reviews {r.gene_symbol} on row {earlier}.")
+            continue
+        seen[entity.pk, user.pk] = r.row
+        used[panel.pk] = panel
+        reviews.append({"entity": entity, "user": user, **r.values})
+    return reviews, list(used.values())
