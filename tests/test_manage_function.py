@@ -79,10 +79,8 @@ def test_commands_off_the_allow_list_are_refused_and_not_run(manage, lambda_cont
     result = invoke(manage, lambda_context, {"command": command})
     assert result["exit_status"] == 2
     assert "is not allowed" in result["error"]
-    assert (
-        "allowed commands: check, collectstatic, createsuperuser, first_admin, migrate, showmigrations, task_dlq"
-        in result["error"]
-    )
+    allowed = "check, collectstatic, createsuperuser, first_admin, import_genes, import_panels, import_reviews, migrate"
+    assert f"allowed commands: {allowed}, showmigrations, task_dlq" in result["error"]
     assert get_user_model().objects.filter(pk=user.pk).exists()
 
 
@@ -482,3 +480,28 @@ def test_first_admin_refuses_bad_values_clearly(manage, lambda_context, base_url
     assert result["exit_status"] == 2
     assert result["error"]
     assert not get_user_model().objects.exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "import_panels /etc/passwd",
+        "import_panels s3://panelapp-media/../secret.tsv",
+        "import_reviews s3://panelapp-media/a.tsv s3://panelapp-media/b.tsv",
+        "import_genes s3://panelapp-media/hgnc.tsv --user=a;rm",
+    ],
+)
+def test_imports_take_one_file_in_a_bucket_and_nothing_else(command):
+    from serverless.manage import Refused, parse
+
+    with pytest.raises(Refused):
+        parse({"command": command})
+
+
+def test_an_import_of_a_file_in_the_media_bucket_is_allowed():
+    from serverless.manage import parse
+
+    assert parse({"command": "import_genes s3://panelapp-media/uploads/hgnc.tsv --user=curator --background"}) == (
+        "import_genes",
+        ["s3://panelapp-media/uploads/hgnc.tsv", "--user=curator", "--background"],
+    )

@@ -46,6 +46,8 @@ REFUSED = 2
 MAX_OUTPUT_CHARS = 200_000
 # App labels, migration names, fail levels: nothing a shell or a path could abuse.
 SAFE_VALUE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+# A file in a bucket, for the imports (which accept only the media bucket): no "..", no spaces.
+S3_OBJECT = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/(?!.*\.\.)[A-Za-z0-9_./=+-]{1,1000}$")
 # pg_advisory_lock key of migrate: b"panelapp" as a signed 64-bit integer.
 MIGRATE_LOCK = int.from_bytes(b"panelapp", "big")
 
@@ -58,6 +60,7 @@ class Allowed:
     valued: frozenset[str] = frozenset()  # options with a value: --name=value or --name value
     positionals: int = 0
     always: tuple[str, ...] = ()
+    positional_pattern: re.Pattern = SAFE_VALUE
 
 
 COMMANDS: dict[str, Allowed] = {
@@ -73,6 +76,15 @@ COMMANDS: dict[str, Allowed] = {
     "first_admin": Allowed(),  # from "username" and "email" values: a superuser and a one-time reset link
     # The dead-letter queue: list, or redrive to the task queue (docs/tasks.md).
     "task_dlq": Allowed(valued=frozenset({"--id", "--limit"}), positionals=1),
+    # Bulk data from a file in the media bucket (docs/imports.md).
+    "import_genes": Allowed(
+        flags=frozenset({"--background"}),
+        valued=frozenset({"--user", "--release"}),
+        positionals=1,
+        positional_pattern=S3_OBJECT,
+    ),
+    "import_panels": Allowed(valued=frozenset({"--user"}), positionals=1, positional_pattern=S3_OBJECT),
+    "import_reviews": Allowed(valued=frozenset({"--user"}), positionals=1, positional_pattern=S3_OBJECT),
 }
 
 
@@ -116,7 +128,7 @@ def parse(event: dict[str, Any]) -> tuple[str, list[str]]:
             option, equals = arg, "="
         if arg in allowed.flags or (equals and option in allowed.valued and SAFE_VALUE.match(value)):
             continue
-        if not arg.startswith("-") and SAFE_VALUE.match(arg) and positionals < allowed.positionals:
+        if not arg.startswith("-") and allowed.positional_pattern.match(arg) and positionals < allowed.positionals:
             positionals += 1
             continue
         raise Refused(f"argument {arg!r} is not allowed for {name}")
