@@ -73,6 +73,15 @@ def web_environment(aws: dict[str, str]) -> dict[str, str]:
         "TASK_DLQ_URL": aws["TaskDeadLetterQueue"],
         "EMAIL_HOST": f"email-smtp.{REGION}.amazonaws.com",
         "EMAIL_BACKEND": None,  # only set when the EmailBackend parameter is given
+        # The default parameters: through RDS Proxy, Aurora that never pauses, no Cognito.
+        "DATABASE_CONN_MAX_AGE": "600",
+        "DATABASE_CONNECT_TIMEOUT": "5",
+        "AWS_ENDPOINT_URL": None,  # AWS::NoValue; the runtime block below points it at moto
+        "AWS_USE_COGNITO": "False",
+        "AWS_ELB_ARN": None,
+        "AWS_COGNITO_USER_POOL_ID": None,
+        "AWS_COGNITO_USER_POOL_CLIENT_ID": None,
+        "AWS_COGNITO_DOMAIN_PREFIX": None,
     }
     environ = {}
     for name, value in template_variables().items():

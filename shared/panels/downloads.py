@@ -103,7 +103,8 @@ def _export_view(kind: str):
         if export is None:
             exports.schedule_rebuild(delay_seconds=0)
             label = ExportFile.Kind(kind).label
-            response = render(request, "panels/download_pending.html", {"label": label}, status=503)
+            # 202: the build is under way (not an outage, which a 503 would report to monitoring).
+            response = render(request, "panels/download_pending.html", {"label": label}, status=202)
             response["Retry-After"] = str(FIRST_BUILD_RETRY_SECONDS)
             return response
         return media_redirect(export.name, download_name=exports.download_name(export))

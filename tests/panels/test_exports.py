@@ -248,7 +248,7 @@ def test_before_the_first_build_the_download_says_so_and_requests_one_at_once(cl
 
     response = client.get("/panels/download_genes/")
 
-    assert response.status_code == 503
+    assert response.status_code == 202
     assert response["Retry-After"] == "60"
     page = response.content.decode()
     assert "All genes: not built yet" in page and '<link rel="stylesheet"' in page
