@@ -22,7 +22,15 @@ from moto.server import ThreadedMotoServer
 from tests.conftest import ROOT
 from tests.test_template import FUNCTIONS, SAM_VENV, TEMPLATE, environment, tool, transformed
 
-ENV_JSON = json.loads((ROOT / "env.json").read_text())["Parameters"]
+ENV_FILE = json.loads((ROOT / "env.json").read_text())
+# "Parameters" go to every function; a function's own section (by logical id) adds to them.
+ENV_JSON = ENV_FILE["Parameters"]
+
+
+def env_json(function: str) -> dict[str, str]:
+    return {**ENV_JSON, **ENV_FILE.get(function, {})}
+
+
 HANDLERS = {"WebFunction": "web", "WorkerFunction": "worker", "ManageFunction": "manage"}
 EVENTS = {
     "WebFunction": "alb_get.json",
@@ -83,8 +91,10 @@ def sam_local_environment(function: str) -> dict[str, str]:
     for name, value in json.loads(resolved.stdout).items():
         template_value = json.dumps(environment(cfn["Resources"], function)[name])
         refers_to_resource = any(f'"{resource}"' in template_value for resource in cfn["Resources"])
-        assert name in ENV_JSON or not refers_to_resource, f"{name} refers to the stack ({template_value}): set it"
-        value = ENV_JSON.get(name, value)
+        assert name in env_json(function) or not refers_to_resource, (
+            f"{name} refers to the stack ({template_value}): set it"
+        )
+        value = env_json(function).get(name, value)
         if value is not None:  # AWS::NoValue, unless env.json sets it
             variables[name] = str(value)
     return variables
@@ -94,7 +104,7 @@ def sam_local_environment(function: str) -> dict[str, str]:
 def test_env_json_names_only_variables_the_template_declares(function):
     # Anything else SAM CLI drops without a word.
     declared = set(environment(transformed()["Resources"], function))
-    assert set(ENV_JSON) <= declared, set(ENV_JSON) - declared
+    assert set(env_json(function)) <= declared, set(env_json(function)) - declared
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)

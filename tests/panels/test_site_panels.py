@@ -101,8 +101,14 @@ def test_the_index_sorts_by_recent_update_and_by_number_of_genes(client, world):
     assert listed_panels(client.get("/panels/", {"sort": "genes"}))[0] == "Neurology super panel"
 
 
-def test_the_index_ignores_an_unknown_sort_and_strips_nul_characters(client, world):
-    assert listed_panels(client.get("/panels/", {"sort": "evil", "search": "ataxia\x00"})) == ["Hereditary ataxia"]
+def test_the_index_ignores_an_unknown_sort(client, world):
+    assert listed_panels(client.get("/panels/", {"sort": "evil", "search": "ataxia"})) == ["Hereditary ataxia"]
+
+
+def test_a_nul_character_in_a_search_is_a_clear_400(client, world):
+    response = client.get("/panels/", {"search": "ataxia\x00"})
+
+    assert response.status_code == 400
 
 
 def test_the_index_links_every_export(client, world):

@@ -11,17 +11,17 @@ pytestmark = pytest.mark.django_db
 
 # Page -> the queries it runs, whatever the data size (anonymous reader).
 PAGES = {
-    "/panels/": 6,  # panels, types, child links, rating counts, type list, disease groups
-    "/panels/?search=sample&sort=genes": 8,  # + matching entities, their super panels
-    "/panels/?type=rare-disease-100k&group=Neurology&retired=1": 6,
+    "/panels/": 7,  # panels, types, child links, rating counts, type list, disease groups, export freshness
+    "/panels/?search=sample&sort=genes": 9,  # + matching entities, their super panels
+    "/panels/?type=rare-disease-100k&group=Neurology&retired=1": 7,
     "/panels/{pk}/": 7,  # panel, snapshot, review counts, versions, children, last sign-off, contributors
     "/panels/{pk}/?version=0.1": 7,
     "/panels/{pk}/?filter=sample&level=3&level=0": 7,
     "/panels/{super}/": 7,
     "/panels/{pk}/gene/SAMPLE/": 7,  # panel, children, entity, tags, evidence, reviews, history
     "/panels/{super}/str/HTT_HD/": 7,
-    "/panels/entities/": 2,  # count, page
-    "/panels/entities/?search=samp&type=gene&letter=S": 2,
+    "/panels/entities/": 3,  # count, page, export freshness
+    "/panels/entities/?search=samp&type=gene&letter=S": 3,
     "/panels/entities/SAMPLE": 3,  # entities, tags, super panels
     "/panels/entities/SAMPLE?tag=t": 3,
     "/panels/compare/": 1,
@@ -33,7 +33,7 @@ PAGES = {
 }
 # A signed-in curator adds the session, the user and the reviewer profile.
 CURATOR_PAGES = {
-    "/panels/": 9,
+    "/panels/": 10,
     "/panels/activity/?format=csv": 4,
 }
 
