@@ -1,5 +1,6 @@
 """A small world for the site's page tests, made through the service layer like real data."""
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -57,3 +58,8 @@ def build_world() -> World:
     retired = make_panel(curator, "Old ataxia panel", status=Panel.Status.RETIRED)
     add_gene(curator, retired, "ATXN1")
     return World(curator, reviewer, ataxia, epilepsy, super_panel, internal, retired)
+
+
+def text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return re.sub(r"\s+", " ", response.content.decode())

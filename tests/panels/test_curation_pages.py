@@ -16,16 +16,6 @@ ROLES = ["anonymous", "external", "reviewer", "curator"]
 
 
 @pytest.fixture
-def curator():
-    return make_user(Reviewer.Role.CURATOR)
-
-
-@pytest.fixture
-def panel(curator):
-    return make_panel(curator, name="Hereditary ataxia")
-
-
-@pytest.fixture
 def entity(curator, panel):
     return add_gene(curator, panel, "ATXN1", tags=["founder"])
 

@@ -10,16 +10,6 @@ from tests.panels.factories import add_gene, make_panel, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def curator():
-    return make_user(Reviewer.Role.CURATOR)
-
-
-@pytest.fixture
-def panel(curator):
-    return make_panel(curator, name="Hereditary ataxia")
-
-
 def reviewer_with_email(address: str):
     user = make_user(Reviewer.Role.REVIEWER)
     user.email = address

@@ -14,16 +14,6 @@ from tests.panels.factories import add_gene, add_region, add_str, make_gene, mak
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def curator():
-    return make_user(Reviewer.Role.CURATOR)
-
-
-@pytest.fixture
-def panel(curator):
-    return make_panel(curator, name="Hereditary ataxia")
-
-
 def snapshot_data(panel: Panel, version: str) -> dict:
     major, minor = services.parse_version(version)
     return json.loads(panel.snapshots.get(major_version=major, minor_version=minor).data)

@@ -10,14 +10,7 @@ from django.utils import timezone
 from panels import services
 from panels.models import Activity
 
-from tests.panels.site_data import build_world
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    return build_world()
 
 
 def texts(response) -> list[str]:

@@ -6,19 +6,9 @@ import pytest
 from panels import services
 
 from tests.panels.factories import make_gene
-from tests.panels.site_data import build_world
+from tests.panels.site_data import text
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-def text(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def index_rows(response) -> list[tuple[str, str, str]]:

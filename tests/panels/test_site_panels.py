@@ -7,19 +7,9 @@ from panels import services
 from panels.models import Panel
 
 from tests.panels.factories import bulk_genes
-from tests.panels.site_data import build_world
+from tests.panels.site_data import text
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-def text(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def listed_panels(response) -> list[str]:

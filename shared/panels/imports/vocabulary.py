@@ -1,24 +1,9 @@
 """The controlled values of PanelApp's files, as upstream PanelApp accepts them."""
 
-MODES_OF_INHERITANCE = frozenset(
-    {
-        "",
-        "MONOALLELIC, autosomal or pseudoautosomal, NOT imprinted",
-        "MONOALLELIC, autosomal or pseudoautosomal, maternally imprinted (paternal allele expressed)",
-        "MONOALLELIC, autosomal or pseudoautosomal, paternally imprinted (maternal allele expressed)",
-        "MONOALLELIC, autosomal or pseudoautosomal, imprinted status unknown",
-        "BIALLELIC, autosomal or pseudoautosomal",
-        "BOTH monoallelic and biallelic, autosomal or pseudoautosomal",
-        "BOTH monoallelic and biallelic (but BIALLELIC mutations cause a more SEVERE disease form),"
-        " autosomal or pseudoautosomal",
-        "X-LINKED: hemizygous mutation in males, biallelic mutations in females",
-        "X-LINKED: hemizygous mutation in males, monoallelic mutations in females may cause disease"
-        " (may be less severe, later onset than males)",
-        "MITOCHONDRIAL",
-        "Unknown",
-        "Other",
-    }
-)
+from panels import vocabulary
+
+# The modes of inheritance the curators' forms offer, or none.
+MODES_OF_INHERITANCE = frozenset({"", *vocabulary.MODES_OF_INHERITANCE})
 
 # A review's rating as the reviews file writes it: the code or the label of the review form.
 RATINGS = {
