@@ -6,6 +6,7 @@ import pytest
 from accounts.models import Reviewer
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in
 from tests.imports.files import gene_row, panel_file, str_row
 from tests.panels.factories import make_gene, make_user
 
@@ -21,19 +22,12 @@ def curator(site):
     return user
 
 
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_a_curator_uploads_a_panel_file_sees_the_result_and_the_panel_appears(page, curator, tmp_path, screenshot):
     make_gene("BRCA1")
     path = tmp_path / "new panel.tsv"
     name = "Uploaded in a browser"
     path.write_bytes(panel_file(gene_row("BRCA1", panel=name), str_row(panel=name)))
-    sign_in(page, "curator")
+    sign_in(page, "curator", PASSWORD)
 
     page.goto("/panels/admin/")
     screenshot(page, "imports-upload")
@@ -58,7 +52,7 @@ def test_a_curator_uploads_a_panel_file_sees_the_result_and_the_panel_appears(pa
 def test_a_bad_file_s_rows_are_listed_in_the_browser(page, curator, tmp_path):
     path = tmp_path / "bad.tsv"
     path.write_bytes(panel_file(gene_row("NOPE1", Model_Of_Inheritance="Dominant")))
-    sign_in(page, "curator")
+    sign_in(page, "curator", PASSWORD)
 
     page.goto("/panels/admin/")
     section = page.get_by_role("region", name="Import panels")
