@@ -87,6 +87,7 @@ def test_a_good_panel_file_creates_the_panel_and_its_page_lists_it(
     [mail] = mailoutbox
     assert mail.subject == "PanelApp: panel.tsv imported"
     assert "- Imported panel: created at version 0.0" in mail.body
+    assert job.user.notifications.get().url == reverse("imports:job", args=[job.pk])  # and on their profile
 
 
 def test_a_good_reviews_file_gives_its_panel_one_version(browser, media, queues, worker, lambda_context, curator):

@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import date
 
+import notifications.services as notifications
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -246,8 +246,8 @@ def page_url(job: ImportJob) -> str:
 
 
 def notify(job: ImportJob) -> None:
-    """E-mail the uploader the outcome (queued like every e-mail); commands have no uploader."""
-    if job.user is None or not job.user.email:
+    """Tell the uploader the outcome, on their profile and by e-mail (queued); commands have no uploader."""
+    if job.user is None:
         return
     if job.status == ImportJob.Status.SUCCEEDED:
         subject = f"PanelApp: {job.file_name} imported"
@@ -263,5 +263,4 @@ def notify(job: ImportJob) -> None:
         lines += [report(job.errors[:MAILED_ERRORS])]
         if len(job.errors) > MAILED_ERRORS:
             lines.append(f"... and {len(job.errors) - MAILED_ERRORS} more on the import's page.")
-    lines += ["", f"Details: {page_url(job)}"]
-    send_mail(subject, "\n".join(lines), None, [job.user.email])
+    notifications.notify([job.user], subject, "\n".join(lines), url=reverse("imports:job", args=[job.pk]))
