@@ -65,10 +65,10 @@ def web_environment(aws: dict[str, str]) -> dict[str, str]:
         "APP_SECRET_ARN": aws["AppSecret"],
         "DATABASE_SECRET_ARN": aws["DatabaseSecret"],
         "DATABASE_HOST": "127.0.0.1",
-        "AWS_S3_STATICFILES_BUCKET_NAME": "static",
-        "AWS_S3_MEDIAFILES_BUCKET_NAME": "media",
+        "AWS_S3_STATICFILES_BUCKET_NAME": aws["StaticBucket"],
+        "AWS_S3_MEDIAFILES_BUCKET_NAME": aws["MediaBucket"],
         "AWS_S3_STATICFILES_CUSTOM_DOMAIN": "d111111abcdef8.cloudfront.net",
-        "TASK_QUEUE_NAME": "panelapp",
+        "TASK_QUEUE_NAME": aws["TaskQueue"].rsplit("/", 1)[1],
         "TASK_QUEUE_URL": aws["TaskQueue"],
         "TASK_DLQ_URL": aws["TaskDeadLetterQueue"],
         "EMAIL_HOST": f"email-smtp.{REGION}.amazonaws.com",
@@ -132,16 +132,22 @@ def local_aws(database_user: str = "postgres", database_password: str = "trust-a
         secrets = session.client("secretsmanager", endpoint_url=endpoint)
         app_secret = {"SECRET_KEY": "s" * 50, "HEALTH_CHECK_TOKEN": "local-token", "DJANGO_ADMIN_URL": "admin/"}
         database_secret = {"username": database_user, "password": database_password, "port": 5432}
+        # Names of this server's own: moto keeps one in-memory AWS per process, shared by every server in it.
+        name = f"panelapp-{port}"
         s3 = session.client("s3", endpoint_url=endpoint)
-        for bucket in ("static", "media"):
+        for bucket in (f"{name}-static", f"{name}-media"):
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
         sqs = session.client("sqs", endpoint_url=endpoint)
         yield {
             "endpoint": endpoint,
-            "AppSecret": secrets.create_secret(Name="app", SecretString=json.dumps(app_secret))["ARN"],
-            "DatabaseSecret": secrets.create_secret(Name="database", SecretString=json.dumps(database_secret))["ARN"],
-            "TaskQueue": sqs.create_queue(QueueName="panelapp")["QueueUrl"],
-            "TaskDeadLetterQueue": sqs.create_queue(QueueName="panelapp-dlq")["QueueUrl"],
+            "StaticBucket": f"{name}-static",
+            "MediaBucket": f"{name}-media",
+            "AppSecret": secrets.create_secret(Name=f"{name}-app", SecretString=json.dumps(app_secret))["ARN"],
+            "DatabaseSecret": secrets.create_secret(Name=f"{name}-database", SecretString=json.dumps(database_secret))[
+                "ARN"
+            ],
+            "TaskQueue": sqs.create_queue(QueueName=name)["QueueUrl"],
+            "TaskDeadLetterQueue": sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"],
         }
     finally:
         server.stop()

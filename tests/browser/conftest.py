@@ -130,4 +130,5 @@ def sign_in(tab, username: str, password: str) -> None:
     tab.goto("/accounts/login/")
     tab.get_by_label("Username").fill(username)
     tab.get_by_label("Password").fill(password)
-    tab.get_by_role("button", name="Sign in").click()
+    with tab.expect_navigation():  # signed in or refused, the next step starts from the answer
+        tab.get_by_role("button", name="Sign in").click()

@@ -68,7 +68,7 @@ def test_register_verify_get_approved_sign_in_use_a_token_and_reset_the_password
     screenshot(curator_tab, "accounts-pending-reviewers")
     screenshot(curator_tab, "accounts-pending-reviewers-phone", width=PHONE)
     curator_tab.get_by_role("button", name="Approve Ada Lovelace").click()
-    assert "Ada Lovelace is now a reviewer." in curator_tab.content()
+    curator_tab.get_by_text("Ada Lovelace is now a reviewer.").wait_for()  # the page after the POST's redirect
     assert "Nobody is waiting." in curator_tab.content()
     # The curator's session also reads internal panels in the API.
     curator_api = curator_tab.request.get("/api/v1/panels/")
