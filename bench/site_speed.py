@@ -2,7 +2,7 @@
 
 Run: ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/panelapp .venv/bin/python bench/site_speed.py``
 (from the repository root). It creates a throw-away test database beside the
-one named (``test_<name>_site_<pid>``), fills it with 300 public panels and 20,000 entity rows (one panel of
+one named (``test_<name>_bench_<pid>``), fills it with 300 public panels and 20,000 entity rows (one panel of
 4,000 genes, about upstream's largest; genes shared between panels so a gene
 page lists many), reviews, activity and a super panel, and sends each page
 through ``functions/web`` as an ALB event. It prints the median time as a
@@ -13,18 +13,10 @@ bulk-created for speed; the panels the pages open get their versions through
 size (tests/panels/test_site_query_counts.py proves it); this shows the time.
 """
 
-import copy
-import json
-import os
-import statistics
-import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "shared"), str(ROOT)]
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panelapp.settings")
+from page_timing import run
+
 RUNS = 9
 PANELS = 300
 ENTITIES = 20_000
@@ -32,74 +24,34 @@ BIG_PANEL = 4_000
 GENES = 6_000
 
 
+def requests(ids: dict) -> list[tuple[str, dict[str, str]]]:
+    print(describe())
+    big, small, super_panel, gene = ids["big"], ids["small"], ids["super"], ids["gene"]
+    return [
+        ("/panels/", {}),
+        ("/panels/", {"search": gene}),
+        ("/panels/", {"search": "ataxia", "type": "rare-disease-100k", "sort": "genes"}),
+        (f"/panels/{big}/", {}),
+        (f"/panels/{big}/", {"version": "0.1"}),
+        (f"/panels/{big}/", {"filter": "BENCH1", "level": "3"}),
+        (f"/panels/{small}/", {}),
+        (f"/panels/{super_panel}/", {}),
+        (f"/panels/{big}/gene/{gene}/", {}),
+        ("/panels/entities/", {}),
+        ("/panels/entities/", {"search": "BENCH12", "page": "2"}),
+        (f"/panels/entities/{gene}", {}),
+        ("/panels/compare/", {}),
+        (f"/panels/compare/{big}/{small}", {}),
+        (f"/panels/compare/{big}/{small}/{gene}", {}),
+        ("/panels/activity/", {}),
+        ("/panels/activity/", {"panel": str(big), "date_from": "2020-01-01", "page": "3"}),
+        ("/panels/genes/" + gene, {}),
+    ]
+
+
 def main() -> None:
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases
-
-    settings.ALLOWED_HOSTS = ["*"]
-    if connection.vendor != "postgresql":
-        sys.exit("Set DATABASE_URL to a PostgreSQL database (a test database is created beside it).")
-    # A database of this run's own, so it never collides with another benchmark or test run.
-    database = connection.settings_dict
-    database.setdefault("TEST", {})["NAME"] = f"test_{database['NAME']}_site_{os.getpid()}"
-    databases = setup_databases(verbosity=0, interactive=False)
-    try:
-        started = time.perf_counter()
-        ids = build()
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # planner statistics, as autovacuum keeps them on a live database
-        print(f"built {describe()} in {time.perf_counter() - started:.0f} s")
-        web = load_web()
-        event = json.loads((ROOT / "events" / "alb_get.json").read_text())
-        event["headers"]["accept"] = "text/html"
-        big, small, super_panel, gene = ids["big"], ids["small"], ids["super"], ids["gene"]
-        pages = [
-            ("/panels/", {}),
-            ("/panels/", {"search": gene}),
-            ("/panels/", {"search": "ataxia", "type": "rare-disease-100k", "sort": "genes"}),
-            (f"/panels/{big}/", {}),
-            (f"/panels/{big}/", {"version": "0.1"}),
-            (f"/panels/{big}/", {"filter": "BENCH1", "level": "3"}),
-            (f"/panels/{small}/", {}),
-            (f"/panels/{super_panel}/", {}),
-            (f"/panels/{big}/gene/{gene}/", {}),
-            ("/panels/entities/", {}),
-            ("/panels/entities/", {"search": "BENCH12", "page": "2"}),
-            (f"/panels/entities/{gene}", {}),
-            ("/panels/compare/", {}),
-            (f"/panels/compare/{big}/{small}", {}),
-            (f"/panels/compare/{big}/{small}/{gene}", {}),
-            ("/panels/activity/", {}),
-            ("/panels/activity/", {"panel": str(big), "date_from": "2020-01-01", "page": "3"}),
-            ("/panels/genes/" + gene, {}),
-        ]
-
-        def measure(path: str, query: dict) -> tuple[float, dict, int]:
-            request = copy.deepcopy(event)
-            request["path"], request["queryStringParameters"] = path, query
-            times = []
-            for _ in range(RUNS):
-                with CaptureQueriesContext(connection) as queries:
-                    started = time.perf_counter()
-                    response = web.lambda_handler(request, None)
-                    times.append(time.perf_counter() - started)
-                assert response["statusCode"] in (200, 301), (path, response["statusCode"], response["body"][:300])
-            return statistics.median(times), response, len(queries)
-
-        baseline, _, _ = measure("/version/", {})
-        print(f"baseline /version/ through the same handler: {baseline * 1000:.2f} ms")
-        print(f"{'page':64} {'x baseline':>10} {'median ms':>9} {'KiB':>6} {'queries':>7}")
-        for path, query in pages:
-            median, response, queries = measure(path, query)
-            label = path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
-            size = len(response["body"].encode()) / 1024
-            print(f"{label:64} {median / baseline:10.1f} {median * 1000:9.1f} {size:6.0f} {queries:7}")
-    finally:
-        teardown_databases(databases, verbosity=0)
+    # /panels/genes/... is an old address: its answer is the redirect.
+    run(build, requests, runs=RUNS, label="page", accept="text/html", ok=(200, 301))
 
 
 def build() -> dict[str, object]:
@@ -197,15 +149,6 @@ def describe() -> str:
     from panels.models import Entity, Evaluation, Panel
 
     return f"{Panel.objects.count()} panels, {Entity.objects.count()} entities, {Evaluation.objects.count()} reviews"
-
-
-def load_web():
-    from tests.conftest import load_function
-
-    web = load_function("web")
-    # No Lambda context here: call the adapted WSGI handler directly.
-    web.lambda_handler = web.handle_event
-    return web
 
 
 if __name__ == "__main__":
