@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.csp import CSP
-from serverless.clients import client_config
 from serverless.env import Env
 from serverless.ratelimit import Rate
 from serverless.secrets import load_secrets
@@ -41,6 +40,9 @@ HEALTH_CHECK_TOKEN = env.str("HEALTH_CHECK_TOKEN", "", required=True)
 # Flipped by operators to make /health_check/ report maintenance (and the ALB drain).
 MAINTENANCE_MODE = env.bool("MAINTENANCE_MODE", False)
 
+# PanelApp's own apps, apart: an init ahead of any request (SnapStart) compiles their
+# templates, not the admin's or DRF's (serverless.preload).
+PANELAPP_APPS = ["serverless", "accounts", "panels", "api", "uploads", "notifications"]
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -48,16 +50,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "serverless",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served as our own static files
-    "accounts",
-    "panels",
-    "api",
-    "uploads",
-    "notifications",
+    *PANELAPP_APPS,
 ]
 
 MIDDLEWARE = [
@@ -253,8 +250,9 @@ if USE_S3:
     else:
         _static_protocol = "https:"
         _static_host = f"{AWS_S3_STATICFILES_BUCKET_NAME}.s3.{AWS_REGION}.amazonaws.com"
-    # Bounded timeouts and retries, as for every boto3 client (serverless.clients).
-    _s3 = {"region_name": AWS_REGION, "endpoint_url": AWS_ENDPOINT_URL, "client_config": client_config()}
+    # The storages add the bounded timeouts and retries of every boto3 client
+    # (serverless.clients) themselves, when first used: botocore is not imported here.
+    _s3 = {"region_name": AWS_REGION, "endpoint_url": AWS_ENDPOINT_URL}
     STORAGES = {
         "default": {
             "BACKEND": "serverless.storage.s3.MediaStorage",
@@ -335,6 +333,7 @@ PANEL_EXPORTS_REBUILD_ON_CHANGE = env.bool("PANEL_EXPORTS_REBUILD_ON_CHANGE", Tr
 # Panel, review and gene files through S3 and the worker. An app of its own for
 # its models, pages and tasks; its tasks module is also listed so the worker
 # declares the import tasks explicitly.
+PANELAPP_APPS += ["panels.imports"]
 INSTALLED_APPS += ["panels.imports"]
 TASK_MODULES += ["panels.imports.tasks"]
 # Genes per chunk task of a gene file: HGNC's ~45,000 rows become ~23 tasks,

@@ -1,26 +1,46 @@
+"""PanelApp's addresses.
+
+Each part of the site is included lazily: its URLconf (and the views, forms
+and libraries behind it, DRF for the API, the admin's site) is imported when a
+request's path first enters it, not when the web function starts. A Lambda
+environment started on demand then pays only for what its first request uses;
+one started for a SnapStart snapshot loads them all at init
+(``serverless.preload``).
+"""
+
 from django.conf import settings
-from django.contrib import admin
 from django.contrib.staticfiles.views import serve as serve_static
-from django.urls import include, path, re_path
-from panels.views import crowdsourcing_redirect
+from django.urls import path
 from serverless import health
 from serverless.storage.local import serve_media
 
 from panelapp import views
+
+
+def lazy_include(module: str, namespace: str | None = None) -> tuple[str, str | None, str | None]:
+    """``include(module)``, but imported on first use.
+
+    ``include()`` imports its module at once; Django's ``URLResolver`` given
+    the module's dotted name imports it the first time a path matches the
+    prefix (or a URL is reversed). The namespace is given here because the
+    module's ``app_name`` cannot be read without importing it.
+    """
+    return (module, namespace, namespace)
+
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("version/", views.version, name="version"),
     path("health_check/", health.health_check, name="health_check"),
     path("favicon.ico", views.favicon, name="favicon"),
-    path(settings.DJANGO_ADMIN_URL, admin.site.urls),
-    path("uploads/", include("uploads.urls")),
-    path("api/", include("api.urls")),
-    path("panels/admin/", include("panels.imports.urls")),  # curators' file imports, upstream's address
-    path("panels/", include("panels.urls")),
-    path("accounts/", include("accounts.urls")),
+    path(settings.DJANGO_ADMIN_URL, lazy_include("panelapp.admin_urls", "admin")),
+    path("uploads/", lazy_include("uploads.urls", "uploads")),
+    path("api/", lazy_include("api.urls")),
+    path("panels/admin/", lazy_include("panels.imports.urls", "imports")),  # curators' file imports, upstream's address
+    path("panels/", lazy_include("panels.urls", "panels")),
+    path("accounts/", lazy_include("accounts.urls", "accounts")),
     # PanelApp's first addresses lived under /crowdsourcing/: the same page today.
-    re_path(r"^crowdsourcing/(?P<rest>.*)$", crowdsourcing_redirect, name="crowdsourcing"),
+    path("crowdsourcing/", lazy_include("panels.crowdsourcing_urls")),
 ]
 
 if not settings.USE_S3:

@@ -34,6 +34,7 @@ from urllib.parse import unquote_to_bytes
 from apig_wsgi import make_lambda_handler
 
 from serverless.logging import logger, trace_id_from_event
+from serverless.preload import initialized_ahead_of_time, preload
 
 log = logging.getLogger(__name__)
 
@@ -215,20 +216,10 @@ def with_stage_prefix(app: WSGIApp) -> WSGIApp:
     return wrapped
 
 
-def load_urlconf() -> None:
-    """Import the URLconf and every view module now, during Lambda init.
-
-    Django otherwise defers this to the first request, which would then pay
-    for it; at init it is paid once and captured by a SnapStart snapshot.
-    """
-    from django.urls import get_resolver
-
-    get_resolver().url_patterns  # noqa: B018 (the property imports the URLconf)
-
-
 def make_handler(app: WSGIApp) -> Callable[[Any, Any], dict[str, Any]]:
     """The web function's handler: never raises, always answers in the event's own shape."""
-    load_urlconf()
+    if initialized_ahead_of_time():
+        preload()  # a SnapStart snapshot: load now what a first page would (serverless.preload)
     # Binary support on for every event type: images and files leave base64-encoded.
     handler = make_lambda_handler(with_stage_prefix(app), binary_support=True)
 

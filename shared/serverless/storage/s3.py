@@ -22,6 +22,8 @@ from pathlib import Path
 from django.conf import settings
 from storages.backends.s3 import S3ManifestStaticStorage, S3Storage
 
+from serverless.clients import client_config
+
 log = logging.getLogger(__name__)
 
 # Exact types let CloudFront compress (it only compresses known text types) and
@@ -83,7 +85,13 @@ class StaticStorage(S3ManifestStaticStorage):
         return super().stored_name(name)
 
     def get_default_settings(self) -> dict:
-        return {**super().get_default_settings(), "default_acl": None, "signature_version": "s3v4"}
+        return {
+            **super().get_default_settings(),
+            "default_acl": None,
+            "signature_version": "s3v4",
+            # Built here, with the storage, not in settings: botocore stays out of the web function's init.
+            "client_config": client_config(),
+        }
 
     def get_object_parameters(self, name: str) -> dict:
         parameters = super().get_object_parameters(name)
@@ -107,4 +115,5 @@ class MediaStorage(S3Storage):
             "querystring_auth": True,
             "file_overwrite": False,
             "signature_version": "s3v4",
+            "client_config": client_config(),
         }
