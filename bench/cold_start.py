@@ -21,6 +21,9 @@ Each one times, from its first line:
 These handlers answer the same event, measured interleaved in one run:
 
 - hello: a bare Django "hello" view behind apig-wsgi (the floor: Django itself);
+- hello with a database: the same, with PostgreSQL configured, which loads
+  psycopg and Django's backend as every app with a model does at setup (the
+  floor of any Django app on PostgreSQL);
 - ours: ``functions/web/app.py``, as deployed, initialised on demand (what an
   environment started for a waiting request runs);
 - ours, SnapStart: the init Lambda snapshots runs untimed, then
@@ -101,6 +104,12 @@ from django.urls import path
 urlpatterns = [path("version/", lambda request: HttpResponse("hello"))]
 """
 
+# The same hello with a PostgreSQL database configured: any app with a model loads the
+# driver and Django's backend at setup (Options asks the backend for its name limit).
+HELLO_WITH_DATABASE = HELLO_APP.replace(
+    "MIDDLEWARE=[],", 'MIDDLEWARE=[], DATABASES={"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "x"}},'
+)
+
 OURS = """
 sys.path[:0] = [os.path.join(sys.argv[1], "shared"), os.path.join(sys.argv[1], "functions", "web")]
 """
@@ -108,6 +117,14 @@ sys.path[:0] = [os.path.join(sys.argv[1], "shared"), os.path.join(sys.argv[1], "
 HANDLERS = {
     "hello": HELLO_APP
     + """
+from django.core.wsgi import get_wsgi_application
+from apig_wsgi import make_lambda_handler
+handler = make_lambda_handler(get_wsgi_application(), binary_support=True)
+""",
+    "hello-db": HELLO_WITH_DATABASE
+    + """
+from django.db import connection
+connection.ops.max_name_length()
 from django.core.wsgi import get_wsgi_application
 from apig_wsgi import make_lambda_handler
 handler = make_lambda_handler(get_wsgi_application(), binary_support=True)
@@ -183,6 +200,7 @@ handler = Mangum(get_asgi_application(), lifespan="off")
 
 LABELS = {
     "hello": "bare Django + apig-wsgi hello",
+    "hello-db": "the same hello, PostgreSQL configured (psycopg and the backend loaded)",
     "ours": "**ours** (`functions/web/app.py`), on-demand init",
     "ours-snapstart": "ours, SnapStart restore (`after_restore` + first request)",
     "serverless-wsgi": "serverless-wsgi, same app",
