@@ -155,6 +155,19 @@ def test_a_task_delivered_twice_in_one_batch_runs_once_and_its_redelivery_is_ack
     assert TaskRecord.objects.get(pk=twice.id).worker_ids == [lambda_context.aws_request_id]
 
 
+def test_a_succeeded_task_delivered_twice_in_one_batch_is_acknowledged_twice_without_running(
+    tasks, worker, lambda_context
+):
+    done = message(record_call, "done")
+    existing_row(done, status=TaskResultStatus.SUCCESSFUL, worker_ids=["earlier"])
+
+    response = worker.lambda_handler(event(delivery(done, "first"), delivery(done, "again")), lambda_context)
+
+    assert response == {"batchItemFailures": []}
+    assert CALLS == []
+    assert TaskRecord.objects.get(pk=done.id).worker_ids == ["earlier"]
+
+
 def test_one_lease_covers_every_task_of_the_batch_for_the_invocation_s_remaining_time(tasks, worker, lambda_context):
     messages = [message(record_call, str(n)) for n in range(3)]
     before = timezone.now()

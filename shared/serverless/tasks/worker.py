@@ -198,33 +198,36 @@ def claim_all(messages: Sequence[TaskMessage], worker_id: str, lease_seconds: fl
     """``claim`` for many messages at once, in order: each a row, None (already succeeded) or an exception.
 
     On PostgreSQL one statement claims them all, plus one query when some
-    are left unclaimed. The exception, per message, is ``TaskInProgress`` (another
-    attempt's lease runs, or an earlier record of this batch has the same task
-    id: one statement cannot claim a row twice) or the database's error. A
-    value the database refuses (``DataError``: a NUL character, a number JSON
-    cannot hold) makes the statement claim message by message, so that only its
+    are left unclaimed. The exception, per message, is ``TaskInProgress``
+    (another attempt's lease runs) or the database's error. A value the
+    database refuses (``DataError``: a NUL character, a number JSON cannot
+    hold) makes the statement claim message by message, so that only its
     message fails, as if each were alone.
+
+    A task id that comes twice is claimed once (one statement cannot update a
+    row twice); the later message shares the first one's outcome, except that
+    when the first is claimed, the later is ``TaskInProgress``: SQS delivers it
+    again, and by then the first has succeeded.
     """
     now = timezone.now()
     lease = settings.SQS_QUEUE_VISIBILITY_TIMEOUT if lease_seconds is None else lease_seconds
     lease_expires_at = now + timedelta(seconds=lease)
-    claimed: list[Any] = [None] * len(messages)
     first: dict[str, int] = {}
     for position, message in enumerate(messages):
-        if message.id in first:
-            claimed[position] = TaskInProgress(
-                f"task {message.id} is delivered twice in this batch: the first delivery runs it"
-            )
-        else:
-            first[message.id] = position
+        first.setdefault(message.id, position)
     unique = [messages[position] for position in first.values()]
     if connection.vendor == "postgresql":
         outcomes = _claim_together(unique, worker_id, now, lease_expires_at)
     else:
         outcomes = [_outcome(lambda m=m: _claim_in_a_transaction(m, worker_id, now, lease_expires_at)) for m in unique]
-    for position, outcome in zip(first.values(), outcomes, strict=True):
-        claimed[position] = outcome
-    _explain_unclaimed(messages, claimed)
+    _explain_unclaimed(unique, outcomes)
+    by_id = dict(zip(first, outcomes, strict=True))
+    claimed: list[Any] = []
+    for position, message in enumerate(messages):
+        outcome = by_id[message.id]
+        if position != first[message.id] and not (outcome is None or isinstance(outcome, Exception)):
+            outcome = TaskInProgress(f"task {message.id} is delivered twice in this batch: the first delivery runs it")
+        claimed.append(outcome)
     return claimed
 
 
