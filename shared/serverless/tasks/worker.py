@@ -296,7 +296,9 @@ RETURNING t.*
 """
 
 
-def _claim_together(messages: Sequence[TaskMessage], worker_id: str, now: datetime, lease_expires_at: datetime):
+def _claim_together(
+    messages: Sequence[TaskMessage], worker_id: str, now: datetime, lease_expires_at: datetime
+) -> list[Any]:
     """Each message's row, ``_NOT_CLAIMED`` or the exception that stopped its claim, in order."""
     if not messages:
         return []
