@@ -12,11 +12,16 @@ local PostgreSQL), migrated, and dropped at the end. Then, in this process:
   each one is claimed, run and recorded: the idempotency and lease
   bookkeeping at full price.
 
-Overhead per message = (batch time / 10) - direct call. Each message needs
-two durable commits (the claim, so other deliveries see the lease, and its
-end), so a disk with a slow flush dominates: ``--synchronous-commit off``
-measures the rest alone (round trips and Python), clearly labelled. ``--root`` measures
-another checkout with the same harness (before and after).
+Overhead per message = (batch time / 10) - direct call. The worker's cost is
+per batch, not per message: two statements, each a durable commit (one claim
+for the whole batch, so other deliveries see the lease, and one record of all
+the ends), plus the ``SELECT 1`` health check of the batch's connection check;
+per message there is the Python around each task (Powertools' batch
+processing, the ``task_started``/``task_finished`` signals and their two
+``django.tasks`` log lines, metrics). A disk with a slow flush weighs on the two
+commits: ``--synchronous-commit off`` measures the rest alone (round trips and
+Python), clearly labelled. ``--root`` measures another checkout with the same
+harness (before and after).
 """
 
 import argparse

@@ -1,6 +1,7 @@
-"""The worker's own bookkeeping is two statements per message, whatever the batch size."""
+"""The worker's own bookkeeping is two statements per SQS batch, whatever its size."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -11,7 +12,7 @@ from serverless.models import TaskRecord
 from serverless.tasks.message import TaskMessage
 
 from tests.conftest import load_function
-from tests.test_tasks_app import CALLS, add, declared, record_call  # noqa: F401 (declared is a fixture)
+from tests.test_tasks_app import CALLS, add, declared, explode, record_call  # noqa: F401 (declared is a fixture)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -47,7 +48,7 @@ def message(task, *args) -> TaskMessage:
 
 
 @pytest.mark.parametrize("size", [1, 10])
-def test_each_message_is_one_claim_and_one_record_of_its_end(
+def test_a_batch_is_one_claim_and_one_record_of_all_ends_whatever_its_size(
     declared,  # noqa: F811
     worker,
     lambda_context,
@@ -56,31 +57,43 @@ def test_each_message_is_one_claim_and_one_record_of_its_end(
 ):
     event = batch(*(message(add, n, n) for n in range(size)))
 
-    with django_assert_num_queries(2 * size) as captured:
+    with django_assert_num_queries(2) as captured:
         assert worker.lambda_handler(event, lambda_context) == {"batchItemFailures": []}
 
-    claims, ends = captured.captured_queries[0::2], captured.captured_queries[1::2]
-    assert all(q["sql"].lstrip().startswith("INSERT") and "ON CONFLICT" in q["sql"] for q in claims)
-    assert all(q["sql"].startswith("UPDATE") for q in ends)
+    claim, ends = (q["sql"].lstrip() for q in captured.captured_queries)
+    assert claim.startswith("INSERT") and "jsonb_to_recordset" in claim and "ON CONFLICT" in claim
+    assert ends.startswith("UPDATE") and "jsonb_to_recordset" in ends
     assert TaskRecord.objects.filter(status=TaskResultStatus.SUCCESSFUL).count() == size
 
 
-def test_the_record_of_an_end_updates_only_what_the_attempt_changed(
+def assigned_columns(update: str) -> list[str]:
+    assignments = update.split(" SET ", 1)[1].split("\nFROM ", 1)[0]
+    return sorted(part.split(" = ")[0].strip().strip('"') for part in assignments.split(", "))
+
+
+@pytest.mark.parametrize(
+    ("tasks", "columns"),
+    [
+        ([add], ["finished_at", "return_value", "status"]),
+        ([explode], ["errors", "finished_at", "status"]),
+        ([add, explode], ["errors", "finished_at", "return_value", "status"]),
+    ],
+    ids=["successes", "failures", "both"],
+)
+def test_the_record_of_the_ends_assigns_only_what_the_attempts_changed(
     declared,  # noqa: F811
     worker,
     lambda_context,
     django_assert_num_queries,
+    tasks,
+    columns,
 ):
-    with django_assert_num_queries(2) as captured:
-        worker.lambda_handler(batch(message(add, 1, 2)), lambda_context)
+    messages = [message(task, 1, 2) if task is add else message(task, "boom") for task in tasks]
 
-    update = captured.captured_queries[1]["sql"]
-    assigned = update.split(" SET ", 1)[1].split(" WHERE ", 1)[0]
-    assert sorted(part.split(" = ")[0].strip('"') for part in assigned.split(", ")) == [
-        "finished_at",
-        "return_value",
-        "status",
-    ]
+    with django_assert_num_queries(2) as captured:
+        worker.lambda_handler(batch(*messages), lambda_context)
+
+    assert assigned_columns(captured.captured_queries[1]["sql"]) == columns
 
 
 def test_a_duplicate_of_a_succeeded_task_costs_two_queries_and_runs_nothing(
@@ -115,3 +128,43 @@ def test_a_claim_takes_over_the_row_the_enqueuer_wrote(declared, worker, lambda_
     assert record.status == TaskResultStatus.SUCCESSFUL
     assert record.worker_ids == [lambda_context.aws_request_id]
     assert CALLS == ["queued"]
+
+
+def test_claims_that_come_back_empty_cost_one_more_query_for_the_whole_batch(
+    declared,  # noqa: F811
+    worker,
+    lambda_context,
+    django_assert_num_queries,
+):
+    done, held = message(record_call, "done"), message(record_call, "held")
+    worker.lambda_handler(batch(done), lambda_context)
+    TaskRecord.objects.create(
+        id=held.id,
+        task_path=held.task,
+        queue_name="default",
+        backend="default",
+        args=["held"],
+        enqueued_at=timezone.now(),
+        status=TaskResultStatus.RUNNING,
+        lease_expires_at=timezone.now() + timedelta(minutes=5),
+        worker_ids=["other-worker"],
+    )
+    fresh = [message(add, n, n) for n in range(8)]
+
+    with django_assert_num_queries(3) as captured:
+        response = worker.lambda_handler(batch(done, held, *fresh), lambda_context)
+
+    assert len(response["batchItemFailures"]) == 1  # held: SQS delivers it again
+    claim, lookup, ends = (q["sql"].lstrip() for q in captured.captured_queries)
+    assert claim.startswith("INSERT") and lookup.startswith("SELECT") and ends.startswith("UPDATE")
+    assert CALLS == ["done"]
+
+
+def test_a_batch_with_nothing_to_run_costs_no_statement(worker, lambda_context, django_assert_num_queries):
+    event = batch(TaskMessage(id="x" * 32, task="os.system", args=["true"], kwargs={}))
+    event["Records"].append({**event["Records"][0], "messageId": "garbled", "body": "not json"})
+
+    with django_assert_num_queries(0):
+        response = worker.lambda_handler(event, lambda_context)
+
+    assert len(response["batchItemFailures"]) == 2

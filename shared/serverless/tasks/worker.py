@@ -1,11 +1,23 @@
-"""Running tasks: one SQS record, one SQS batch, or one scheduled event.
+"""Running tasks: one SQS batch, or one message (a schedule, the ThreadBackend).
 
-Each SQS record is handled alone (Powertools' ``BatchProcessor``): whatever
-goes wrong with it — a malformed body, a path that is not a declared task, a
-task that raises, a dropped database connection — makes that record a
-``batchItemFailures`` entry and leaves its neighbours alone. SQS delivers it
-again after the visibility timeout and, after ``maxReceiveCount`` receives,
-moves it to the dead-letter queue.
+On PostgreSQL a whole SQS batch costs the worker two statements, whatever its
+size (``TaskBatchProcessor``): every record is decoded first, one
+``INSERT ... SELECT ... FROM jsonb_to_recordset ... ON CONFLICT`` claims all
+their tasks under one lease, the claimed tasks run one after another, and one
+``UPDATE ... FROM jsonb_to_recordset`` records every end. A third statement is
+needed only when some claims come back empty, to tell a task that already
+succeeded from one that another attempt holds. Each autocommit statement is a
+durable commit (a flush of the disk), so this is what keeps the worker's own
+cost per message small next to the task's.
+
+Each SQS record still succeeds or fails alone (Powertools' ``BatchProcessor``):
+a malformed body, a path that is not a declared task, a task that raises, a
+task another attempt holds, a value the database refuses — each makes that
+record a ``batchItemFailures`` entry and leaves its neighbours alone. When the
+ends cannot be recorded at all (the database went away), every record whose
+task ran is failed: SQS delivers it again and it runs again once its lease has
+expired. After ``maxReceiveCount`` receives SQS moves a message to the
+dead-letter queue.
 
 Delivery is at least once, so the result row decides: a message whose task
 already succeeded is acknowledged without running it again.
@@ -15,8 +27,9 @@ import json
 import logging
 import os
 import traceback
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Metrics
@@ -24,7 +37,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, close_old_connections, connection, connections, transaction
+from django.db import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    connections,
+    transaction,
+)
 from django.tasks import Task, TaskContext, TaskResultStatus
 from django.tasks.signals import task_finished, task_started
 from django.utils import timezone
@@ -44,69 +66,106 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Pane
 
 
 class TaskInProgress(RuntimeError):
-    """Another worker is running this task right now (a duplicate delivery)."""
+    """Another attempt holds this task right now (a duplicate delivery): SQS delivers it again later."""
 
 
 class TaskFailed(RuntimeError):
     """The task raised; the error is recorded on its result row."""
 
 
-def run_message(
-    message: TaskMessage, worker_id: str, lease_seconds: float | None = None, *, check_connections_first: bool = True
-) -> TaskResultStatus | None:
-    """Run one message's task; None when it had already succeeded (nothing ran).
+@dataclass
+class Attempt:
+    """A claimed task that has run: its row holds the outcome, which the database does not have yet.
 
-    ``lease_seconds`` is how long this attempt can possibly last (the Lambda's
-    remaining time); without it, the queue's visibility timeout. The database
-    sees two statements per message: the claim and the record of its end.
-    ``check_connections_first=False`` when the caller checked them for the
-    whole batch (``handle_record``).
+    Kept apart from the write so that a batch records all its ends in one
+    statement; ``error`` is the exception the task raised (None on success),
+    kept with its traceback for the ``task_finished`` signal.
+    """
+
+    task: Task
+    record: Any  # serverless.models.TaskRecord (imported late: this module loads before the apps)
+    started_at: datetime
+    error: Exception | None = None
+
+
+def run_message(message: TaskMessage, worker_id: str, lease_seconds: float | None = None) -> TaskResultStatus | None:
+    """Run one message's task now; None when it had already succeeded (nothing ran).
+
+    For a message on its own: a periodic task, the ThreadBackend. ``lease_seconds``
+    is how long this attempt can possibly last (the Lambda's remaining time);
+    without it, the queue's visibility timeout. Two statements: the claim and
+    the record of its end.
 
     Raises ``UnknownTask`` for an undeclared path (never imported),
-    ``TaskFailed`` when the task raised, or the database's own error.
+    ``TaskInProgress`` while another attempt holds the task, ``TaskFailed``
+    when the task raised, or the database's own error.
     """
     task = registry.declared_task(message.task)
-    if check_connections_first:
-        check_connections()
-    record = _reconnecting(lambda: claim(message, worker_id, lease_seconds))
+    check_connections()
+    record = claim(message, worker_id, lease_seconds)
     if record is None:
-        log.info("task already succeeded: duplicate delivery acknowledged without running it")
-        metrics.add_metric(name="TaskDuplicatesSkipped", unit=MetricUnit.Count, value=1)
+        _acknowledge_duplicate()
         return None
     return execute(task, record)
+
+
+def execute(task: Task, record: Any) -> TaskResultStatus:
+    """Run a claimed task, record its end and announce it (metrics, ``task_finished``).
+
+    Raises ``TaskFailed`` when the task raised (its row says FAILED), or the
+    database's error when the end could not be recorded (the row stays RUNNING
+    until its lease expires, and SQS retries).
+    """
+    attempt = run_claimed(task, record)
+    [error] = record_ends([attempt])
+    if error is not None:
+        raise error
+    announce_end(attempt)
+    if attempt.error is not None:
+        raise TaskFailed(_failure(attempt)) from attempt.error
+    return TaskResultStatus.SUCCESSFUL
+
+
+def _acknowledge_duplicate() -> None:
+    log.info("task already succeeded: duplicate delivery acknowledged without running it")
+    metrics.add_metric(name="TaskDuplicatesSkipped", unit=MetricUnit.Count, value=1)
+
+
+def _failure(attempt: Attempt) -> str:
+    error = attempt.error
+    return f"{attempt.record.task_path} raised {type(error).__name__}: {error}"
 
 
 def check_connections() -> None:
     """Close connections that are broken or past CONN_MAX_AGE, as Django does around a request.
 
-    Once per SQS batch (``check_connections_once_per_invocation``): each check
-    makes the next query start with a ``SELECT 1`` health check. Skipped inside
-    a transaction: a task run inline (``ThreadBackend`` with ``INLINE``, in a
-    test) must not close the caller's connection under it.
+    Once per SQS batch or single message: each check makes the next query start
+    with a ``SELECT 1`` health check. Skipped inside a transaction: a task run
+    inline (``ThreadBackend`` with ``INLINE``, in a test) must not close the
+    caller's connection under it.
     """
     if not any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
         close_old_connections()
 
 
-_checked_invocation: str | None = None
+def drop_broken_connections() -> None:
+    """After a task of a batch: close a connection the task saw fail, so what comes next reconnects.
 
-
-def check_connections_once_per_invocation(lambda_context: Any) -> None:
-    """``check_connections`` on the first record of each invocation (one batch), not on every record."""
-    global _checked_invocation
-    invocation = getattr(lambda_context, "aws_request_id", None)
-    if invocation is None or invocation != _checked_invocation:
-        check_connections()
-        _checked_invocation = invocation
+    The next task of the batch would otherwise inherit a connection the last
+    one broke (a terminated backend, a failover). Free unless the task met a
+    database error (Django's ``errors_occurred``); then one ``SELECT 1``.
+    """
+    for conn in connections.all(initialized_only=True):
+        if conn.errors_occurred and not conn.in_atomic_block:
+            conn.close_if_unusable_or_obsolete()
 
 
 def _reconnecting(operation: Callable[[], Any]) -> Any:
     """``operation()``, once more on a new connection if the current one turned out broken.
 
-    What a per-message health check would catch, for the price of nothing when
-    the connection is fine: a connection closed under us (a task that broke
-    it, an idle proxy session dropped) costs this one retry instead of a
-    ``SELECT 1`` before every statement.
+    What a health check before every statement would catch, for the price of
+    nothing when the connection is fine: a connection closed under us (a task
+    that broke it, an idle proxy session dropped) costs this one retry.
     """
     try:
         return operation()
@@ -117,40 +176,113 @@ def _reconnecting(operation: Callable[[], Any]) -> Any:
         return operation()
 
 
-def claim(message: TaskMessage, worker_id: str, lease_seconds: float | None = None):
+# --- Claims ---------------------------------------------------------------------------
+
+_NOT_CLAIMED = object()  # the row exists and was left alone: succeeded, or another attempt's lease runs
+
+
+def claim(message: TaskMessage, worker_id: str, lease_seconds: float | None = None) -> Any:
     """Mark the task's row RUNNING for this attempt, creating it if the enqueuer's is not visible.
 
     Returns the row, or None when the task already succeeded; raises
     ``TaskInProgress`` while another attempt holds an unexpired lease (a
     RUNNING row past its lease means that worker died: a Lambda timeout).
     """
-    from serverless.models import TaskRecord
+    [claimed] = claim_all([message], worker_id, lease_seconds)
+    if isinstance(claimed, Exception):
+        raise claimed
+    return claimed
 
+
+def claim_all(messages: Sequence[TaskMessage], worker_id: str, lease_seconds: float | None = None) -> list[Any]:
+    """``claim`` for many messages at once, in order: each a row, None (already succeeded) or an exception.
+
+    On PostgreSQL one statement claims them all, plus one query when some
+    are left unclaimed. The exception, per message, is ``TaskInProgress``
+    (another attempt's lease runs) or the database's error. A value the
+    database refuses (``DataError``: a NUL character, a number JSON cannot
+    hold) makes the statement claim message by message, so that only its
+    message fails, as if each were alone.
+
+    A task id that comes twice is claimed once (one statement cannot update a
+    row twice); the later message shares the first one's outcome, except that
+    when the first is claimed, the later is ``TaskInProgress``: SQS delivers it
+    again, and by then the first has succeeded.
+    """
     now = timezone.now()
     lease = settings.SQS_QUEUE_VISIBILITY_TIMEOUT if lease_seconds is None else lease_seconds
     lease_expires_at = now + timedelta(seconds=lease)
+    first: dict[str, int] = {}
+    for position, message in enumerate(messages):
+        first.setdefault(message.id, position)
+    unique = [messages[position] for position in first.values()]
     if connection.vendor == "postgresql":
-        record = _claim_in_one_statement(message, worker_id, now, lease_expires_at)
+        outcomes = _claim_together(unique, worker_id, now, lease_expires_at)
     else:
-        record = _claim_in_a_transaction(message, worker_id, now, lease_expires_at)
-    if record is not None:
-        return record
-    status, worker_ids = TaskRecord.objects.filter(pk=message.id).values_list("status", "worker_ids").get()
-    if status == TaskResultStatus.SUCCESSFUL:
-        return None
-    raise TaskInProgress(f"task {message.id} is already running (attempt by {worker_ids[-1:]})")
+        outcomes = [_outcome(lambda m=m: _claim_in_a_transaction(m, worker_id, now, lease_expires_at)) for m in unique]
+    _explain_unclaimed(unique, outcomes)
+    by_id = dict(zip(first, outcomes, strict=True))
+    claimed: list[Any] = []
+    for position, message in enumerate(messages):
+        outcome = by_id[message.id]
+        if position != first[message.id] and not (outcome is None or isinstance(outcome, Exception)):
+            outcome = TaskInProgress(f"task {message.id} is delivered twice in this batch: the first delivery runs it")
+        claimed.append(outcome)
+    return claimed
 
 
-# One round trip: insert the row RUNNING, or take over an existing one unless it
-# succeeded or another attempt's lease still runs (then no row comes back).
-# The row lock taken by ON CONFLICT serialises concurrent deliveries.
+def _outcome(operation: Callable[[], Any]) -> Any:
+    """``operation()``'s value, or the exception it raised (on a connection retried once)."""
+    try:
+        return _reconnecting(operation)
+    except Exception as error:
+        return error
+
+
+def _explain_unclaimed(messages: Sequence[TaskMessage], claimed: list[Any]) -> None:
+    """Replace each ``_NOT_CLAIMED`` by None (the task succeeded) or ``TaskInProgress``: one query for all."""
+    from serverless.models import TaskRecord
+
+    unclaimed = [position for position, outcome in enumerate(claimed) if outcome is _NOT_CLAIMED]
+    if not unclaimed:
+        return
+    ids = [messages[position].id for position in unclaimed]
+    try:
+        rows = _reconnecting(
+            lambda: list(TaskRecord.objects.filter(pk__in=ids).values_list("pk", "status", "worker_ids"))
+        )
+        states = {pk: (status, worker_ids) for pk, status, worker_ids in rows}
+    except Exception as error:
+        states, failure = {}, error
+    else:
+        failure = None
+    for position in unclaimed:
+        task_id = messages[position].id
+        status, worker_ids = states.get(task_id, (None, []))
+        if status == TaskResultStatus.SUCCESSFUL:
+            claimed[position] = None
+        elif failure is not None:
+            claimed[position] = failure
+        else:
+            claimed[position] = TaskInProgress(f"task {task_id} is already running (attempt by {worker_ids[-1:]})")
+
+
+# One round trip for a whole batch: insert each row RUNNING, or take over an
+# existing one unless it succeeded or another attempt's lease still runs (then
+# no row comes back for it). The row locks taken by ON CONFLICT serialise
+# concurrent deliveries; ids must be unique within the statement.
 CLAIM_SQL = """
 INSERT INTO {table} AS t (
     id, task_path, queue_name, backend, status, args, kwargs, return_value, errors, worker_ids,
     enqueued_at, run_after, started_at, last_attempted_at, finished_at, lease_expires_at
-) VALUES (
-    %(id)s, %(task_path)s, %(queue_name)s, %(backend)s, %(running)s, %(args)s::jsonb, %(kwargs)s::jsonb, NULL,
-    '[]'::jsonb, %(worker_ids)s::jsonb, %(enqueued_at)s, %(run_after)s, %(now)s, %(now)s, NULL, %(lease_expires_at)s
+)
+SELECT
+    m.id, m.task_path, m.queue_name, m.backend, %(running)s, m.args, m.kwargs, NULL,
+    '[]'::jsonb, %(worker_ids)s::jsonb, COALESCE(m.enqueued_at, %(now)s), m.run_after, %(now)s, %(now)s, NULL,
+    %(lease_expires_at)s
+FROM jsonb_to_recordset(%(messages)s::jsonb) AS m(
+    id text, task_path text, queue_name text, backend text, args jsonb, kwargs jsonb,
+    enqueued_at timestamptz, run_after timestamptz
 )
 ON CONFLICT (id) DO UPDATE SET
     status = EXCLUDED.status,
@@ -164,30 +296,60 @@ RETURNING t.*
 """
 
 
-def _claim_in_one_statement(message: TaskMessage, worker_id: str, now, lease_expires_at):
+def _claim_together(
+    messages: Sequence[TaskMessage], worker_id: str, now: datetime, lease_expires_at: datetime
+) -> list[Any]:
+    """Each message's row, ``_NOT_CLAIMED`` or the exception that stopped its claim, in order."""
+    if not messages:
+        return []
+    try:
+        rows = _reconnecting(lambda: _claim_rows(messages, worker_id, now, lease_expires_at))
+    except (DataError, IntegrityError) as error:
+        if len(messages) == 1:
+            return [error]
+        return [outcome for m in messages for outcome in _claim_together([m], worker_id, now, lease_expires_at)]
+    except Exception as error:
+        return [error] * len(messages)
+    by_id = {row.id: row for row in rows}
+    return [by_id.get(message.id, _NOT_CLAIMED) for message in messages]
+
+
+def _claim_rows(messages: Sequence[TaskMessage], worker_id: str, now: datetime, lease_expires_at: datetime) -> list:
     from serverless.models import TaskRecord
 
     sql = CLAIM_SQL.format(table=connection.ops.quote_name(TaskRecord._meta.db_table))
     params = {
-        "id": message.id,
-        "task_path": message.task,
-        "queue_name": message.queue,
-        "backend": message.backend,
-        "args": json.dumps(message.args),
-        "kwargs": json.dumps(message.kwargs),
+        "messages": json.dumps(
+            [
+                {
+                    "id": message.id,
+                    "task_path": message.task,
+                    "queue_name": message.queue,
+                    "backend": message.backend,
+                    "args": message.args,
+                    "kwargs": message.kwargs,
+                    "enqueued_at": _isoformat(message.enqueued_datetime),
+                    "run_after": _isoformat(message.run_after_datetime),
+                }
+                for message in messages
+            ]
+        ),
         "worker_ids": json.dumps([worker_id]),
-        "enqueued_at": message.enqueued_datetime or now,
-        "run_after": message.run_after_datetime,
         "now": now,
         "lease_expires_at": lease_expires_at,
         "running": TaskResultStatus.RUNNING,
         "successful": TaskResultStatus.SUCCESSFUL,
     }
-    # raw() applies the JSON fields' decoding to the returned row.
-    return next(iter(TaskRecord.objects.raw(sql, params)), None)
+    # raw() applies the JSON fields' decoding to the returned rows.
+    return list(TaskRecord.objects.raw(sql, params))
 
 
-def _claim_in_a_transaction(message: TaskMessage, worker_id: str, now, lease_expires_at):
+def _isoformat(moment: datetime | None) -> str | None:
+    """As PostgreSQL reads it: Python's own rendering of a timestamp Python could parse."""
+    return None if moment is None else moment.isoformat()
+
+
+def _claim_in_a_transaction(message: TaskMessage, worker_id: str, now: datetime, lease_expires_at: datetime) -> Any:
     """The same claim for databases without ``INSERT ... ON CONFLICT ... RETURNING`` semantics we rely on (SQLite)."""
     from serverless.models import TaskRecord
 
@@ -205,9 +367,9 @@ def _claim_in_a_transaction(message: TaskMessage, worker_id: str, now, lease_exp
             },
         )
         if record.status == TaskResultStatus.SUCCESSFUL:
-            return None
+            return _NOT_CLAIMED
         if record.status == TaskResultStatus.RUNNING and record.lease_expires_at and record.lease_expires_at > now:
-            return None
+            return _NOT_CLAIMED
         record.lease_expires_at = lease_expires_at
         record.status = TaskResultStatus.RUNNING
         record.started_at = record.started_at or now
@@ -217,10 +379,19 @@ def _claim_in_a_transaction(message: TaskMessage, worker_id: str, now, lease_exp
     return record
 
 
-def execute(task: Task, record) -> TaskResultStatus:
+# --- Running and recording --------------------------------------------------------------
+
+
+def run_claimed(task: Task, record: Any) -> Attempt:
+    """Run a claimed task (``task_started``, its context, a JSON return value); its end is left to ``record_ends``.
+
+    Never raises for the task's own failure: the row becomes FAILED with the
+    exception's class and traceback appended to its errors, and the exception
+    is kept on the attempt.
+    """
     result = record.to_task_result(task)
-    sender = type(task.get_backend())
-    task_started.send(sender=sender, task_result=result)
+    started_at = timezone.now()
+    task_started.send(sender=type(task.get_backend()), task_result=result)
     try:
         if task.takes_context:
             value = task.call(TaskContext(task_result=result), *record.args, **record.kwargs)
@@ -237,61 +408,247 @@ def execute(task: Task, record) -> TaskResultStatus:
                 "traceback": "".join(traceback.format_exception(error)),
             }
         )
-        _finish(record, sender, task)
-        raise TaskFailed(f"{record.task_path} raised {exception_type.__name__}: {error}") from error
+        return Attempt(task=task, record=record, started_at=started_at, error=error)
     record.status = TaskResultStatus.SUCCESSFUL
     record.return_value = value
     record.finished_at = timezone.now()
-    _finish(record, sender, task)
-    return TaskResultStatus.SUCCESSFUL
+    return Attempt(task=task, record=record, started_at=started_at)
 
 
-def _finish(record, sender: type, task: Task) -> None:
-    # Only the columns this attempt changed; a task that broke the connection must not also lose its outcome.
-    changed = ["status", "return_value" if record.status == TaskResultStatus.SUCCESSFUL else "errors", "finished_at"]
-    _reconnecting(lambda: record.save(update_fields=changed))
-    succeeded = record.status == TaskResultStatus.SUCCESSFUL
+def record_ends(attempts: Sequence[Attempt]) -> list[Exception | None]:
+    """Write the attempts' ends, in order: None for each recorded, else the error that stopped it.
+
+    On PostgreSQL one statement for all (``_update_ends``), on a connection
+    retried once if a task broke it. A value the database refuses (``DataError``)
+    makes it write attempt by attempt, so only that attempt's record fails, as
+    if each were alone. Any other failure (the database is gone) is every
+    attempt's: none of their rows says it finished.
+    """
+    if not attempts:
+        return []
+    if connection.vendor != "postgresql":
+        return [_error(lambda a=a: a.record.save(update_fields=_changed_columns(a))) for a in attempts]
+    try:
+        _reconnecting(lambda: _update_ends(attempts))
+    except (DataError, IntegrityError) as error:
+        if len(attempts) == 1:
+            return [error]
+        return [error for attempt in attempts for error in record_ends([attempt])]
+    except Exception as error:
+        return [error] * len(attempts)
+    return [None] * len(attempts)
+
+
+def _error(operation: Callable[[], Any]) -> Exception | None:
+    outcome = _outcome(operation)
+    return outcome if isinstance(outcome, Exception) else None
+
+
+def _changed_columns(attempt: Attempt) -> list[str]:
+    # Only what an attempt's end changes: never the arguments, and not the worker
+    # ids an attempt that took over after an expired lease may have appended.
+    return ["status", "errors" if attempt.error is not None else "return_value", "finished_at"]
+
+
+# The ends of a batch in one round trip. {set} assigns only the columns these
+# attempts changed: a success's return value, a failure's new error (appended in
+# place), each one's status and finish time.
+ENDS_SQL = """
+UPDATE {table} AS t SET {set}
+FROM jsonb_to_recordset(%s::jsonb) AS e(id text, status text, return_value jsonb, error jsonb, finished_at timestamptz)
+WHERE t.id = e.id
+"""
+RETURN_VALUE = "return_value = e.return_value"
+ERRORS = "errors = t.errors || jsonb_build_array(e.error)"
+
+
+def _update_ends(attempts: Sequence[Attempt]) -> None:
+    from serverless.models import TaskRecord
+
+    failed = [attempt.error is not None for attempt in attempts]
+    assignments = ["status = e.status", "finished_at = e.finished_at"]
+    if all(failed):
+        assignments.append(ERRORS)
+    elif not any(failed):
+        assignments.append(RETURN_VALUE)
+    else:
+        assignments.append("return_value = CASE WHEN e.error IS NULL THEN e.return_value ELSE t.return_value END")
+        assignments.append(
+            "errors = CASE WHEN e.error IS NULL THEN t.errors ELSE t.errors || jsonb_build_array(e.error) END"
+        )
+    ends = [
+        {
+            "id": attempt.record.id,
+            "status": attempt.record.status,
+            "return_value": None if attempt.error is not None else attempt.record.return_value,
+            "error": attempt.record.errors[-1] if attempt.error is not None else None,
+            "finished_at": _isoformat(attempt.record.finished_at),
+        }
+        for attempt in attempts
+    ]
+    sql = ENDS_SQL.format(table=connection.ops.quote_name(TaskRecord._meta.db_table), set=", ".join(assignments))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [json.dumps(ends)])
+
+
+def announce_end(attempt: Attempt) -> None:
+    """Once its end is recorded: the task's metrics and ``task_finished`` (Django's receiver logs it).
+
+    A failure's signal is sent while its exception is being handled, as Django's
+    own backends do, so the receiver logs the task's traceback.
+    """
+    succeeded = attempt.error is None
     metrics.add_metric(name="TasksSucceeded" if succeeded else "TasksFailed", unit=MetricUnit.Count, value=1)
-    seconds = (record.finished_at - record.last_attempted_at).total_seconds()
+    seconds = (attempt.record.finished_at - attempt.started_at).total_seconds()
     metrics.add_metric(name="TaskDuration", unit=MetricUnit.Milliseconds, value=round(seconds * 1000, 1))
-    # Sent inside the except block on failure, so Django's receiver logs the traceback.
-    task_finished.send(sender=sender, task_result=record.to_task_result(task))
+    sender, result = type(attempt.task.get_backend()), attempt.record.to_task_result(attempt.task)
+    if succeeded:
+        task_finished.send(sender=sender, task_result=result)
+        return
+    error = attempt.error
+    task_traceback = error.__traceback__
+    try:
+        raise error
+    except Exception:
+        error.__traceback__ = task_traceback  # the task's frames, not this one
+        task_finished.send(sender=sender, task_result=result)
 
 
-def handle_record(record: SQSRecord, lambda_context: Any = None) -> None:
-    """Process one SQS record; any exception makes it a batch item failure."""
-    attempt = receive_count(record)
-    try:
-        message = TaskMessage.decode(record.body)
-    except MalformedMessage as error:
-        log.error("malformed task message %s refused: %s", record.message_id, error, extra={"attempt": attempt})
-        metrics.add_metric(name="TaskMessagesRefused", unit=MetricUnit.Count, value=1)
-        raise
-    logger.append_keys(task_id=message.id, task_name=message.task, attempt=attempt)
-    try:
-        try:
-            check_connections_once_per_invocation(lambda_context)
-            run_message(
-                message,
-                worker_id=_worker_id(lambda_context),
-                lease_seconds=_remaining(lambda_context),
-                check_connections_first=False,
+# --- SQS batches ----------------------------------------------------------------------------
+
+
+@dataclass
+class Delivery:
+    """One SQS record of a batch, decoded and claimed before any task of the batch runs."""
+
+    message_id: str
+    receive_count: int
+    message: TaskMessage | None = None
+    task: Task | None = None
+    record: Any = None  # the claimed row; None when the task already succeeded
+    refused: Exception | None = None  # why it cannot run now
+
+
+class TaskBatchProcessor(BatchProcessor):
+    """Powertools' ``BatchProcessor``, with the database work of a batch done once around its records.
+
+    ``_prepare`` decodes every record and claims all their tasks together;
+    Powertools then calls ``run`` for each record, in order, and keeps each
+    record's failure to itself; ``_clean`` records every end together and
+    announces each, before Powertools builds the ``batchItemFailures``. Records
+    whose ends could not be recorded are moved to the failures there. (Extending
+    ``_prepare`` and ``_clean`` is how Powertools documents custom processors.)
+    """
+
+    def __init__(self) -> None:
+        # raise_on_entire_batch_failure=False: even an all-failed batch is reported
+        # item by item, so the retry and DLQ accounting stays per message.
+        super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        self._deliveries: dict[str, list[Delivery]] = {}
+        self._ran: list[tuple[SQSRecord, Attempt]] = []
+
+    def _prepare(self) -> None:
+        super()._prepare()
+        context = getattr(self, "lambda_context", None)
+        deliveries = [_decode(record) for record in self.records]
+        runnable = [delivery for delivery in deliveries if delivery.refused is None]
+        if runnable:
+            try:
+                check_connections()
+                claims = claim_all([d.message for d in runnable], _worker_id(context), _remaining(context))
+            except Exception as error:  # each record fails alone (and is logged) when its turn comes
+                claims = [error] * len(runnable)
+            for delivery, claimed in zip(runnable, claims, strict=True):
+                if isinstance(claimed, Exception):
+                    delivery.refused = claimed
+                else:
+                    delivery.record = claimed
+        self._deliveries = {}
+        for delivery in deliveries:
+            self._deliveries.setdefault(delivery.message_id, []).append(delivery)
+        self._ran = []
+
+    def run(self, record: SQSRecord) -> None:
+        """The record handler: run this record's claimed task; any exception makes it a batch item failure."""
+        delivery = self._deliveries[record.message_id].pop(0)
+        if isinstance(delivery.refused, MalformedMessage):
+            log.error(
+                "malformed task message %s refused: %s",
+                record.message_id,
+                delivery.refused,
+                extra={"attempt": delivery.receive_count},
             )
-        except registry.UnknownTask as error:
-            log.error("task message %s refused: %s", record.message_id, error)
             metrics.add_metric(name="TaskMessagesRefused", unit=MetricUnit.Count, value=1)
-            raise
-        except TaskFailed as error:
-            log.warning("attempt %s failed, SQS will retry: %s", attempt, error)
-            raise
-        except TaskInProgress as error:
-            log.warning("%s: SQS will deliver this message again later", error)
-            raise
-        except Exception:
-            log.exception("task message %s could not be run, SQS will retry", record.message_id)
-            raise
-    finally:
-        logger.remove_keys(list(LOG_KEYS))
+            raise delivery.refused
+        message = delivery.message
+        logger.append_keys(task_id=message.id, task_name=message.task, attempt=delivery.receive_count)
+        try:
+            try:
+                self._run(delivery, record)
+            except registry.UnknownTask as error:
+                log.error("task message %s refused: %s", record.message_id, error)
+                metrics.add_metric(name="TaskMessagesRefused", unit=MetricUnit.Count, value=1)
+                raise
+            except TaskFailed as error:
+                log.warning("attempt %s failed, SQS will retry: %s", delivery.receive_count, error)
+                raise
+            except TaskInProgress as error:
+                log.warning("%s: SQS will deliver this message again later", error)
+                raise
+            except Exception:
+                log.exception("task message %s could not be run, SQS will retry", record.message_id)
+                raise
+        finally:
+            logger.remove_keys(list(LOG_KEYS))
+
+    def _run(self, delivery: Delivery, record: SQSRecord) -> None:
+        if delivery.refused is not None:
+            raise delivery.refused
+        if delivery.record is None:
+            _acknowledge_duplicate()
+            return
+        attempt = run_claimed(delivery.task, delivery.record)
+        self._ran.append((record, attempt))
+        drop_broken_connections()
+        if attempt.error is not None:
+            raise TaskFailed(_failure(attempt)) from attempt.error
+
+    def _clean(self) -> None:
+        ran, self._ran = self._ran, []
+        ends = record_ends([attempt for _, attempt in ran])
+        for (record, attempt), error in zip(ran, ends, strict=True):
+            row = attempt.record
+            logger.append_keys(task_id=row.id, task_name=row.task_path, attempt=receive_count(record))
+            try:
+                if error is None:
+                    announce_end(attempt)
+                else:
+                    log.error("the end of task %s could not be recorded, SQS will retry it: %s", row.id, error)
+            except Exception as announcing:
+                log.exception("the end of task %s could not be announced, SQS will retry it", row.id)
+                error = announcing
+            finally:
+                logger.remove_keys(list(LOG_KEYS))
+            if error is not None and attempt.error is None:
+                self._fail(record, error)
+        super()._clean()
+
+    def _fail(self, record: SQSRecord, error: Exception) -> None:
+        """A record Powertools counted a success (its task succeeded) whose end is not recorded: now a failure."""
+        self.success_messages = [raw for raw in self.success_messages if raw is not record.raw_event]
+        self.failure_handler(record, (type(error), error, error.__traceback__))
+
+
+def _decode(record: dict[str, Any]) -> Delivery:
+    """The record's message and declared task, or why it is refused (a task never imported from a message)."""
+    sqs_record = SQSRecord(record)
+    delivery = Delivery(message_id=sqs_record.message_id, receive_count=receive_count(sqs_record))
+    try:
+        delivery.message = TaskMessage.decode(sqs_record.body)
+        delivery.task = registry.declared_task(delivery.message.task)
+    except (MalformedMessage, registry.UnknownTask) as error:
+        delivery.refused = error
+    return delivery
 
 
 def receive_count(record: SQSRecord) -> int:
@@ -331,11 +688,9 @@ def handle_sqs_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     failures = [{"itemIdentifier": message_id} for message_id in failed]
     if not runnable:
         return {"batchItemFailures": failures}
-    # raise_on_entire_batch_failure=False: even an all-failed batch is reported
-    # item by item, so the retry and DLQ accounting stays per message.
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    processor = TaskBatchProcessor()
     response = process_partial_response(
-        event={**event, "Records": runnable}, record_handler=handle_record, processor=processor, context=context
+        event={**event, "Records": runnable}, record_handler=processor.run, processor=processor, context=context
     )
     return {"batchItemFailures": failures + response["batchItemFailures"]}
 
