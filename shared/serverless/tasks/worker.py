@@ -20,7 +20,9 @@ expired. After ``maxReceiveCount`` receives SQS moves a message to the
 dead-letter queue.
 
 Delivery is at least once, so the result row decides: a message whose task
-already succeeded is acknowledged without running it again.
+already succeeded is acknowledged without running it again. The claims and
+their lease are ``serverless.tasks.claims``; the connection checks around a
+batch, ``serverless.tasks.connections``.
 """
 
 import json
@@ -29,23 +31,17 @@ import os
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from django.conf import settings
 from django.db import (
     DataError,
     IntegrityError,
-    InterfaceError,
-    OperationalError,
-    close_old_connections,
     connection,
-    connections,
-    transaction,
 )
 from django.tasks import Task, TaskContext, TaskResultStatus
 from django.tasks.signals import task_finished, task_started
@@ -54,6 +50,8 @@ from django.utils.json import normalize_json
 
 from serverless.logging import SERVICE, logger
 from serverless.tasks import registry
+from serverless.tasks.claims import TaskInProgress, claim, claim_all
+from serverless.tasks.connections import check_connections, drop_broken_connections, outcome, reconnecting
 from serverless.tasks.message import MalformedMessage, TaskMessage
 
 log = logging.getLogger(__name__)
@@ -63,10 +61,6 @@ LOG_KEYS = ("task_id", "task_name", "attempt")
 # CloudWatch metrics (embedded metric format, written with the logs): the
 # function handler flushes them after each invocation.
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "PanelApp"), service=SERVICE)
-
-
-class TaskInProgress(RuntimeError):
-    """Another attempt holds this task right now (a duplicate delivery): SQS delivers it again later."""
 
 
 class TaskFailed(RuntimeError):
@@ -136,249 +130,6 @@ def _failure(attempt: Attempt) -> str:
     return f"{attempt.record.task_path} raised {type(error).__name__}: {error}"
 
 
-def check_connections() -> None:
-    """Close connections that are broken or past CONN_MAX_AGE, as Django does around a request.
-
-    Once per SQS batch or single message: each check makes the next query start
-    with a ``SELECT 1`` health check. Skipped inside a transaction: a task run
-    inline (``ThreadBackend`` with ``INLINE``, in a test) must not close the
-    caller's connection under it.
-    """
-    if not any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
-        close_old_connections()
-
-
-def drop_broken_connections() -> None:
-    """After a task of a batch: close a connection the task saw fail, so what comes next reconnects.
-
-    The next task of the batch would otherwise inherit a connection the last
-    one broke (a terminated backend, a failover). Free unless the task met a
-    database error (Django's ``errors_occurred``); then one ``SELECT 1``.
-    """
-    for conn in connections.all(initialized_only=True):
-        if conn.errors_occurred and not conn.in_atomic_block:
-            conn.close_if_unusable_or_obsolete()
-
-
-def _reconnecting(operation: Callable[[], Any]) -> Any:
-    """``operation()``, once more on a new connection if the current one turned out broken.
-
-    What a health check before every statement would catch, for the price of
-    nothing when the connection is fine: a connection closed under us (a task
-    that broke it, an idle proxy session dropped) costs this one retry.
-    """
-    try:
-        return operation()
-    except (InterfaceError, OperationalError):
-        if connection.in_atomic_block or (connection.connection is not None and connection.is_usable()):
-            raise
-        connection.close()
-        return operation()
-
-
-# --- Claims ---------------------------------------------------------------------------
-
-_NOT_CLAIMED = object()  # the row exists and was left alone: succeeded, or another attempt's lease runs
-
-
-def claim(message: TaskMessage, worker_id: str, lease_seconds: float | None = None) -> Any:
-    """Mark the task's row RUNNING for this attempt, creating it if the enqueuer's is not visible.
-
-    Returns the row, or None when the task already succeeded; raises
-    ``TaskInProgress`` while another attempt holds an unexpired lease (a
-    RUNNING row past its lease means that worker died: a Lambda timeout).
-    """
-    [claimed] = claim_all([message], worker_id, lease_seconds)
-    if isinstance(claimed, Exception):
-        raise claimed
-    return claimed
-
-
-def claim_all(messages: Sequence[TaskMessage], worker_id: str, lease_seconds: float | None = None) -> list[Any]:
-    """``claim`` for many messages at once, in order: each a row, None (already succeeded) or an exception.
-
-    On PostgreSQL one statement claims them all, plus one query when some
-    are left unclaimed. The exception, per message, is ``TaskInProgress``
-    (another attempt's lease runs) or the database's error. A value the
-    database refuses (``DataError``: a NUL character, a number JSON cannot
-    hold) makes the statement claim message by message, so that only its
-    message fails, as if each were alone.
-
-    A task id that comes twice is claimed once (one statement cannot update a
-    row twice); the later message shares the first one's outcome, except that
-    when the first is claimed, the later is ``TaskInProgress``: SQS delivers it
-    again, and by then the first has succeeded.
-    """
-    now = timezone.now()
-    lease = settings.SQS_QUEUE_VISIBILITY_TIMEOUT if lease_seconds is None else lease_seconds
-    lease_expires_at = now + timedelta(seconds=lease)
-    first: dict[str, int] = {}
-    for position, message in enumerate(messages):
-        first.setdefault(message.id, position)
-    unique = [messages[position] for position in first.values()]
-    if connection.vendor == "postgresql":
-        outcomes = _claim_together(unique, worker_id, now, lease_expires_at)
-    else:
-        outcomes = [_outcome(lambda m=m: _claim_in_a_transaction(m, worker_id, now, lease_expires_at)) for m in unique]
-    _explain_unclaimed(unique, outcomes)
-    by_id = dict(zip(first, outcomes, strict=True))
-    claimed: list[Any] = []
-    for position, message in enumerate(messages):
-        outcome = by_id[message.id]
-        if position != first[message.id] and not (outcome is None or isinstance(outcome, Exception)):
-            outcome = TaskInProgress(f"task {message.id} is delivered twice in this batch: the first delivery runs it")
-        claimed.append(outcome)
-    return claimed
-
-
-def _outcome(operation: Callable[[], Any]) -> Any:
-    """``operation()``'s value, or the exception it raised (on a connection retried once)."""
-    try:
-        return _reconnecting(operation)
-    except Exception as error:
-        return error
-
-
-def _explain_unclaimed(messages: Sequence[TaskMessage], claimed: list[Any]) -> None:
-    """Replace each ``_NOT_CLAIMED`` by None (the task succeeded) or ``TaskInProgress``: one query for all."""
-    from serverless.models import TaskRecord
-
-    unclaimed = [position for position, outcome in enumerate(claimed) if outcome is _NOT_CLAIMED]
-    if not unclaimed:
-        return
-    ids = [messages[position].id for position in unclaimed]
-    try:
-        rows = _reconnecting(
-            lambda: list(TaskRecord.objects.filter(pk__in=ids).values_list("pk", "status", "worker_ids"))
-        )
-        states = {pk: (status, worker_ids) for pk, status, worker_ids in rows}
-    except Exception as error:
-        states, failure = {}, error
-    else:
-        failure = None
-    for position in unclaimed:
-        task_id = messages[position].id
-        status, worker_ids = states.get(task_id, (None, []))
-        if status == TaskResultStatus.SUCCESSFUL:
-            claimed[position] = None
-        elif failure is not None:
-            claimed[position] = failure
-        else:
-            claimed[position] = TaskInProgress(f"task {task_id} is already running (attempt by {worker_ids[-1:]})")
-
-
-# One round trip for a whole batch: insert each row RUNNING, or take over an
-# existing one unless it succeeded or another attempt's lease still runs (then
-# no row comes back for it). The row locks taken by ON CONFLICT serialise
-# concurrent deliveries; ids must be unique within the statement.
-CLAIM_SQL = """
-INSERT INTO {table} AS t (
-    id, task_path, queue_name, backend, status, args, kwargs, return_value, errors, worker_ids,
-    enqueued_at, run_after, started_at, last_attempted_at, finished_at, lease_expires_at
-)
-SELECT
-    m.id, m.task_path, m.queue_name, m.backend, %(running)s, m.args, m.kwargs, NULL,
-    '[]'::jsonb, %(worker_ids)s::jsonb, COALESCE(m.enqueued_at, %(now)s), m.run_after, %(now)s, %(now)s, NULL,
-    %(lease_expires_at)s
-FROM jsonb_to_recordset(%(messages)s::jsonb) AS m(
-    id text, task_path text, queue_name text, backend text, args jsonb, kwargs jsonb,
-    enqueued_at timestamptz, run_after timestamptz
-)
-ON CONFLICT (id) DO UPDATE SET
-    status = EXCLUDED.status,
-    started_at = COALESCE(t.started_at, EXCLUDED.started_at),
-    last_attempted_at = EXCLUDED.last_attempted_at,
-    lease_expires_at = EXCLUDED.lease_expires_at,
-    worker_ids = t.worker_ids || EXCLUDED.worker_ids
-WHERE t.status <> %(successful)s
-    AND NOT (t.status = %(running)s AND t.lease_expires_at IS NOT NULL AND t.lease_expires_at > %(now)s)
-RETURNING t.*
-"""
-
-
-def _claim_together(
-    messages: Sequence[TaskMessage], worker_id: str, now: datetime, lease_expires_at: datetime
-) -> list[Any]:
-    """Each message's row, ``_NOT_CLAIMED`` or the exception that stopped its claim, in order."""
-    if not messages:
-        return []
-    try:
-        rows = _reconnecting(lambda: _claim_rows(messages, worker_id, now, lease_expires_at))
-    except (DataError, IntegrityError) as error:
-        if len(messages) == 1:
-            return [error]
-        return [outcome for m in messages for outcome in _claim_together([m], worker_id, now, lease_expires_at)]
-    except Exception as error:
-        return [error] * len(messages)
-    by_id = {row.id: row for row in rows}
-    return [by_id.get(message.id, _NOT_CLAIMED) for message in messages]
-
-
-def _claim_rows(messages: Sequence[TaskMessage], worker_id: str, now: datetime, lease_expires_at: datetime) -> list:
-    from serverless.models import TaskRecord
-
-    sql = CLAIM_SQL.format(table=connection.ops.quote_name(TaskRecord._meta.db_table))
-    params = {
-        "messages": json.dumps(
-            [
-                {
-                    "id": message.id,
-                    "task_path": message.task,
-                    "queue_name": message.queue,
-                    "backend": message.backend,
-                    "args": message.args,
-                    "kwargs": message.kwargs,
-                    "enqueued_at": _isoformat(message.enqueued_datetime),
-                    "run_after": _isoformat(message.run_after_datetime),
-                }
-                for message in messages
-            ]
-        ),
-        "worker_ids": json.dumps([worker_id]),
-        "now": now,
-        "lease_expires_at": lease_expires_at,
-        "running": TaskResultStatus.RUNNING,
-        "successful": TaskResultStatus.SUCCESSFUL,
-    }
-    # raw() applies the JSON fields' decoding to the returned rows.
-    return list(TaskRecord.objects.raw(sql, params))
-
-
-def _isoformat(moment: datetime | None) -> str | None:
-    """As PostgreSQL reads it: Python's own rendering of a timestamp Python could parse."""
-    return None if moment is None else moment.isoformat()
-
-
-def _claim_in_a_transaction(message: TaskMessage, worker_id: str, now: datetime, lease_expires_at: datetime) -> Any:
-    """The same claim for databases without ``INSERT ... ON CONFLICT ... RETURNING`` semantics we rely on (SQLite)."""
-    from serverless.models import TaskRecord
-
-    with transaction.atomic():
-        record, _ = TaskRecord.objects.select_for_update().get_or_create(
-            pk=message.id,
-            defaults={
-                "task_path": message.task,
-                "queue_name": message.queue,
-                "backend": message.backend,
-                "args": message.args,
-                "kwargs": message.kwargs,
-                "enqueued_at": message.enqueued_datetime or now,
-                "run_after": message.run_after_datetime,
-            },
-        )
-        if record.status == TaskResultStatus.SUCCESSFUL:
-            return _NOT_CLAIMED
-        if record.status == TaskResultStatus.RUNNING and record.lease_expires_at and record.lease_expires_at > now:
-            return _NOT_CLAIMED
-        record.lease_expires_at = lease_expires_at
-        record.status = TaskResultStatus.RUNNING
-        record.started_at = record.started_at or now
-        record.last_attempted_at = now
-        record.worker_ids = [*record.worker_ids, worker_id]
-        record.save(update_fields=["lease_expires_at", "status", "started_at", "last_attempted_at", "worker_ids"])
-    return record
-
-
 # --- Running and recording --------------------------------------------------------------
 
 
@@ -429,7 +180,7 @@ def record_ends(attempts: Sequence[Attempt]) -> list[Exception | None]:
     if connection.vendor != "postgresql":
         return [_error(lambda a=a: a.record.save(update_fields=_changed_columns(a))) for a in attempts]
     try:
-        _reconnecting(lambda: _update_ends(attempts))
+        reconnecting(lambda: _update_ends(attempts))
     except (DataError, IntegrityError) as error:
         if len(attempts) == 1:
             return [error]
@@ -440,8 +191,8 @@ def record_ends(attempts: Sequence[Attempt]) -> list[Exception | None]:
 
 
 def _error(operation: Callable[[], Any]) -> Exception | None:
-    outcome = _outcome(operation)
-    return outcome if isinstance(outcome, Exception) else None
+    result = outcome(operation)
+    return result if isinstance(result, Exception) else None
 
 
 def _changed_columns(attempt: Attempt) -> list[str]:
@@ -482,7 +233,7 @@ def _update_ends(attempts: Sequence[Attempt]) -> None:
             "status": attempt.record.status,
             "return_value": None if attempt.error is not None else attempt.record.return_value,
             "error": attempt.record.errors[-1] if attempt.error is not None else None,
-            "finished_at": _isoformat(attempt.record.finished_at),
+            "finished_at": attempt.record.finished_at.isoformat(),
         }
         for attempt in attempts
     ]
