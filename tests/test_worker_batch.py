@@ -80,6 +80,7 @@ def failed(response: dict) -> list[str]:
 
 
 def existing_row(msg: TaskMessage, **fields) -> TaskRecord:
+    """The task's row as the enqueuer (or another attempt, given ``fields``) left it before this delivery."""
     return TaskRecord.objects.create(
         id=msg.id,
         task_path=msg.task,

@@ -13,6 +13,7 @@ from serverless.tasks.message import TaskMessage
 
 from tests.conftest import load_function
 from tests.test_tasks_app import CALLS, add, declared, explode, record_call  # noqa: F401 (declared is a fixture)
+from tests.test_worker_batch import existing_row
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -112,14 +113,7 @@ def test_a_duplicate_of_a_succeeded_task_costs_two_queries_and_runs_nothing(
 
 def test_a_claim_takes_over_the_row_the_enqueuer_wrote(declared, worker, lambda_context, django_assert_num_queries):  # noqa: F811
     queued = message(record_call, "queued")
-    TaskRecord.objects.create(
-        id=queued.id,
-        task_path=queued.task,
-        queue_name="default",
-        backend="default",
-        args=["queued"],
-        enqueued_at=timezone.now(),
-    )
+    existing_row(queued)
 
     with django_assert_num_queries(2):
         worker.lambda_handler(batch(queued), lambda_context)
@@ -138,13 +132,8 @@ def test_claims_that_come_back_empty_cost_one_more_query_for_the_whole_batch(
 ):
     done, held = message(record_call, "done"), message(record_call, "held")
     worker.lambda_handler(batch(done), lambda_context)
-    TaskRecord.objects.create(
-        id=held.id,
-        task_path=held.task,
-        queue_name="default",
-        backend="default",
-        args=["held"],
-        enqueued_at=timezone.now(),
+    existing_row(
+        held,
         status=TaskResultStatus.RUNNING,
         lease_expires_at=timezone.now() + timedelta(minutes=5),
         worker_ids=["other-worker"],
