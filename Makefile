@@ -60,7 +60,7 @@ $(BENCH_VENV)/.installed: requirements.txt bench/requirements.txt | check-python
 
 bench: $(VENV)/.installed $(BENCH_VENV)/.installed
 	bash .ci/ensure-postgres
-	$(BIN)/python bench/cold_start.py
+	BENCH_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bench/cold_start.py
 	BENCH_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bench/worker_overhead.py
 
 format: $(VENV)/.installed

@@ -264,7 +264,13 @@ def page_database(python: Path, root: Path) -> Iterator[dict[str, str]]:
                     check=True,
                     stdout=subprocess.DEVNULL,
                 )
-            yield {"DATABASE_NAME": name, "STATIC_MANIFEST_FILE": str(manifest)}
+            address = urlsplit(server)
+            yield {
+                "DATABASE_HOST": address.hostname or "127.0.0.1",
+                "DATABASE_PORT": str(address.port or 5432),
+                "DATABASE_NAME": name,
+                "STATIC_MANIFEST_FILE": str(manifest),
+            }
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -3,6 +3,7 @@
 import json
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -15,7 +16,8 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing
 @pytest.fixture
 def app_secret(secrets_manager) -> str:
     value = {"SECRET_KEY": "k" * 50, "HEALTH_CHECK_TOKEN": "first"}
-    return secrets_manager.create_secret(Name=f"app-{id(value)}", SecretString=json.dumps(value))["ARN"]
+    # A name of its own: the moto server outlives each test, and id() values are reused.
+    return secrets_manager.create_secret(Name=f"app-{uuid.uuid4().hex}", SecretString=json.dumps(value))["ARN"]
 
 
 def lambda_environ(secrets_manager, **names: str) -> dict[str, str]:

@@ -18,7 +18,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 
-from serverless.tasks.connections import outcome, reconnecting
+from serverless.tasks.connections import outcome_of, reconnecting
 from serverless.tasks.message import TaskMessage
 
 
@@ -67,7 +67,9 @@ def claim_all(messages: Sequence[TaskMessage], worker_id: str, lease_seconds: fl
     if connection.vendor == "postgresql":
         outcomes = _claim_together(unique, worker_id, now, lease_expires_at)
     else:
-        outcomes = [outcome(lambda m=m: _claim_in_a_transaction(m, worker_id, now, lease_expires_at)) for m in unique]
+        outcomes = [
+            outcome_of(lambda m=m: _claim_in_a_transaction(m, worker_id, now, lease_expires_at)) for m in unique
+        ]
     _explain_unclaimed(unique, outcomes)
     by_id = dict(zip(first, outcomes, strict=True))
     claimed: list[Any] = []

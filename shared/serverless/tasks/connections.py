@@ -53,7 +53,7 @@ def reconnecting(operation: Callable[[], Any]) -> Any:
         return operation()
 
 
-def outcome(operation: Callable[[], Any]) -> Any:
+def outcome_of(operation: Callable[[], Any]) -> Any:
     """``operation()``'s value, or the exception it raised (on a connection retried once)."""
     try:
         return reconnecting(operation)

@@ -51,7 +51,7 @@ from django.utils.json import normalize_json
 from serverless.logging import SERVICE, logger
 from serverless.tasks import registry
 from serverless.tasks.claims import TaskInProgress, claim, claim_all
-from serverless.tasks.connections import check_connections, drop_broken_connections, outcome, reconnecting
+from serverless.tasks.connections import check_connections, drop_broken_connections, outcome_of, reconnecting
 from serverless.tasks.message import MalformedMessage, TaskMessage
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,7 @@ def record_ends(attempts: Sequence[Attempt]) -> list[Exception | None]:
 
 
 def _error(operation: Callable[[], Any]) -> Exception | None:
-    result = outcome(operation)
+    result = outcome_of(operation)
     return result if isinstance(result, Exception) else None
 
 
