@@ -277,3 +277,50 @@ def test_an_app_error_that_escapes_django_is_a_500_in_the_event_s_shape_not_a_ba
     assert response["multiValueHeaders"] == {"Content-Type": ["application/json"]}
     assert "Malformed" not in response["body"] and "Traceback" not in response["body"]
     assert "the error page itself failed" in capsys.readouterr().out  # logged for the operator
+
+
+# --- Text no client can send: a lone surrogate (JSON's "\udcff") anywhere in the request ---------
+
+LONE_SURROGATE = "\udcff"
+
+
+def with_unencodable_text(event: dict, part: str, text: str = LONE_SURROGATE) -> dict:
+    """``event`` carrying ``text`` in one part of its request, placed as its own shape places that part."""
+    event = json.loads(json.dumps(event))
+    v2 = event.get("version") == "2.0"
+    if part == "query":
+        if v2:
+            event["rawQueryString"] += f"&content_type__exact={text}"
+        for name in ("queryStringParameters", "multiValueQueryStringParameters"):
+            if name in event and not v2:
+                event[name] = {"content_type__exact": [text] if name.startswith("multi") else text}
+    elif part == "path":
+        event = with_path(event, f"/api/v1/panels/{text}/")
+    elif part in ("header", "header name", "cookie"):
+        name, value = ("x-custom", text) if part == "header" else (f"x-{text}", "1")
+        if part == "cookie":
+            name, value = "cookie", f"pref={text}"
+        if v2 and part == "cookie":
+            event["cookies"] = [value]
+        for key in ("headers", "multiValueHeaders"):
+            if key in event and not (v2 and part == "cookie"):
+                event[key][name] = [value] if key == "multiValueHeaders" else value
+    elif part == "body":
+        event.update(body=text, isBase64Encoded=False)
+    return event
+
+
+EVERY_SHAPE = ["alb_get.json", "alb_get_multivalue.json", "rest_api_v1_stage.json", "http_api_v2.json"]
+
+
+@pytest.mark.parametrize("event_file", EVERY_SHAPE)
+@pytest.mark.parametrize("part", ["query", "path", "header", "header name", "cookie", "body"])
+def test_a_lone_surrogate_anywhere_in_the_request_is_a_400_in_the_event_s_own_shape(
+    web, lambda_context, event_file, part
+):
+    event = with_unencodable_text(load_event(event_file), part)
+    response = web.lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 400, response
+    assert ("multiValueHeaders" in response) == ("multiValueHeaders" in event)
+    detail = json.loads(response["body"])["detail"]
+    assert detail.startswith("Malformed request event: ") and detail.endswith("is not valid Unicode text"), detail

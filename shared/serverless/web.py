@@ -9,7 +9,8 @@ Around it, this module makes three guarantees the handler's callers rely on:
   names what is wrong before apig-wsgi sees it, and the answer has the event's
   own response shape: an ALB multi-value event gets ``multiValueHeaders``
   (the ALB rejects single-value ``headers`` for it), an HTTP API event a v2
-  response.
+  response. Text no client can send (a lone surrogate, which JSON's
+  ``"\\udcff"`` decodes to) is damage too, in any part of the request.
 * **Non-ASCII text reaches Django as WSGI says it must**: the UTF-8 bytes of
   the path, query, cookies and headers, each byte one Latin-1 character
   (PEP 3333). Django decodes them back; apig-wsgi alone would pass ``é✓``
@@ -119,11 +120,51 @@ def _check_body(event: dict[str, Any]) -> None:
 
 
 def _encodes(text: str) -> bool:
+    if text.isascii():
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: no client could have sent it
         return False
     return True
+
+
+def _texts(value: Any) -> Iterable[str]:
+    """Every string in a checked part of the event: itself, a list's items, a map's keys and values."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _texts(item)
+
+
+def _request_parts(event: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The parts of an event that become the WSGI request (the body aside), by the event's names for them."""
+    context = event.get("requestContext") or {}
+    if kind == "2.0":
+        http = context["http"]
+        return {
+            "rawPath": event["rawPath"],
+            "rawQueryString": event["rawQueryString"],
+            "headers": event["headers"],
+            "cookies": event.get("cookies", []),
+            **{f"requestContext.http.{name}": http[name] for name in ("method", "sourceIp", "protocol")},
+        }
+    names = ("path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters")
+    parts = {name: event.get(name) for name in (*names, "multiValueQueryStringParameters")}
+    parts["requestContext.path"] = context.get("path")  # the REST API's public path: the stage prefix
+    return parts
+
+
+def _check_text(event: dict[str, Any], kind: str) -> None:
+    # The adapters quote, join and re-encode this text as UTF-8 (the WSGI environ, PEP 3333):
+    # what cannot be encoded is refused here, once, for every shape and every part.
+    for name, value in _request_parts(event, kind).items():
+        _require(all(_encodes(text) for text in _texts(value)), f"'{name}' is not valid Unicode text")
 
 
 def check_event(event: Any) -> None:
@@ -155,6 +196,7 @@ def check_event(event: Any) -> None:
         ):
             value = event.get(name)
             _require(value is None or _is_str_map(value, lists=lists), f"'{name}' is not an object of strings")
+    _check_text(event, kind)
     _check_body(event)
 
 
@@ -168,7 +210,7 @@ def wsgi_str(text: str) -> str:
     """PEP 3333's native string: the text's UTF-8 bytes, one Latin-1 character each."""
     if text.isascii():
         return text
-    return text.encode("utf-8", "surrogatepass").decode("latin-1")
+    return text.encode("utf-8").decode("latin-1")
 
 
 def native_strings(environ: dict[str, Any]) -> None:
@@ -176,7 +218,7 @@ def native_strings(environ: dict[str, Any]) -> None:
     event = environ.get("apig_wsgi.full_event") or {}
     raw_path = event.get("rawPath") if event_kind(event) == "2.0" else event.get("path")
     # apig-wsgi unquotes into Latin-1 characters, which is right for %XX and wrong for raw UTF-8.
-    environ["PATH_INFO"] = unquote_to_bytes(raw_path.encode("utf-8", "surrogatepass")).decode("latin-1")
+    environ["PATH_INFO"] = unquote_to_bytes(raw_path.encode("utf-8")).decode("latin-1")
     for key, value in environ.items():
         if isinstance(value, str) and (key.startswith("HTTP_") or key in COPIED_FROM_EVENT):
             environ[key] = wsgi_str(value)
