@@ -20,6 +20,37 @@ def expected_shape(event: Any) -> str:
     return MULTI if "multiValueHeaders" in event else SINGLE
 
 
+def texts_in(value: Any) -> list[str]:
+    """Every string anywhere in a JSON value, keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [text for item in value for text in texts_in(item)]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in [key, *texts_in(item)]]
+    return []
+
+
+def carries_unencodable_text(event: Any) -> bool:
+    """Whether any text in ``event`` cannot be UTF-8 encoded (a lone surrogate), so no client sent it."""
+    return any(unencodable(text) for text in texts_in(event))
+
+
+def unencodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def check_refused_as_unencodable(response: dict[str, Any]) -> None:
+    """Assert ``response`` is the 400 for an event carrying text no client can send, naming the part."""
+    assert response["statusCode"] == 400, response
+    detail = json.loads(response["body"])["detail"]
+    assert detail.startswith("Malformed request event: '") and detail.endswith("' is not valid Unicode text"), detail
+
+
 def check_response(response: Any, event: Any, secrets: list[str]) -> int:
     """Assert ``response`` is a proxy response the event's sender accepts, revealing nothing; return its status."""
     assert isinstance(response, dict), response

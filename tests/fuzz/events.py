@@ -9,7 +9,7 @@ API (v2) event cheaply.
 import base64
 import copy
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -88,6 +88,19 @@ header_value = st.one_of(
     tricky_text.map(lambda value: value.replace("\r", "").replace("\n", "")),
 )
 
+# Text no client can send but a hand-made event can carry (JSON's "\\udcff" decodes to it): lone
+# surrogates, high or low, alone, reversed as a pair, amid ordinary and non-Latin-1 text. It cannot
+# be UTF-8 encoded, so every part of every event shape that carries it must be refused with a 400.
+unencodable_text = st.one_of(
+    st.sampled_from(["\udcff", "\ud800", "\udfff", "\ude00\ud83d", "a\udcffb", "é✓\ud83d", "%\udc80", "\x00\udcff"]),
+    st.builds(
+        "{}{}{}".format,
+        hostile_text,
+        st.text(alphabet=st.characters(categories=("Cs",)), min_size=1, max_size=3),
+        hostile_text,
+    ),
+)
+
 
 @dataclass(frozen=True)
 class Request:
@@ -100,6 +113,7 @@ class Request:
     cookies: list[str]
     body: str
     binary: bool
+    unencodable: str = ""  # the part given text no client can send, if any (UNENCODABLE_PARTS)
 
 
 # Built once: a strategy constructed inside each draw would be validated again every time.
@@ -128,11 +142,23 @@ cookie_lists = st.lists(
 bodies = st.one_of(st.just(""), tricky_text, st.sampled_from(["--X--", "{}", '{"filename": 1}', "a=%00"]))
 
 
+# The parts of a request that can carry unencodable text, each placed by every event shape.
+UNENCODABLE_PARTS = ["path", "query name", "query value", "header name", "header value", "cookie", "body"]
+
+
+def _quote(text: str, safe: str) -> str:
+    """``text`` percent-encoded as a client would, or as is when it cannot be (it arrives raw)."""
+    try:
+        return quote(text, safe=safe)
+    except UnicodeEncodeError:
+        return text
+
+
 @st.composite
 def requests(draw) -> Request:
     route = draw(st.sampled_from(ROUTES))
     suffix = draw(suffixes)
-    path = route + (quote(suffix, safe="/") if draw(st.booleans()) else suffix)
+    path = route + (_quote(suffix, safe="/") if draw(st.booleans()) else suffix)
     headers = {"accept": draw(accepts), "user-agent": draw(header_value)}
     if draw(st.booleans()):
         headers["content-type"] = draw(content_types)
@@ -142,7 +168,26 @@ def requests(draw) -> Request:
     body = draw(bodies)
     if binary:
         body = base64.b64encode(body.encode()).decode()
-    return Request(draw(st.sampled_from(METHODS)), path, draw(query_pairs), headers, draw(cookie_lists), body, binary)
+    method = draw(st.sampled_from(METHODS))
+    request = Request(method, path, draw(query_pairs), headers, draw(cookie_lists), body, binary)
+    if draw(st.integers(0, 3)) == 0:  # a quarter of requests carry unencodable text in one part
+        request = with_unencodable(request, draw(st.sampled_from(UNENCODABLE_PARTS)), draw(unencodable_text))
+    return request
+
+
+def with_unencodable(request: Request, part: str, text: str) -> Request:
+    """``request`` with ``text`` (which cannot be UTF-8 encoded) in one of its parts."""
+    if part == "path":
+        return replace(request, path=request.path + text, unencodable=part)
+    if part.startswith("query"):
+        pair = (text, "1") if part == "query name" else ("name", text)
+        return replace(request, query=[*request.query, pair], unencodable=part)
+    if part.startswith("header"):
+        name, value = (f"x-{text}", "1") if part == "header name" else ("x-custom", text)
+        return replace(request, headers={**request.headers, name: value}, unencodable=part)
+    if part == "cookie":
+        return replace(request, cookies=[*request.cookies, f"pref={text}"], unencodable=part)
+    return replace(request, body=text, binary=False, unencodable=part)
 
 
 def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -154,7 +199,7 @@ def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 def _alb_query(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     # The ALB passes query parameters still percent-encoded.
-    return [(quote(name, safe=""), quote(value, safe="")) for name, value in pairs]
+    return [(_quote(name, safe=""), _quote(value, safe="")) for name, value in pairs]
 
 
 def alb_event(request: Request, *, multi: bool) -> dict[str, Any]:
@@ -203,7 +248,7 @@ def http_api_event(request: Request) -> dict[str, Any]:
         "version": "2.0",
         "routeKey": "$default",
         "rawPath": request.path,
-        "rawQueryString": "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in request.query),
+        "rawQueryString": "&".join(f"{_quote(k, safe='')}={_quote(v, safe='')}" for k, v in request.query),
         "headers": headers,
         "requestContext": {
             "http": {
@@ -224,8 +269,11 @@ def http_api_event(request: Request) -> dict[str, Any]:
     return event
 
 
+SHAPES = ["ALB", "ALB multi-value", "REST API", "HTTP API"]
+
+
 def all_shapes(request: Request) -> list[dict[str, Any]]:
-    """The same request as each of the four events AWS can send."""
+    """The same request as each of the four events AWS can send (named in ``SHAPES``)."""
     return [
         alb_event(request, multi=False),
         alb_event(request, multi=True),
@@ -240,6 +288,7 @@ def all_shapes(request: Request) -> list[dict[str, Any]]:
 BAD_VALUES = [
     None, True, 0, 5, -1, 1.5, "", "x", "\x00", "é✓", [], [None], ["a", 5], [[]], {}, {"a": 1}, {"a": None},
     {"a": []}, {"a": ["b", 5]}, {"elb": {}}, {"http": None}, {"http": {"method": 5}},
+    "\udcff", ["\ud800"], {"a": "\udcff"}, {"\udcff": "a"}, {"a": ["\ude00\ud83d"]}, {"http": {"method": "\udcff"}},
 ]  # fmt: skip
 EVENT_KEYS = [
     "requestContext", "httpMethod", "path", "headers", "multiValueHeaders", "queryStringParameters",

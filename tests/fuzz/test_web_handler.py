@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import FakeLambdaContext, load_function
 from tests.fuzz import fuzz_settings
-from tests.fuzz.checks import check_response
-from tests.fuzz.events import ROUTES, all_shapes, damage, requests
+from tests.fuzz.checks import carries_unencodable_text, check_refused_as_unencodable, check_response
+from tests.fuzz.events import ROUTES, SHAPES, UNENCODABLE_PARTS, all_shapes, damage, requests
 from tests.panels.factories import add_gene, make_panel, make_user
 
 # Real handler, real database: the handler opens and closes connections as on Lambda.
@@ -27,7 +27,8 @@ WELL_FORMED_REQUESTS = 760
 # Each damaged example: the four shapes of one request, each damaged twice (8 events).
 DAMAGED_REQUESTS = 560
 DAMAGES_PER_SHAPE = 2
-SENT = {"well-formed": 0, "damaged": 0}
+SENT = {"well-formed": 0, "unencodable": 0, "damaged": 0}
+REFUSED_AS_UNENCODABLE: set[tuple[str, str]] = set()  # (part, event shape)
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +53,16 @@ def secrets() -> list[str]:
 def test_well_formed_events_with_hostile_content_never_get_a_5xx(web, site_data, request, seed):
     rng = random.Random(seed)  # noqa: S311 (cheap choices, reproducible with the example)
     # The drawn request, and its hostile query, headers, cookies and body on another route.
+    # A quarter carry text no client can send (a lone surrogate) in one part: every shape refuses it.
     for variant in (request, replace(request, path=rng.choice(ROUTES))):
-        for event in all_shapes(variant):
+        for shape, event in zip(SHAPES, all_shapes(variant), strict=True):
             response = web.lambda_handler(event, FakeLambdaContext())
             status = check_response(response, event, secrets())
+            if carries_unencodable_text(event):
+                check_refused_as_unencodable(response)
+                REFUSED_AS_UNENCODABLE.add((variant.unencodable, shape))
+                SENT["unencodable"] += 1
+                continue
             assert status < 500, (status, event, response.get("body", "")[:500])
             SENT["well-formed"] += 1
 
@@ -77,3 +84,5 @@ def test_the_run_sent_at_least_ten_thousand_events():
         pytest.skip("the fuzz tests above did not run (selected alone)")
     print(f"web handler events: {SENT} = {sum(SENT.values())}")
     assert sum(SENT.values()) >= 10_000, SENT
+    # Unencodable text reached every part of every event shape, and each was refused.
+    assert REFUSED_AS_UNENCODABLE == {(part, shape) for part in UNENCODABLE_PARTS for shape in SHAPES}
