@@ -1,9 +1,13 @@
 """Registration as upstream PanelApp asks it: name, address, password, and who you are."""
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
+from accounts import lockout
 from accounts.models import Reviewer
 
 User = get_user_model()
@@ -74,3 +78,34 @@ class RegistrationForm(UserCreationForm):
 
 class ResendVerificationForm(forms.Form):
     email = forms.EmailField(label="E-mail address")
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form, with the sign-in lockout on the current password.
+
+    Someone holding a signed-in session (a shared computer, a stolen cookie)
+    must not be able to guess the password here faster than at the sign-in
+    page: wrong current passwords count against the same account and address
+    budgets, and once either is used up the password is not even checked.
+    ``locked`` is then the seconds until the lock lifts.
+    """
+
+    def __init__(self, user, *args, request: HttpRequest | None = None, **kwargs) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+        self.locked: int | None = None
+
+    def clean_old_password(self) -> str:
+        username = self.user.get_username()
+        try:
+            lockout.check_not_locked(self.request, username, what=lockout.PASSWORD_CHANGE)
+        except lockout.SignInLocked as locked:
+            self.locked = locked.retry_after
+            raise
+        try:
+            old_password = super().clean_old_password()
+        except ValidationError:
+            lockout.record_failure(self.request, username)
+            raise
+        lockout.clear_failures(username)
+        return old_password

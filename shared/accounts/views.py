@@ -16,7 +16,7 @@ from rest_framework.authtoken.models import Token
 from serverless.ratelimit import ratelimit
 
 from accounts import policy, services
-from accounts.forms import RegistrationForm, ResendVerificationForm
+from accounts.forms import PasswordChangeForm, RegistrationForm, ResendVerificationForm
 from accounts.models import Reviewer
 
 PAGE_SIZE = 50
@@ -131,11 +131,25 @@ def regenerate_token(request: HttpRequest) -> HttpResponse:
 
 
 class ChangePasswordView(SuccessMessageMixin, auth_views.PasswordChangeView):
-    """``/accounts/change_password/``: Django's own (the session stays signed in)."""
+    """``/accounts/change_password/``: Django's own (the session stays signed in), behind the password lockout.
 
+    A refused form is a 400; while the lockout holds, a 429 with ``Retry-After``.
+    """
+
+    form_class = PasswordChangeForm
     template_name = "accounts/change_password.html"
     success_url = reverse_lazy("accounts:profile")
     success_message = "Your password has been changed."
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
+        response = self.render_to_response(self.get_context_data(form=form), status=400)
+        if form.locked is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(form.locked)
+        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -310,7 +310,7 @@ def test_changing_the_password_needs_the_current_one(client):
     url = reverse("accounts:change_password")
 
     wrong = client.post(url, {"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-    assert wrong.status_code == 200 and "old password was entered incorrectly" in wrong.content.decode()
+    assert wrong.status_code == 400 and "old password was entered incorrectly" in wrong.content.decode()
 
     right = client.post(url, {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert right.status_code == 302 and right.url == reverse("accounts:profile")

@@ -10,6 +10,7 @@ from accounts import lockout
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from serverless import ratelimit
 from serverless.models import RateLimitCounter
 
 from tests.conftest import ROOT
@@ -134,6 +135,76 @@ def test_a_lock_is_counted_per_client_address_behind_the_alb_not_per_forged_hop(
 
     with pytest.raises(lockout.SignInLocked):
         lockout.check_not_locked(request, "alice")
+
+
+def test_an_account_lock_holds_whether_the_account_is_named_by_username_or_address(client, django_user_model):
+    django_user_model.objects.create_user("ada.lovelace.1234", email="ada@example.org", password="correct horse")
+    sign_in(client, "ada.lovelace.1234", "wrong", "203.0.113.1")
+    sign_in(client, "ADA@example.org", "wrong", "203.0.113.2")
+    sign_in(client, "ada.lovelace.1234", "wrong", "203.0.113.3")
+
+    response = sign_in(client, "ada@example.org", "correct horse", "198.51.100.9")
+
+    assert LOCKED in response.text and not signed_in(client)
+
+
+# --- The current password on /accounts/change_password/ ------------------------------
+
+CHANGE_PASSWORD = "/accounts/change_password/"
+NEW = "a-brand-new-passphrase-93"
+PASSWORD_LOCKED = "Too many wrong current passwords"
+
+
+def change_password(client, old_password, address="203.0.113.5"):
+    data = {"old_password": old_password, "new_password1": NEW, "new_password2": NEW}
+    return client.post(CHANGE_PASSWORD, data, REMOTE_ADDR=address)
+
+
+def test_wrong_current_passwords_lock_the_password_change_with_a_clear_message(client, alice):
+    client.force_login(alice)
+    answers = [change_password(client, "wrong").status_code for _ in range(3)]
+
+    response = change_password(client, "correct horse battery")
+
+    assert answers == [400, 400, 400]
+    assert response.status_code == 429 and int(response["Retry-After"]) > 14 * 60
+    assert PASSWORD_LOCKED in response.text and "15 more minutes" in response.text
+    alice.refresh_from_db()
+    assert alice.check_password("correct horse battery")
+
+
+def test_wrong_current_passwords_and_failed_sign_ins_share_one_budget(client, alice):
+    sign_in(client, "alice", "wrong")
+    sign_in(client, "alice", "wrong")
+    client.force_login(alice)
+    change_password(client, "wrong", "198.51.100.9")
+
+    assert PASSWORD_LOCKED in change_password(client, "correct horse battery").text
+    client.logout()
+    assert LOCKED in sign_in(client, "alice", "correct horse battery", "198.51.100.7").text
+
+
+def test_while_the_password_change_is_locked_the_current_password_is_not_even_checked(client, alice, monkeypatch):
+    client.force_login(alice)
+    for _ in range(3):
+        change_password(client, "wrong")
+    checked = []
+    monkeypatch.setattr(type(alice), "check_password", lambda self, raw: checked.append(raw) or True)
+
+    change_password(client, "anything")
+
+    assert checked == []
+
+
+def test_the_right_current_password_below_the_limit_changes_it_and_clears_the_failures(client, alice):
+    client.force_login(alice)
+    change_password(client, "wrong")
+    change_password(client, "wrong")
+
+    response = change_password(client, "correct horse battery")
+
+    assert response.status_code == 302
+    assert not RateLimitCounter.objects.filter(key=ratelimit.counter_key(lockout.ACCOUNT, "alice")).exists()
 
 
 # --- Separate processes (Lambda environments) share the failures -------------------
