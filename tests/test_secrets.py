@@ -135,3 +135,187 @@ def test_a_request_refreshes_secrets_once_they_are_older_than_their_max_age(
     assert client.get("/version/").status_code == 200
 
     assert calls == (["refresh"] if refreshed else [])
+
+
+# --- An environment restored from a SnapStart snapshot: no keys in the environment ---
+
+RESTORED_CREDENTIALS = {"AccessKeyId": "ASIARESTORED", "SecretAccessKey": "restored-secret", "Token": "restored-token"}
+
+
+def serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+class CredentialsProvider(BaseHTTPRequestHandler):
+    """Lambda's container credentials endpoint: temporary credentials for the bearer of its token."""
+
+    asked: list[str] = []
+
+    def do_GET(self):
+        self.asked.append(self.headers.get("Authorization", ""))
+        if self.headers.get("Authorization") != "container-token":
+            self.send_response(403)
+            self.end_headers()
+            return
+        body = json.dumps({**RESTORED_CREDENTIALS, "Expiration": "2099-01-01T00:00:00Z"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def credentials_provider():
+    CredentialsProvider.asked = []
+    server = serve(CredentialsProvider)
+    yield f"http://127.0.0.1:{server.server_port}/2018-06-01/credentials"
+    server.shutdown()
+
+
+def restored_environ(credentials_url: str, endpoint_url: str, **names: str) -> dict[str, str]:
+    """What a restored function's environment holds: a credentials endpoint and its token, no keys."""
+    return {
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI": credentials_url,
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN": "container-token",
+        "AWS_REGION": "eu-west-2",
+        "AWS_ENDPOINT_URL": endpoint_url,
+        **names,
+    }
+
+
+def test_a_restored_environment_reads_secrets_with_the_container_credentials(
+    secrets_manager, app_secret, credentials_provider
+):
+    environ = restored_environ(credentials_provider, secrets_manager.meta.endpoint_url, APP_SECRET_ARN=app_secret)
+
+    secrets.load_secrets(environ)
+
+    assert environ["HEALTH_CHECK_TOKEN"] == "first"
+    assert CredentialsProvider.asked == ["container-token"]
+
+
+def test_the_signed_call_uses_the_container_credentials():
+    class SecretsManagerEcho(BaseHTTPRequestHandler):
+        seen: dict[str, str] = {}
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            SecretsManagerEcho.seen = dict(self.headers)
+            body = json.dumps({"SecretString": json.dumps({"HEALTH_CHECK_TOKEN": "x"})}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    CredentialsProvider.asked = []
+    provider, endpoint = serve(CredentialsProvider), serve(SecretsManagerEcho)
+    try:
+        secrets.fetch_secret(
+            "arn:aws:secretsmanager:eu-west-2:123456789012:secret:app",
+            restored_environ(
+                f"http://127.0.0.1:{provider.server_port}/creds", f"http://127.0.0.1:{endpoint.server_port}"
+            ),
+        )
+    finally:
+        provider.shutdown()
+        endpoint.shutdown()
+    assert "Credential=ASIARESTORED/" in SecretsManagerEcho.seen["authorization"]
+    assert SecretsManagerEcho.seen["x-amz-security-token"] == "restored-token"
+
+
+def test_a_refused_credentials_token_is_a_secret_unavailable(credentials_provider, secrets_manager):
+    environ = restored_environ(
+        credentials_provider, secrets_manager.meta.endpoint_url, AWS_CONTAINER_AUTHORIZATION_TOKEN="stale"
+    )
+
+    with pytest.raises(secrets.SecretUnavailable, match="HTTP 403"):
+        secrets.fetch_secret("arn:aws:secretsmanager:eu-west-2:123456789012:secret:app", environ)
+
+
+@pytest.fixture
+def silent_endpoint():
+    """A Secrets Manager that accepts connections and never answers."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()
+
+
+def test_a_secrets_manager_that_never_answers_is_given_up_on_within_the_budget(credentials_provider, silent_endpoint):
+    environ = restored_environ(credentials_provider, silent_endpoint)
+    started = time.monotonic()
+
+    with pytest.raises(secrets.SecretUnavailable, match="timed out"):
+        secrets.fetch_secret("arn:aws:secretsmanager:eu-west-2:123456789012:secret:app", environ, budget=1.0)
+
+    assert time.monotonic() - started < 2
+
+
+def test_a_secrets_manager_error_is_tried_twice_then_a_secret_unavailable(credentials_provider):
+    class Failing(BaseHTTPRequestHandler):
+        calls = 0
+
+        def do_POST(self):
+            Failing.calls += 1
+            body = json.dumps({"__type": "InternalServiceError", "message": "try later"}).encode()
+            self.send_response(500)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = serve(Failing)
+    try:
+        with pytest.raises(secrets.SecretUnavailable, match="HTTP 500 InternalServiceError"):
+            secrets.fetch_secret(
+                "arn:aws:secretsmanager:eu-west-2:123456789012:secret:app",
+                restored_environ(credentials_provider, f"http://127.0.0.1:{server.server_port}"),
+            )
+    finally:
+        server.shutdown()
+    assert Failing.calls == secrets.ATTEMPTS
+
+
+def test_without_any_credentials_the_boto3_fallback_fails_as_secret_unavailable(monkeypatch, silent_endpoint):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-2")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", silent_endpoint)
+    import boto3
+
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # an earlier test's session keeps its credentials
+
+    with pytest.raises(secrets.SecretUnavailable, match="NoCredentialsError"):
+        secrets.fetch_secret("arn:aws:secretsmanager:eu-west-2:123456789012:secret:app", {})
+
+
+def test_the_boto3_fallback_gives_up_on_a_silent_endpoint_within_its_limits(monkeypatch, silent_endpoint):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-2")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", silent_endpoint)
+    started = time.monotonic()
+
+    with pytest.raises(secrets.SecretUnavailable, match="ReadTimeoutError"):
+        # An empty environment mapping: no credentials seen here, so boto3's own chain (the process's).
+        secrets.fetch_secret("arn:aws:secretsmanager:eu-west-2:123456789012:secret:app", {}, budget=0.5)
+
+    assert time.monotonic() - started < 3

@@ -99,7 +99,7 @@ def test_after_restore_renews_temporary_file_names():
 
 def test_after_restore_refreshes_the_secrets(monkeypatch):
     refreshed = []
-    monkeypatch.setattr("serverless.secrets.refresh_secrets", lambda: refreshed.append(True) or [])
+    monkeypatch.setattr("serverless.secrets.refresh_secrets", lambda **kwargs: refreshed.append(True) or [])
 
     snapstart.after_restore()
 
@@ -109,7 +109,7 @@ def test_after_restore_refreshes_the_secrets(monkeypatch):
 def test_after_restore_keeps_serving_when_the_secrets_cannot_be_read(monkeypatch, caplog):
     from serverless.secrets import SecretUnavailable
 
-    def unreachable():
+    def unreachable(**kwargs):
         raise SecretUnavailable("could not read secret arn:...: timed out")
 
     monkeypatch.setattr("serverless.secrets.refresh_secrets", unreachable)
@@ -117,3 +117,61 @@ def test_after_restore_keeps_serving_when_the_secrets_cannot_be_read(monkeypatch
     snapstart.after_restore()
 
     assert "keeping the snapshot's" in caplog.text
+
+
+def test_after_restore_keeps_the_snapshots_secrets_when_secrets_manager_hangs(monkeypatch, caplog):
+    """Restored: no keys, only the container credentials provider, and a Secrets Manager that never answers."""
+    import socket
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from serverless import secrets
+
+    class CredentialsProvider(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"AccessKeyId": "ASIA", "SecretAccessKey": "s", "Token": "t"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    provider = ThreadingHTTPServer(("127.0.0.1", 0), CredentialsProvider)
+    threading.Thread(target=provider.serve_forever, daemon=True).start()
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"http://127.0.0.1:{provider.server_port}/creds")
+    monkeypatch.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "token")
+    monkeypatch.setenv("AWS_REGION", "eu-west-2")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{silent.getsockname()[1]}")
+    monkeypatch.setenv("APP_SECRET_ARN", "arn:aws:secretsmanager:eu-west-2:123456789012:secret:app")
+    monkeypatch.setenv("HEALTH_CHECK_TOKEN", "from-the-snapshot")
+    monkeypatch.setattr(secrets, "_loaded", {"HEALTH_CHECK_TOKEN": "from-the-snapshot"})
+    monkeypatch.setattr(snapstart, "RESTORE_SECRETS_BUDGET_SECONDS", 1.0)
+    started = time.monotonic()
+    try:
+        snapstart.after_restore()
+    finally:
+        provider.shutdown()
+        silent.close()
+
+    assert time.monotonic() - started < 2  # well inside the 10 s Lambda gives the restore hooks
+    assert os.environ["HEALTH_CHECK_TOKEN"] == "from-the-snapshot"
+    assert "keeping the snapshot's: SecretUnavailable" in caplog.text
+
+
+def test_after_restore_survives_any_failure_of_the_refresh(monkeypatch, caplog):
+    def broken(**kwargs):
+        raise KeyError("SecretString")  # e.g. a secret stored as binary
+
+    monkeypatch.setattr("serverless.secrets.refresh_secrets", broken)
+
+    snapstart.after_restore()
+
+    assert "keeping the snapshot's: KeyError" in caplog.text

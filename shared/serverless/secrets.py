@@ -8,15 +8,19 @@ variable always wins (useful for ``sam local invoke``).
 
 Why no boto3 here: importing boto3 and building one client costs about as much
 as the rest of the web function's init. On Lambda the runtime's credentials are
-in the environment, so one ``GetSecretValue`` call is a small HTTPS POST signed
-with Signature Version 4 (``sigv4_headers``), made with the standard library.
+at hand, so one ``GetSecretValue`` call is a small HTTPS POST signed with
+Signature Version 4 (``sigv4_headers``), made with the standard library.
 Three ways, first that applies:
 
 1. ``PARAMETERS_SECRETS_EXTENSION_HTTP_PORT`` set: the AWS Parameters and
    Secrets Lambda Extension on localhost (it caches and refreshes values);
-2. credentials in the environment (always so on Lambda): the signed call;
+2. the runtime's credentials: the signed call. At init they are in the
+   environment (``AWS_ACCESS_KEY_ID``...); in an environment restored from a
+   SnapStart snapshot they are not, and Lambda serves them instead from the
+   container credentials provider (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` with
+   ``AWS_CONTAINER_AUTHORIZATION_TOKEN``), one local GET away;
 3. otherwise (an operator's machine with a profile): boto3 and its full
-   credential chain.
+   credential chain, with the same time limits and errors as the other two.
 
 Rotation: ``refresh_secrets`` reads the secrets again and applies changed
 values to the running process (``SECRET_KEY``, with the old one kept as a
@@ -46,6 +50,7 @@ RDS_SECRET_KEYS = {
 }
 # Each secret's ARN variable and how its keys become configuration names.
 SECRET_ARN_VARIABLES = ("APP_SECRET_ARN", "DATABASE_SECRET_ARN")
+# Each network wait's limit, and the tries per secret (the default budget is their product).
 TIMEOUT_SECONDS = 5.0
 ATTEMPTS = 2
 
@@ -108,12 +113,14 @@ def sigv4_headers(
     return {**result, "authorization": authorization}
 
 
-def _request(method: str, url: str, body: bytes | None, headers: Mapping[str, str]) -> tuple[int, bytes]:
+def _request(
+    method: str, url: str, body: bytes | None, headers: Mapping[str, str], timeout: float = TIMEOUT_SECONDS
+) -> tuple[int, bytes]:
     import http.client  # only processes that read a secret need it
 
     parts = urlsplit(url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = connection_class(parts.netloc, timeout=TIMEOUT_SECONDS)
+    connection = connection_class(parts.netloc, timeout=timeout)
     try:
         target = parts.path or "/"
         connection.request(
@@ -133,59 +140,133 @@ def _endpoint(environ: Mapping[str, str], region: str) -> str:
     ).rstrip("/") + "/"
 
 
-def _signed_call(secret_arn: str, environ: Mapping[str, str]) -> tuple[int, bytes]:
+# ECS-style relative URIs are served from this link-local address.
+CONTAINER_CREDENTIALS_HOST = "http://169.254.170.2"
+
+
+def has_credentials(environ: Mapping[str, str]) -> bool:
+    """Whether the signed call can find credentials: in the environment or from a container provider."""
+    return bool(
+        (environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"))
+        or environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        or environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+    )
+
+
+def credentials(environ: Mapping[str, str], timeout: float = TIMEOUT_SECONDS) -> tuple[str, str, str | None]:
+    """(access key, secret key, session token): from the environment, else the container provider.
+
+    Asked on every call, never cached: a restored environment's credentials are
+    temporary, and a secret is read rarely (init, restore, once an hour).
+    """
+    if environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"):
+        return environ["AWS_ACCESS_KEY_ID"], environ["AWS_SECRET_ACCESS_KEY"], environ.get("AWS_SESSION_TOKEN")
+    url = environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI") or (
+        CONTAINER_CREDENTIALS_HOST + environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "")
+    )
+    token = environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN", "")
+    if not token and environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"):
+        with open(environ["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"]) as token_file:
+            token = token_file.read().strip()
+    status, payload = _request("GET", url, None, {"Authorization": token} if token else {}, timeout)
+    if status != 200:
+        # An OSError: like a refused connection, worth one more try, and never the body's text.
+        raise ConnectionError(f"container credentials provider answered HTTP {status}")
+    document = json.loads(payload)
+    return document["AccessKeyId"], document["SecretAccessKey"], document.get("Token")
+
+
+def _signed_call(secret_arn: str, environ: Mapping[str, str], timeout: float) -> tuple[int, bytes]:
     region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "eu-west-2"
     url = _endpoint(environ, region)
     body = json.dumps({"SecretId": secret_arn}).encode()
+    access_key, secret_key, session_token = credentials(environ, timeout)
     headers = sigv4_headers(
         url=url,
         body=body,
         headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "secretsmanager.GetSecretValue"},
         region=region,
         service="secretsmanager",
-        access_key=environ["AWS_ACCESS_KEY_ID"],
-        secret_key=environ["AWS_SECRET_ACCESS_KEY"],
-        session_token=environ.get("AWS_SESSION_TOKEN"),
+        access_key=access_key,
+        secret_key=secret_key,
+        session_token=session_token,
     )
-    return _request("POST", url, body, headers)
+    return _request("POST", url, body, headers, timeout)
 
 
-def _extension_call(secret_arn: str, environ: Mapping[str, str]) -> tuple[int, bytes]:
+def _extension_call(secret_arn: str, environ: Mapping[str, str], timeout: float) -> tuple[int, bytes]:
     from urllib.parse import quote
 
     port = environ["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"]
     url = f"http://localhost:{port}/secretsmanager/get?secretId={quote(secret_arn, safe='')}"
-    return _request("GET", url, None, {"X-Aws-Parameters-Secrets-Token": environ.get("AWS_SESSION_TOKEN", "")})
+    token = {"X-Aws-Parameters-Secrets-Token": environ.get("AWS_SESSION_TOKEN", "")}
+    return _request("GET", url, None, token, timeout)
 
 
-def _boto3_call(secret_arn: str) -> dict:
-    import boto3  # an operator's machine only: the full credential chain
+def _boto3_call(secret_arn: str, timeout: float) -> dict:
+    """An operator's machine only: boto3's full credential chain, held to this module's limits.
 
-    return json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"])
+    boto3's defaults (a minute per read, several retries) would hold a caller
+    for minutes, and its errors are not ``SecretUnavailable``: both made here as
+    on the other two ways.
+    """
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    config = Config(connect_timeout=timeout, read_timeout=timeout, retries={"total_max_attempts": ATTEMPTS})
+    try:
+        response = boto3.client("secretsmanager", config=config).get_secret_value(SecretId=secret_arn)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        raise SecretUnavailable(f"could not read secret {secret_arn}: {code}") from None
+    except BotoCoreError as error:  # no credentials, no region, unreachable, timed out
+        raise SecretUnavailable(f"could not read secret {secret_arn}: {type(error).__name__}") from None
+    return json.loads(response["SecretString"])
 
 
-def fetch_secret(secret_arn: str, environ: Mapping[str, str] | None = None) -> dict:
-    """The JSON object stored in ``secret_arn`` (its ``SecretString``)."""
+def fetch_secret(secret_arn: str, environ: Mapping[str, str] | None = None, *, budget: float | None = None) -> dict:
+    """The JSON object stored in ``secret_arn`` (its ``SecretString``).
+
+    Raises ``SecretUnavailable``, and nothing else, when it cannot be read.
+    ``budget`` bounds the seconds spent waiting (default: ``ATTEMPTS`` waits of
+    ``TIMEOUT_SECONDS``); a try that would start with no time left is not made.
+    """
     environ = os.environ if environ is None else environ
+    budget = ATTEMPTS * TIMEOUT_SECONDS if budget is None else budget
+    deadline, timeout = time.monotonic() + budget, min(TIMEOUT_SECONDS, budget)
     if environ.get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"):
         call = _extension_call
-    elif environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"):
+    elif has_credentials(environ):
         call = _signed_call
     else:
-        return _boto3_call(secret_arn)
-    problem = ""
+        return _boto3_call(secret_arn, timeout)
+    problem = "no time left"
     for _ in range(ATTEMPTS):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
         try:
-            status, payload = call(secret_arn, environ)
-        except OSError as error:  # unreachable, refused, timed out: worth one more try
+            status, payload = call(secret_arn, environ, min(timeout, remaining))
+        except (OSError, http_exception()) as error:  # unreachable, refused, timed out, cut: one more try
             problem = f"{type(error).__name__}: {error}"
             continue
+        except (ValueError, KeyError) as error:  # a credentials document not as documented
+            problem = f"unreadable credentials ({type(error).__name__})"
+            break
         if status == 200:
             return json.loads(json.loads(payload)["SecretString"])
         problem = _error_name(status, payload)
         if status < 500:
             break
     raise SecretUnavailable(f"could not read secret {secret_arn}: {problem}")
+
+
+def http_exception() -> type[Exception]:
+    """``http.client``'s base error (a response cut short is not an ``OSError``)."""
+    import http.client
+
+    return http.client.HTTPException
 
 
 def _error_name(status: int, payload: bytes) -> str:
@@ -200,19 +281,21 @@ def _error_name(status: int, payload: bytes) -> str:
 # --- Secrets into configuration --------------------------------------------------
 
 
-def read_secrets(environ: Mapping[str, str]) -> dict[str, str]:
+def read_secrets(environ: Mapping[str, str], *, budget: float | None = None) -> dict[str, str]:
     """Every configuration name the referenced secrets provide, with its value.
 
-    Both secrets are read at the same time (init waits for one round trip, not two).
+    Both secrets are read at the same time (init waits for one round trip, not two),
+    each within ``budget`` seconds (``fetch_secret``).
     """
     arns = [arn for arn in (environ.get(name) for name in SECRET_ARN_VARIABLES) if arn]
     if len(arns) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(len(arns)) as pool:
-            fetched = dict(zip(arns, pool.map(lambda arn: fetch_secret(arn, environ), arns), strict=True))
+            read = pool.map(lambda arn: fetch_secret(arn, environ, budget=budget), arns)
+            fetched = dict(zip(arns, read, strict=True))
     else:
-        fetched = {arn: fetch_secret(arn, environ) for arn in arns}
+        fetched = {arn: fetch_secret(arn, environ, budget=budget) for arn in arns}
     values: dict[str, str] = {}
     if app_arn := environ.get("APP_SECRET_ARN"):
         values.update({name: str(value) for name, value in fetched[app_arn].items()})
@@ -233,12 +316,15 @@ def load_secrets(environ: MutableMapping[str, str] | None = None) -> None:
     _loaded_at = time.monotonic()
 
 
-def refresh_secrets(environ: MutableMapping[str, str] | None = None) -> list[str]:
-    """Read the secrets again and apply what changed to this process; returns the changed names."""
+def refresh_secrets(environ: MutableMapping[str, str] | None = None, *, budget: float | None = None) -> list[str]:
+    """Read the secrets again and apply what changed to this process; returns the changed names.
+
+    Nothing is applied unless every secret was read (``SecretUnavailable`` otherwise).
+    """
     global _loaded_at
     environ = os.environ if environ is None else environ
     changed = []
-    for name, value in read_secrets(environ).items():
+    for name, value in read_secrets(environ, budget=budget).items():
         if name in _loaded and _loaded[name] != value:
             environ[name] = _loaded[name] = value
             changed.append(name)

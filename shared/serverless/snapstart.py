@@ -16,7 +16,8 @@ days later. So, through the runtime's ``snapshot_restore_py`` hooks:
     ``tempfile``'s name sequence, copied verbatim into every restored
     environment) and refreshes what may have expired: the secrets, read again
     so a value changed since the snapshot reaches every new environment
-    (``serverless.secrets.refresh_secrets``).
+    (``serverless.secrets.refresh_secrets``). A restore never fails for
+    them: if Secrets Manager cannot answer in time, the snapshot's values stay.
 
 Registered on import; outside Lambda (no ``snapshot_restore_py``) nothing is.
 """
@@ -26,6 +27,9 @@ import random
 import sys
 
 log = logging.getLogger(__name__)
+
+# Lambda gives the after-restore hooks 10 seconds in all; reading the secrets may take this many.
+RESTORE_SECRETS_BUDGET_SECONDS = 4.0
 
 
 def before_snapshot() -> None:
@@ -39,13 +43,14 @@ def after_restore() -> None:
     random.seed()  # from os.urandom: each environment its own sequence
     if tempfile := sys.modules.get("tempfile"):  # not imported here: this module is on the init path
         tempfile._name_sequence = None  # rebuilt (and reseeded) on next use
-    from serverless.secrets import SecretUnavailable, refresh_secrets
+    from serverless.secrets import refresh_secrets
 
     try:
-        changed = refresh_secrets()
-    except SecretUnavailable as error:
-        # The snapshot's values still work unless rotated: serve with them rather than fail the restore.
-        log.warning("secrets not refreshed after restore, keeping the snapshot's: %s", error)
+        changed = refresh_secrets(budget=RESTORE_SECRETS_BUDGET_SECONDS)
+    except Exception as error:  # whatever went wrong: a hook that raises fails the restore
+        # The snapshot's values still work unless rotated: serve with them rather than fail the
+        # restore, and a warm environment tries again within SECRETS_MAX_AGE_SECONDS.
+        log.warning("secrets not refreshed after restore, keeping the snapshot's: %s: %s", type(error).__name__, error)
     else:
         if changed:
             log.info("secrets changed since the snapshot: %s", ", ".join(sorted(changed)))
