@@ -8,7 +8,13 @@ a hash of the content (stored once, however often it is asked for) and the
 answer is a redirect to an expiring presigned link.
 
 ``/panels/download_panel/`` and the genes, STRs and regions files are built by
-the worker (``panels.exports``); these views only redirect to the newest one.
+the worker (``panels.exports``); these views only redirect to the newest one
+written in the current format (``exports.servable``).
+
+A panel file is written afresh from its snapshot on every request, so each one
+served passes through ``tsv.neutralise_cell``; a large one stored before that
+rule existed is never linked again, since its name is the hash of content that
+is no longer written.
 """
 
 import hashlib
@@ -100,7 +106,8 @@ def _export_view(kind: str):
     @require_safe
     def download(request: HttpRequest) -> HttpResponse:
         export = ExportFile.objects.filter(kind=kind).exclude(name="").first()
-        if export is None:
+        # A file of an older format may hold live formulas: until it is rebuilt, it is as good as not built.
+        if not exports.servable(export):
             exports.schedule_rebuild(delay_seconds=0)
             label = ExportFile.Kind(kind).label
             # 202: the build is under way (not an outage, which a 503 would report to monitoring).

@@ -14,8 +14,15 @@ entities, and Lambda responses stop at 1 MB), they are built by the task
   and never overwritten, so a build run twice (SQS delivers at least once)
   writes nothing new, and a link handed out before a rebuild keeps working.
 
+A file's ``source`` begins with ``FORMAT``, the version of the code that
+writes the rows. A file of another format (one built before cells were
+neutralised, whose cells may still be live formulas) is never served: the
+views treat it as not built, queue a build, and the build replaces it
+whatever the panels' state.
+
 Rows come from each public panel's current snapshot, the exact JSON the API
-serves, in upstream PanelApp's columns. Unlike upstream these files are public:
+serves, in upstream PanelApp's columns, written by ``panels.tsv`` (so every
+cell a spreadsheet would run as a formula is neutralised). Unlike upstream these files are public:
 they list public and promoted panels only, and never reviewers' e-mail addresses.
 """
 
@@ -53,6 +60,11 @@ PENDING_EXPIRES_AFTER = timedelta(minutes=30)
 SNAPSHOT_BATCH = 25
 # Built files stay in memory up to this size, then spill to the worker's /tmp.
 SPOOL_BYTES = 8 * 1024 * 1024
+
+# The first part of every file's ``source``. Change it whenever the rows are
+# written differently, so files built by older code are rebuilt and, meanwhile,
+# not served. 2: cells that a spreadsheet would run are neutralised.
+FORMAT = "format:2"
 
 LIST_COLOURS = {"3": "green", "2": "amber", "1": "red", "0": "grey"}
 
@@ -230,13 +242,18 @@ URL_NAMES = {
 }
 
 
+def servable(export: ExportFile | None) -> bool:
+    """Whether ``export`` names a file written by this code: built, and in the current ``FORMAT``."""
+    return bool(export and export.name and export.source.split(";", 1)[0] == FORMAT)
+
+
 def freshness() -> list[Freshness]:
     """The four exports for the downloads block, in one query."""
     rows = {export.kind: export for export in ExportFile.objects.all()}
     result = []
     for kind, label in Kind.choices:
         export = rows.get(kind)
-        built_at = export.built_at if export and export.name else None
+        built_at = export.built_at if servable(export) else None
         pending = bool(export and export.rebuild_requested_at)
         result.append(Freshness(kind, label, URL_NAMES[kind], built_at, pending))
     return result
@@ -254,10 +271,11 @@ def sources() -> dict[str, str]:
 
     Every change to what the files show makes a new snapshot (or, for review
     counts, a new or changed review), so equal strings mean an equal file.
+    Each begins with ``FORMAT``, so a new way of writing the rows rebuilds them.
     """
     snapshots = HistoricalSnapshot.objects.aggregate(count=Count("id"), last=Max("id"))
     reviews = Evaluation.objects.aggregate(count=Count("id"), last=Max("modified"))
-    versions = f"snapshots:{snapshots['count']}:{snapshots['last']}"
+    versions = f"{FORMAT};snapshots:{snapshots['count']}:{snapshots['last']}"
     last_review = reviews["last"].isoformat() if reviews["last"] else None
     return {
         Kind.PANELS: f"{versions};reviews:{reviews['count']}:{last_review}",

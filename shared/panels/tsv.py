@@ -7,6 +7,13 @@ joined with ``;``, non-ASCII runs in names, phenotypes and publications
 replaced by a space, and the same placeholders (``-`` for a gene's missing
 Ensembl id, ``False`` for the flags PanelApp does not keep here).
 
+One difference: a cell a spreadsheet would read as a formula is written with
+a leading ``'`` (``neutralise_cell``), so a reviewer's phenotype
+``=HYPERLINK(...)`` opens as text. The rule looks at the first character
+only, so the ``-`` placeholder is written ``'-`` too. Every CSV and TSV the
+site serves is written through ``delimited_lines`` and so through that rule;
+the importers undo it.
+
 Everything is written from a snapshot's API JSON (``HistoricalSnapshot.data``),
 so any version downloads exactly as it was published. The one live value,
 reviewers' ratings (``UserRatings_Green_amber_red``), is passed in by the caller
@@ -73,6 +80,29 @@ Ratings = Mapping[tuple[int, str, str], tuple[int, int, int]]
 _NON_ASCII = re.compile(r"[^\x00-\x7F]+")
 
 
+# What starts a formula in Excel, LibreOffice or Google Sheets (OWASP, "CSV Injection").
+FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+
+
+def neutralise_cell(value: str) -> str:
+    """The cell as written to a file: with one more leading ``'`` if a spreadsheet would run it.
+
+    A cell starting with ``= + - @``, a tab or a carriage return gets a ``'``
+    in front, which spreadsheets show as text. So does a cell that starts with
+    ``'`` characters followed by one of those, so that the reading side can
+    undo the rule exactly: a cell starting with one or more ``'`` followed by a
+    trigger loses its first ``'``; any other cell is read as it is.
+    """
+    if value.lstrip("'")[:1] in FORMULA_TRIGGERS:
+        return "'" + value
+    return value
+
+
+def neutralise_row(row: Iterable[Any]) -> list[str]:
+    """Each cell as ``csv.writer`` would write it (``None`` empty, others by ``str``), then neutralised."""
+    return [neutralise_cell("" if cell is None else str(cell)) for cell in row]
+
+
 def valid_categories(categories: str) -> bool:
     """A non-empty string of the digits 0 to 4, at most five long (``34`` green, ``01234`` all)."""
     return 0 < len(categories) <= len(CATEGORY_DIGITS) and set(categories) <= CATEGORY_DIGITS
@@ -103,10 +133,18 @@ class _Line:
         return text
 
 
+def delimited_lines(rows: Iterable[Iterable[Any]], *, delimiter: str) -> Iterator[str]:
+    """Each row (the header too) as one line of a CSV or TSV file, every cell through ``neutralise_cell``.
+
+    The one writer of every file the site serves, so no download can skip the rule.
+    """
+    writer = csv.writer(_Line(), delimiter=delimiter)
+    return (writer.writerow(neutralise_row(row)) for row in rows)
+
+
 def tsv_lines(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
     """Each row (the header too) as one line, as upstream's ``csv.writer(delimiter="\\t")`` writes it."""
-    writer = csv.writer(_Line(), delimiter="\t")
-    return (writer.writerow(row) for row in rows)
+    return delimited_lines(rows, delimiter="\t")
 
 
 def panel_rows(panel_data: dict[str, Any], categories: str = WHOLE_PANEL, *, ratings: Ratings | None = None):

@@ -1,7 +1,7 @@
 """What changed, when, by whom: filtered by panel, version, entity and dates; a CSV for curators."""
 
-import csv
 from datetime import date, datetime, time, timedelta
+from itertools import chain
 
 from accounts import policy
 from django.core.paginator import Paginator
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from panels.models import Activity
 from panels.pages.common import bad_request, clean_text, readable_panels
+from panels.tsv import delimited_lines
 
 PER_PAGE = 50
 # A CSV answer must fit a Lambda response (1 MB): the newest rows matching the filters.
@@ -77,13 +78,12 @@ def _start_of(day: date) -> datetime:
 
 
 def _csv(entries) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="panelapp-activity.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["Date", "Panel", "Panel ID", "Panel Version", "Entity Type", "Entity Name", "User", "Activity"])
+    """The newest entries as CSV, written by ``panels.tsv`` so a cell a spreadsheet would run is neutralised."""
+    header = ["Date", "Panel", "Panel ID", "Panel Version", "Entity Type", "Entity Name", "User", "Activity"]
     rows = entries.values_list(
         "created", "panel_name", "panel_id", "panel_version", "entity_type", "entity_name", "user_name", "text"
     )[:CSV_ROWS]
-    for created, *rest in rows:
-        writer.writerow([created.isoformat(), *(value if value is not None else "" for value in rest)])
+    lines = delimited_lines(chain([header], ((created.isoformat(), *rest) for created, *rest in rows)), delimiter=",")
+    response = HttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="panelapp-activity.csv"'
     return response
