@@ -128,7 +128,7 @@ def test_database_settings_suit_rds_proxy(load_settings):
     assert database["CONN_MAX_AGE"] > 0
     assert database["CONN_HEALTH_CHECKS"] is True
     assert database["DISABLE_SERVER_SIDE_CURSORS"] is True
-    assert database["OPTIONS"]["sslmode"] == "require"
+    assert database["OPTIONS"]["sslmode"] == "verify-full"
     assert settings["TIME_ZONE"] == "UTC" and settings["USE_TZ"] is True
 
 

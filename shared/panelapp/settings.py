@@ -116,6 +116,8 @@ USE_TZ = True
 
 # --- Database -----------------------------------------------------------------
 
+RDS_CA_BUNDLE = SHARED_DIR / "serverless" / "rds-ca-bundle.pem"
+
 env.require_one_of(("DATABASE_URL",), ("DATABASE_HOST", "DATABASE_USER", "DATABASE_PASSWORD"))
 if env.str("DATABASE_URL"):
     _database = dj_database_url.parse(env.str("DATABASE_URL"))
@@ -143,8 +145,13 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
     )
     _options = _database.setdefault("OPTIONS", {})
     _options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", 5))
-    if env.str("DATABASE_SSLMODE", "require" if DEPLOYED else ""):
-        _options["sslmode"] = env.str("DATABASE_SSLMODE", "require")
+    # On Lambda, TLS with the server's certificate checked against the CAs of RDS and RDS
+    # Proxy (a file in the layer, .ci/rds-ca-bundle) and its name against the host's:
+    # "require" alone would encrypt to whoever answers at that address.
+    if _sslmode := env.str("DATABASE_SSLMODE", "verify-full" if DEPLOYED else ""):
+        _options["sslmode"] = _sslmode
+        if _sslmode in ("verify-ca", "verify-full"):
+            _options.setdefault("sslrootcert", env.str("DATABASE_SSLROOTCERT", str(RDS_CA_BUNDLE)))
 DATABASES = {"default": _database}
 
 # --- Degrading when the database is unreachable (serverless.middleware) -------
