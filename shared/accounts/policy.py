@@ -14,6 +14,7 @@ its actions, which write without going through a change form, are decided
 by ``can_run_admin_action`` from the permission their effect needs.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from accounts.models import Reviewer, is_curator, role_of
@@ -40,14 +41,42 @@ def _acts_as_curator(user) -> bool:
     return _signed_in(user) and (user.is_superuser or is_curator(user))
 
 
-def can_comment(user) -> bool:
-    """Any registered, verified user may comment on an entity."""
-    return _signed_in(user)
+def can_comment(user, panel=None) -> bool:
+    """Any registered, verified user may comment on an entity (of ``panel``, if it takes contributions)."""
+    return _signed_in(user) and (panel is None or can_contribute_to(user, panel))
 
 
-def can_review(user) -> bool:
-    """Reviewing and rating (green/amber/red) is for approved reviewers and curators."""
-    return _signed_in(user) and (_acts_as_curator(user) or role_of(user) == Reviewer.Role.REVIEWER)
+def can_review(user, panel=None) -> bool:
+    """Reviewing and rating (green/amber/red) is for approved reviewers and curators (on ``panel``, if it is open)."""
+    may_review = _signed_in(user) and (_acts_as_curator(user) or role_of(user) == Reviewer.Role.REVIEWER)
+    return may_review and (panel is None or can_contribute_to(user, panel))
+
+
+def can_contribute_to(user, panel) -> bool:
+    """Whether ``user``'s new reviews, comments and entities may go on ``panel`` at all.
+
+    A retired panel is kept to be read, not worked on: nobody acts on what
+    reviewers say about it, so it takes no new reviews, comments or entities
+    from reviewers and external users. Curators may still work on it (to put
+    it right before they make it public again). A deleted panel takes nothing
+    from anyone. Withdrawing one's own review stays possible everywhere
+    (``can_delete_review``). The panel services ask this too
+    (``check_can_contribute_to``), so no page, admin form or file gets around it.
+    """
+    from panels.models import Panel
+
+    if panel.status == Panel.Status.DELETED:
+        return False
+    if _acts_as_curator(user):
+        return True
+    return _signed_in(user) and panel.status in (Panel.Status.PUBLIC, Panel.Status.PROMOTED)
+
+
+def check_can_contribute_to(user, panel) -> None:
+    """Raise ``PermissionDenied``, saying why, unless ``can_contribute_to(user, panel)``."""
+    if not can_contribute_to(user, panel):
+        state = panel.get_status_display().lower()
+        raise PermissionDenied(f"{panel.name} is {state}: it takes no new reviews, comments or entities.")
 
 
 def can_curate(user) -> bool:

@@ -133,6 +133,7 @@ def entity_tools_context(user, entity: Entity) -> dict[str, Any]:
 def review(request: HttpRequest, pk: int, entity_type: str, entity_name: str) -> HttpResponse:
     """Review an entity (verified reviewers), or comment on it (external users); again to change it."""
     entity = _entity(request, pk, entity_type, entity_name)
+    policy.check_can_contribute_to(request.user, entity.panel)
     mine = Evaluation.objects.filter(entity=entity, user=request.user).first()
     form_class = forms.ReviewForm if policy.can_review(request.user) else forms.CommentForm
     initial = {}
@@ -181,6 +182,7 @@ def delete_comment(request: HttpRequest, pk: int, entity_type: str, entity_name:
 def add_entity(request: HttpRequest, pk: int, entity_type: str) -> HttpResponse:
     """A new gene, STR or region on a panel; a verified reviewer's addition carries their review."""
     panel = _panel(request, pk)
+    policy.check_can_contribute_to(request.user, panel)
     if entity_type not in Entity.Type.values:
         raise Http404(f"No entity type {entity_type}.")
     curator = policy.can_curate(request.user)

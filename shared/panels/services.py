@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from accounts import policy
 from accounts.models import is_curator
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -273,6 +274,7 @@ def add_entity(
         raise ValidationError(f"Unknown entity type {entity_type!r}.", code="bad_entity_type")
     _check_fields(fields, ENTITY_FIELDS[entity_type], entity_type)
     panel = _locked(panel, base_version=base_version)
+    policy.check_can_contribute_to(user, panel)
     if panel.child_panels.exists():
         raise ValidationError("A super panel lists its child panels' entities; add to a child panel.", code="super")
     gene = _gene(gene)
@@ -357,6 +359,7 @@ def review_entity(
     if rating not in Evaluation.Rating.values and rating != "":
         raise ValidationError(f"Unknown rating {rating!r}: expected GREEN, AMBER or RED.", code="bad_rating")
     panel = _locked(entity.panel, base_version=base_version)
+    policy.check_can_contribute_to(user, panel)
     entity = panel.entities.get(pk=entity.pk)
     evaluation, _ = Evaluation.objects.update_or_create(
         entity=entity,

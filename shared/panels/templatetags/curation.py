@@ -25,7 +25,7 @@ def entity_tools(context: template.Context, panel_id: int, entity_type: str, ent
         .filter(panel_id=panel_id, entity_type=entity_type, entity_name=entity_name)
         .first()
     )
-    if entity is None:
+    if entity is None or not policy.can_comment(user, entity.panel):
         return {"tools": None}
     mine = Evaluation.objects.filter(entity=entity, user=user).first()
     return {
@@ -39,7 +39,7 @@ def entity_tools(context: template.Context, panel_id: int, entity_type: str, ent
 @register.inclusion_tag("panels/curation/_panel_tools.html", takes_context=True)
 def panel_tools(context: template.Context, panel: Panel) -> dict[str, Any]:
     user = context["request"].user
-    may_review = policy.can_review(user)
+    may_review = policy.can_review(user, panel)
     return {
         "panel": panel,
         # A super panel lists its children's entities: new ones go to a child.
