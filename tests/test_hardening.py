@@ -9,6 +9,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from accounts.models import Reviewer
 from django.contrib.auth import get_user_model
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
@@ -16,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from serverless.models import TaskRecord
 from uploads.models import Upload
+
+from tests.panels.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +32,7 @@ def staff(client):
 
 @pytest.fixture
 def uploader(client):
-    client.force_login(get_user_model().objects.create_user(username="uploader"))
+    client.force_login(make_user(Reviewer.Role.CURATOR, "uploader"))  # only curators upload
     return client
 
 
@@ -178,7 +181,7 @@ def test_one_user_s_uploads_do_not_count_against_another(uploader, settings):
     settings.UPLOAD_MAX_OPEN_PER_USER = 1
     start_upload(uploader)
     other = Client()
-    other.force_login(get_user_model().objects.create_user(username="other"))
+    other.force_login(make_user(Reviewer.Role.CURATOR, "other"))
     assert start_upload(other).status_code == 201
 
 

@@ -11,13 +11,16 @@ from uuid import UUID
 
 import pytest
 import requests
+from accounts.models import Reviewer
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from serverless.uploads import safe_file_name, upload_name
+from django.urls import reverse
+from serverless.uploads import clean_file_name, safe_file_name, upload_name
 from uploads.forms import UploadField
 from uploads.models import Upload
 
+from tests.panels.factories import make_user
 from tests.test_storage_emulator import MEDIA_BUCKET
 
 pytestmark = pytest.mark.django_db
@@ -28,12 +31,12 @@ TSV_SIZE = len(TSV)
 
 @pytest.fixture
 def user():
-    return get_user_model().objects.create_user(username="curator")
+    return make_user(Reviewer.Role.CURATOR, username="curator")
 
 
 @pytest.fixture
 def other_user():
-    return get_user_model().objects.create_user(username="other")
+    return make_user(Reviewer.Role.CURATOR, username="other")
 
 
 @pytest.fixture
@@ -204,6 +207,73 @@ def test_a_bad_start_request_is_a_400_with_a_message(s3, browser, payload, messa
 )
 def test_original_names_are_kept_but_made_safe(original, safe):
     assert safe_file_name(original) == safe
+
+
+@pytest.mark.parametrize(
+    "original, shown",
+    [
+        ("panel.tsv", "panel.tsv"),
+        ("name\r\nBcc: evil@example.org.tsv", "name Bcc: evil@example.org.tsv"),
+        ("nul\x00byte.tsv", "nul byte.tsv"),
+        ("tab\tand\x1bescape\x7f.tsv", "tab and escape .tsv"),
+        ("line\u2028separator\u2029.tsv", "line separator .tsv"),
+        ("invoice\u202egpj.tsv", "invoice gpj.tsv"),  # a right-to-left override disguising the extension
+        ("lone\ud800surrogate.tsv", "lone surrogate.tsv"),  # PostgreSQL cannot store it
+        ("C:\\fakepath\\panel.tsv", "panel.tsv"),
+        ("../../etc/passwd", "passwd"),
+        ("  spaced   out  .tsv ", "spaced out .tsv"),
+        ("naïve panel ✓.tsv", "naïve panel ✓.tsv"),
+        ("\r\n\x00", ""),
+        ("dir/", ""),
+    ],
+)
+def test_names_shown_to_people_are_one_line_of_text_without_folders(original, shown):
+    assert clean_file_name(original) == shown
+
+
+def test_a_name_too_long_is_shortened_to_255_characters_keeping_its_extension():
+    shown = clean_file_name("a" * 1000 + ".tsv")
+
+    assert len(shown) == 255 and shown.endswith("….tsv") and shown.startswith("aaa")
+
+
+@pytest.mark.parametrize("filename", ["name\r\nBcc: evil@example.org.tsv", "a\nb.tsv", "tab\t.tsv", "\x1b[31m.tsv"])
+def test_a_name_with_control_characters_is_refused(s3, browser, filename):
+    response = start(browser, filename=filename)
+
+    assert response.status_code == 400 and "control characters" in response.json()["error"]
+    assert not Upload.objects.exists()
+
+
+def test_starting_an_upload_keeps_a_clean_name(s3, browser):
+    response = start(browser, filename="C:\\fakepath\\invoice\u202egpj " + "a" * 300 + ".tsv")
+
+    assert response.status_code == 201
+    name = Upload.objects.get(pk=response.json()["id"]).original_name
+    assert name.startswith("invoice gpj aaa") and name.endswith("….tsv") and len(name) == 255
+
+
+def test_a_name_with_nothing_to_show_is_refused(s3, browser):
+    response = start(browser, filename="C:\\fakepath\\\u200b")
+
+    assert response.status_code == 400 and "file name is empty" in response.json()["error"]
+    assert not Upload.objects.exists()
+
+
+@pytest.mark.parametrize("role", [Reviewer.Role.EXTERNAL, Reviewer.Role.REVIEWER])
+def test_only_curators_start_uploads(s3, client, role):
+    client.force_login(make_user(role))
+
+    response = start(client)
+
+    assert response.status_code == 403 and "Only curators upload files" in response.json()["error"]
+    assert not Upload.objects.exists()
+
+
+def test_uploads_cannot_be_added_or_changed_in_the_admin(client):
+    client.force_login(get_user_model().objects.create_superuser("admin", "admin@example.org", "pw"))
+
+    assert client.get(reverse("admin:uploads_upload_add")).status_code == 403
 
 
 def test_every_upload_gets_its_own_folder_under_its_owner():

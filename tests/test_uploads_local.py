@@ -3,9 +3,11 @@
 import json
 
 import pytest
-from django.contrib.auth import get_user_model
+from accounts.models import Reviewer
 from django.core.files.uploadedfile import SimpleUploadedFile
 from uploads.models import Upload
+
+from tests.panels.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +18,7 @@ TSV_SIZE = len(TSV)
 @pytest.fixture
 def browser(client, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    client.force_login(get_user_model().objects.create_user(username="curator"))
+    client.force_login(make_user(Reviewer.Role.CURATOR, username="curator"))
     return client
 
 

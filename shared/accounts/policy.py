@@ -84,6 +84,11 @@ def can_curate(user) -> bool:
     return _acts_as_curator(user)
 
 
+def can_upload_files(user) -> bool:
+    """Start a direct upload: files reach the site only to be imported, and importing is curating."""
+    return _acts_as_curator(user)
+
+
 def can_approve_reviewers(user) -> bool:
     """See the users waiting to become reviewers and approve or reject them."""
     return _acts_as_curator(user)

@@ -5,7 +5,7 @@ a presigned POST whose policy pins the object key (under a prefix of the
 uploader's own), the content type and the size range. S3 refuses anything
 else. Afterwards the application only looks at what arrived (``stat``).
 
-``presigned_form`` and ``stat`` take the configured default storage,
+``presigned_form``, ``stat`` and ``open_stored`` take the configured default storage,
 ``MediaStorage`` (S3) or ``LocalMediaStorage``. With local files
 (``USE_S3=FALSE``) the form is posted to the application's own target
 (``uploads.views.local_target``), which enforces the same policy, signed with
@@ -13,10 +13,12 @@ else. Afterwards the application only looks at what arrived (``stat``).
 """
 
 import posixpath
+import re
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.core import signing
 from django.core.exceptions import SuspiciousFileOperation
@@ -29,6 +31,15 @@ from serverless.storage.local import LocalMediaStorage
 LOCAL_POLICY_SALT = "serverless.uploads.local-policy"
 MAX_NAME_LENGTH = 100
 MAX_EXTENSION_LENGTH = 16
+# What a name shown to people (pages, e-mail subjects, the admin) may be: a
+# database column holds 255 characters, and a mail header no line break.
+MAX_DISPLAY_NAME_LENGTH = 255
+# Characters that are not text: controls (CR/LF, NUL, TAB), invisible formatting
+# (right-to-left overrides that disguise an extension), line and paragraph
+# separators, lone surrogates (which UTF-8, and so PostgreSQL, cannot store),
+# private-use and unassigned code points.
+NOT_TEXT = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,31 @@ def safe_file_name(original: str) -> str:
     stem, extension = posixpath.splitext(name or "upload")
     extension = extension[:MAX_EXTENSION_LENGTH]
     return (stem or "upload")[: MAX_NAME_LENGTH - len(extension)] + extension
+
+
+def clean_file_name(original: str) -> str:
+    """A file name as people will see it: its last path component, as text, on one line, at most 255 characters.
+
+    Names arrive from browsers (``POST /uploads/``), operators (a command's
+    path or s3:// key) and old rows; every one ends up in a page, an e-mail
+    subject (where a line break makes ``send_mail`` refuse the message) and a
+    255-character column. Characters that are not text become spaces, runs of
+    spaces one space; a name too long keeps its extension. Empty when nothing
+    is left.
+    """
+    base = original.replace("\\", "/").rsplit("/", 1)[-1]
+    text = "".join(" " if unicodedata.category(character) in NOT_TEXT else character for character in base)
+    name = SPACES.sub(" ", text).strip()
+    if len(name) <= MAX_DISPLAY_NAME_LENGTH:
+        return name
+    stem, extension = posixpath.splitext(name)
+    extension = extension if len(extension) <= MAX_EXTENSION_LENGTH else ""
+    return stem[: MAX_DISPLAY_NAME_LENGTH - len(extension) - 1].rstrip() + "…" + extension
+
+
+def has_control_characters(name: str) -> bool:
+    """Whether ``name`` holds control characters (NUL, CR, LF, TAB...) or lone surrogates: no name a person chose."""
+    return any(unicodedata.category(character) in {"Cc", "Cs"} for character in name)
 
 
 def upload_name(owner_id: Any, original: str) -> str:
@@ -133,3 +169,18 @@ def stat(storage: Storage, name: str) -> StoredObject | None:
         return None
     # The file system keeps no type; the local target already enforced it.
     return StoredObject(size=storage.size(name), content_type="")
+
+
+def open_stored(storage: Storage, name: str) -> BinaryIO:
+    """A stored file as a stream of bytes, read from storage as it is consumed.
+
+    ``storage.open()`` on S3 copies the whole object into memory first (the
+    storage's spooled file never rolls over to disk by default); an import of
+    a 100 MiB file must not, so on S3 this is ``GetObject``'s own body.
+    """
+    if not isinstance(storage, LocalMediaStorage):
+        response = storage.connection.meta.client.get_object(
+            Bucket=storage.bucket_name, Key=safe_join(storage.location, name)
+        )
+        return response["Body"]
+    return storage.open(name, "rb")

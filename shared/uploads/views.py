@@ -14,6 +14,13 @@ Each user may hold ``UPLOAD_MAX_OPEN_PER_USER`` open forms at once and start
 uploads of at most ``UPLOAD_MAX_BYTES_PER_USER_PER_DAY`` bytes in 24 hours; past
 either, ``POST /uploads/`` answers 429 with ``Retry-After``. The form allows
 the declared size and no more, so the declared sizes are what is counted.
+
+Only curators start uploads (``accounts.policy.can_upload_files``): a file
+reaches the site only to be imported, and only curators import. The file's
+name is checked as it arrives, since it is shown on pages and in e-mail
+subjects: control characters (NUL, CR, LF...) are refused, folders dropped,
+invisible characters removed and a long name shortened
+(``serverless.uploads.clean_file_name``).
 """
 
 import json
@@ -24,6 +31,7 @@ from datetime import datetime, timedelta
 from functools import wraps
 from uuid import UUID
 
+from accounts.policy import can_upload_files
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import storages
@@ -37,7 +45,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from serverless.ratelimit import ratelimit
 from serverless.storage.local import LocalMediaStorage
-from serverless.uploads import PolicyError, check_local_policy, presigned_form, stat, upload_name
+from serverless.uploads import (
+    PolicyError,
+    check_local_policy,
+    clean_file_name,
+    has_control_characters,
+    presigned_form,
+    stat,
+    upload_name,
+)
 
 from uploads.models import Upload
 
@@ -103,20 +119,24 @@ def login_required_json(view: Callable) -> Callable:
 @login_required_json
 @ratelimit("upload-start", "UPLOAD_START_RATE")
 def start(request: HttpRequest) -> JsonResponse:
+    if not can_upload_files(request.user):
+        return error("Only curators upload files: uploads are for importing panels, reviews and gene data.", 403)
     # Checked before the body is read: a multipart body has been streamed into request.POST already.
     if request.content_type != "application/json":
         return error(f"Send JSON (Content-Type: application/json): {START_SHAPE}.", 415)
     try:
         data = json.loads(request.body)
-        filename = str(data["filename"]).strip()
+        filename = str(data["filename"])
         content_type = str(data["content_type"]).strip().lower()
         size = int(data.get("size") or settings.UPLOAD_MAX_BYTES)
     except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
         return error(f"Send JSON: {START_SHAPE}.", 400)
+    if has_control_characters(filename):
+        # A line break in a name would reach e-mail headers; no browser sends one from a file picker.
+        return error("The file name contains control characters (NUL, line breaks, tabs...); rename the file.", 400)
+    filename = clean_file_name(filename)
     if not filename:
         return error("The file name is empty.", 400)
-    if "\x00" in filename:
-        return error("The file name contains a NUL character.", 400)
     if content_type not in settings.UPLOAD_CONTENT_TYPES:
         allowed = ", ".join(settings.UPLOAD_CONTENT_TYPES)
         return error(f"Files of type {content_type!r} are not accepted (accepted: {allowed}).", 400)
@@ -131,7 +151,7 @@ def start(request: HttpRequest) -> JsonResponse:
         upload = Upload.objects.create(
             owner=request.user,
             name=upload_name(request.user.pk, filename),
-            original_name=filename[:255],
+            original_name=filename,
             content_type=content_type,
             max_size=size,
         )
