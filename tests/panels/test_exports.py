@@ -307,6 +307,51 @@ def test_the_links_expire(s3, client, panels):
     assert requests.get(url, timeout=10).status_code == 403
 
 
+# --- Files built before cells were neutralised ------------------------------------------------------
+
+
+def built_before_the_rule(kind: str = Kind.GENES) -> None:
+    """Every file built, ``kind``'s by code before ``exports.FORMAT``: its source does not name the format."""
+    exports.export_rows()
+    current = f"{exports.FORMAT};snapshots:1:1"
+    ExportFile.objects.update(name="exports/current.tsv", source=current, built_at=timezone.now())
+    ExportFile.objects.filter(kind=kind).update(name=f"exports/{kind}/old.tsv", source="snapshots:1:1")
+
+
+def test_a_file_of_an_older_format_is_never_served_and_a_build_is_queued(client, queued):
+    built_before_the_rule(Kind.GENES)
+
+    response = client.get("/panels/download_genes/")
+
+    assert response.status_code == 202 and response["Retry-After"] == "60"
+    (result,) = queued.results
+    assert result.task.func is build_exports.func
+    assert client.get("/panels/download_strs/").status_code == 302  # the other files are current
+
+
+def test_a_build_replaces_a_file_of_an_older_format_though_no_panel_changed(s3, client, panels):
+    exports.build_exports()
+    old_name = "exports/genes/built-before-the-rule.tsv"
+    body = "\t".join(exports.HEADERS[Kind.GENES]) + "\r\n=1+1\r\n"
+    s3.client.put_object(Bucket=MEDIA_BUCKET, Key=f"media/{old_name}", Body=body.encode())
+    old_source = ExportFile.objects.get(kind=Kind.GENES).source.removeprefix(f"{exports.FORMAT};")
+    ExportFile.objects.filter(kind=Kind.GENES).update(name=old_name, source=old_source)
+
+    names = exports.build_exports()
+
+    assert names[Kind.GENES] != old_name
+    assert [r["Symbol"] for r in read_export(s3, Kind.GENES)] == ["ATXN1", "ATXN2", "ATXN1", "ATXN2"]
+    assert client.get("/panels/download_genes/")["Location"].split("?")[0].endswith(names[Kind.GENES])
+
+
+def test_the_block_shows_a_file_of_an_older_format_as_not_built():
+    built_before_the_rule(Kind.GENES)
+
+    html = render_block()
+
+    assert html.count("not built yet") == 1 and html.count("built <time") == 3
+
+
 # --- The downloads block -----------------------------------------------------------------------
 
 
