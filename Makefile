@@ -63,6 +63,11 @@ bench: $(VENV)/.installed $(BENCH_VENV)/.installed
 	BENCH_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bench/cold_start.py
 	BENCH_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bench/worker_overhead.py
 
+# Every page and endpoint at the real volume (scratch databases; SCALE=1.0 takes ~25 min to build).
+bench-volume: $(VENV)/.installed
+	bash .ci/ensure-postgres
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bench/volume.py --scale $(or $(SCALE),0.1)
+
 format: $(VENV)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
