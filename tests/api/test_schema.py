@@ -82,3 +82,42 @@ def test_panel_detail_still_answers_its_stored_json_to_a_client(client, catalogu
     response = client.get(f"/api/v1/panels/{catalogue['breast'].pk}/")
     assert response["Content-Type"] == "application/json"
     assert response.json()["name"] == "Breast cancer"
+
+
+# --- The schema and the answers agree (each once seen disagreeing by schemathesis) ---------------
+
+
+def test_an_str_without_repeats_is_served_null_and_the_schema_allows_it(client, openapi, catalogue, curator):
+    from tests.panels.factories import add_str
+
+    add_str(curator, catalogue["ataxia"], "FXN_GAA", normal_repeats=None, pathogenic_repeats=None)
+    served = client.get(f"/api/v1/panels/{catalogue['ataxia'].pk}/strs/FXN_GAA/").json()
+    declared = openapi["components"]["schemas"]["EntitySchema"]["properties"]
+
+    assert (served["normal_repeats"], served["pathogenic_repeats"]) == (None, None)
+    assert declared["normal_repeats"]["nullable"] and declared["pathogenic_repeats"]["nullable"]
+
+
+def test_an_empty_page_is_the_first_page_and_the_schema_declares_it(client, openapi, catalogue):
+    page = parameter(get_operation(openapi, "/api/v1/genes/"), "page")
+    declared = next(p for p in get_operation(openapi, "/api/v1/genes/")["parameters"] if p["name"] == "page")
+
+    assert client.get("/api/v1/genes/", {"page": ""}).json() == client.get("/api/v1/genes/").json()
+    assert declared["allowEmptyValue"] is True
+    assert page["anyOf"] == [{"type": "integer", "minimum": 1}, {"type": "string", "enum": ["last"]}]
+
+
+@pytest.mark.parametrize("page", ["+1", " 1", "0_1", "\u0661"])
+def test_a_page_the_schema_does_not_declare_is_the_404_of_any_invalid_page(client, catalogue, page):
+    response = client.get("/api/v1/genes/", {"page": page})
+    assert (response.status_code, response.json()) == (404, {"detail": "Invalid page."})
+
+
+def test_evaluations_do_not_declare_a_version_they_would_refuse(client, openapi, catalogue):
+    path = "/api/v1/panels/{id}/genes/{entity_name}/evaluations/"
+    operation = get_operation(openapi, path)
+    url = f"/api/v1/panels/{catalogue['breast'].pk}/genes/BRCA1/evaluations/"
+
+    assert "version" not in {p["name"] for p in operation["parameters"]}
+    assert "current version" in operation["description"]
+    assert client.get(url, {"version": "999.0"}).status_code == 400  # as upstream

@@ -109,8 +109,11 @@ DECLARATIONS: dict[type, dict[str, Any]] = {
     views.PanelEntityList: {"summary": "A panel's genes, STRs or regions", "parameters": [VERSION, *ENTITY_FILTERS]},
     views.PanelEntityDetail: {"summary": "One gene, STR or region of a panel", "parameters": [VERSION]},
     views.PanelEntityEvaluations: {
+        # ``version`` is accepted only when it names the panel's current version (any other is a 400, as
+        # upstream), which a schema cannot declare: it is described, not declared as a parameter.
         "summary": "Reviews of a gene, STR or region (current version only)",
-        "parameters": [VERSION],
+        "description": "Reviews are served for the panel's current version only. As upstream, a version "
+        "parameter naming the current version is accepted and any other is answered 400.",
     },
     views.EntitySearch: {"parameters": [*ENTITY_FILTERS, *PANEL_FILTERS]},
     views.Root: {"exclude": True},

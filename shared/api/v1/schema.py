@@ -79,8 +79,9 @@ class EntitySchema(serializers.Serializer):
     chromosome = serializers.CharField(required=False, help_text="STRs and regions")
     grch37_coordinates = Coordinates(allow_null=True, required=False, help_text="STRs and regions: [start, end]")
     grch38_coordinates = Coordinates(allow_null=True, required=False, help_text="STRs and regions: [start, end]")
-    normal_repeats = serializers.IntegerField(required=False, help_text="STRs")
-    pathogenic_repeats = serializers.IntegerField(required=False, help_text="STRs")
+    # Upstream always has both; here a curator may leave either out, and it is served null, never made up.
+    normal_repeats = serializers.IntegerField(allow_null=True, required=False, help_text="STRs; null if not given")
+    pathogenic_repeats = serializers.IntegerField(allow_null=True, required=False, help_text="STRs; null if not given")
     tags = serializers.ListField(child=serializers.CharField())
     panel = PanelSchema(required=False, help_text="The panel the entity is on")
 

@@ -29,6 +29,7 @@ from rest_framework.reverse import reverse
 
 from api.v1 import params, schema
 from api.v1.errors import InvalidParameter
+from api.v1.pagination import PageNumbers
 from api.v1.renderers import BrowsableAPI
 
 COLLECTION_TYPES = {collection: entity_type for entity_type, collection in ENTITY_COLLECTIONS.items()}
@@ -86,6 +87,7 @@ class APIView(GenericAPIView):
     """
 
     renderer_classes = [JSONRenderer, BrowsableAPI]
+    pagination_class = PageNumbers
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
