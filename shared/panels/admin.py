@@ -199,6 +199,10 @@ class EntityForm(forms.ModelForm):
             "type_of_variants",
         ]
 
+    def clean_entity_name(self) -> str:
+        # The service's rule, so a refused name is a form error here, not a failed save.
+        return services.check_entity_name(self.cleaned_data["entity_name"])
+
 
 @admin.register(Entity)
 class EntityAdmin(admin.ModelAdmin):

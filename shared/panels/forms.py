@@ -149,7 +149,17 @@ class NewEntityForm(EntityForm):
 
     def __init__(self, *args: Any, entity_type: str, **kwargs: Any) -> None:
         super().__init__(*args, entity_type=entity_type, **kwargs)
-        self.fields["name"].label = "Gene symbol (HGNC)" if entity_type == Entity.Type.GENE else "Name"
+        if entity_type == Entity.Type.GENE:
+            self.fields["name"].label = "Gene symbol (HGNC)"
+        else:
+            self.fields["name"].label = "Name"
+            self.fields["name"].help_text = "Letters, digits, spaces and - _ . $ ~ @ #"
+
+    def clean_name(self) -> str:
+        """The service's rule, checked here too so the reason shows next to the name."""
+        from panels.services import check_entity_name
+
+        return check_entity_name(self.cleaned_data["name"])
 
     def service_fields(self) -> dict[str, Any]:
         data = super().service_fields()

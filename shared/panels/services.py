@@ -11,6 +11,7 @@ Bad input raises ``django.core.exceptions.ValidationError`` and changes nothing.
 import functools
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -254,6 +255,34 @@ def parse_version(version: str) -> tuple[int, int]:
 
 # --- Entities ------------------------------------------------------------------
 
+# An entity's name is part of its page's address. These are the characters
+# upstream PanelApp routes in one (letters and digits of any script, "_", "-",
+# ".", "$", "~", "@", "#" and the space), so a name stored here is one every
+# PanelApp link and client can carry.
+ENTITY_NAME_CHARACTERS = re.compile(r"[\w\-.$~@# ]")
+
+
+def check_entity_name(name: str) -> str:
+    """``name`` if an entity may be given it, else a ValidationError that says what to change."""
+    limit = Entity._meta.get_field("entity_name").max_length
+    if not name or not name.strip():
+        raise ValidationError("An entity needs a name.", code="no_name")
+    if name != name.strip():
+        raise ValidationError(f"{name!r} starts or ends with a space.", code="bad_name")
+    if len(name) > limit:
+        raise ValidationError(f"An entity name has at most {limit} characters.", code="bad_name")
+    refused = sorted({char for char in name if not ENTITY_NAME_CHARACTERS.fullmatch(char)})
+    if refused:
+        listed = ", ".join(repr(char) for char in refused)
+        raise ValidationError(
+            f"{name!r} cannot be an entity name: {listed} {'is' if len(refused) == 1 else 'are'} not allowed "
+            "(letters, digits, spaces and - _ . $ ~ @ # are).",
+            code="bad_name",
+        )
+    if not name.strip("."):
+        raise ValidationError(f"{name!r} cannot be an entity name: it is only dots.", code="bad_name")
+    return name
+
 
 @writer
 def add_entity(
@@ -284,6 +313,7 @@ def add_entity(
         entity_name = gene.hgnc_symbol
     if not entity_name:
         raise ValidationError("An STR or region needs a name.", code="no_name")
+    check_entity_name(entity_name)
     if panel.entities.filter(entity_type=entity_type, entity_name=entity_name).exists():
         raise ValidationError(f"{entity_name} is already on panel {panel.name}.", code="duplicate")
     entity = Entity(panel=panel, entity_type=entity_type, entity_name=entity_name, gene=gene, **fields)
@@ -717,6 +747,7 @@ def import_panel(
         _check_fields({k: v for k, v in values.items() if k != "gene"}, ENTITY_FIELDS[entity_type], entity_type)
         entity = existing.get((entity_type, entity_name))
         if entity is None:
+            check_entity_name(entity_name)
             entity = Entity(panel=panel, entity_type=entity_type, entity_name=entity_name, **values)
             # The panel and genes are rows just read: checking each foreign key again is a query per row.
             entity.full_clean(exclude=["tags", "panel", "gene"], validate_constraints=False)

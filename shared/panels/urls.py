@@ -1,20 +1,25 @@
 """Upstream PanelApp's URL layout under /panels/, so links in papers, reports and bookmarks keep working.
 
 Pages for reading are in ``panels.views``; TSV downloads and exports in ``panels.downloads``.
+An entity's name is one segment whatever it holds (``panels.converters``): a
+page that links to any stored entity renders, and the link leads to it.
 """
 
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 
 from panels import curation, downloads, views
+from panels.converters import EntityNameConverter
+
+register_converter(EntityNameConverter, "entity")
 
 app_name = "panels"
 urlpatterns = [
     path("", views.panel_list, name="list"),
     path("entities/", views.entity_list, name="entities"),
-    path("entities/<str:entity_name>", views.entity_detail, name="entity"),
+    path("entities/<entity:entity_name>", views.entity_detail, name="entity"),
     path("compare/", views.compare_form, name="compare_form"),
     path("compare/<int:panel_a>/<int:panel_b>", views.compare_panels, name="compare"),
-    path("compare/<int:panel_a>/<int:panel_b>/<str:gene_symbol>", views.compare_gene, name="compare_gene"),
+    path("compare/<int:panel_a>/<int:panel_b>/<entity:gene_symbol>", views.compare_gene, name="compare_gene"),
     path("activity/", views.activity, name="activity"),
     path("download_panel/", downloads.all_panels, name="download_panels"),
     path("download_genes/", downloads.all_genes, name="download_genes"),
@@ -30,26 +35,28 @@ urlpatterns = [
     path("<int:pk>/copy_reviews/", curation.copy_reviews, name="copy_reviews"),
     re_path(r"^(?P<pk>\d+)/(?P<action>approve|reject|retire|delete)/$", curation.change_status, name="change_status"),
     path("<int:pk>/<str:entity_type>/add/", curation.add_entity, name="add_entity"),
-    path("<int:pk>/<str:entity_type>/<str:entity_name>/review/", curation.review, name="review"),
+    path("<int:pk>/<str:entity_type>/<entity:entity_name>/review/", curation.review, name="review"),
     path(
-        "<int:pk>/<str:entity_type>/<str:entity_name>/review/<int:review_pk>/delete/",
+        "<int:pk>/<str:entity_type>/<entity:entity_name>/review/<int:review_pk>/delete/",
         curation.delete_review,
         name="delete_review",
     ),
     path(
-        "<int:pk>/<str:entity_type>/<str:entity_name>/comment/<int:review_pk>/delete/",
+        "<int:pk>/<str:entity_type>/<entity:entity_name>/comment/<int:review_pk>/delete/",
         curation.delete_comment,
         name="delete_comment",
     ),
-    path("<int:pk>/<str:entity_type>/<str:entity_name>/edit/", curation.edit_entity, name="edit_entity"),
-    path("<int:pk>/<str:entity_type>/<str:entity_name>/delete/", curation.remove_entity, name="remove_entity"),
-    path("<int:pk>/<str:entity_type>/<str:entity_name>/rating/", curation.rate_entity, name="rate_entity"),
-    path("<int:pk>/<str:entity_type>/<str:entity_name>/tags/", curation.tag_entity, name="tag_entity"),
-    path("<int:pk>/<str:entity_type>/<str:entity_name>/ready/", curation.mark_entity, name="mark_entity"),
-    path("<int:pk>/<str:entity_type>/<str:entity_name>/clear_sources/", curation.clear_sources, name="clear_sources"),
-    path("<int:pk>/<str:entity_type>/<str:entity_name>/", views.entity_in_panel, name="entity_in_panel"),
+    path("<int:pk>/<str:entity_type>/<entity:entity_name>/edit/", curation.edit_entity, name="edit_entity"),
+    path("<int:pk>/<str:entity_type>/<entity:entity_name>/delete/", curation.remove_entity, name="remove_entity"),
+    path("<int:pk>/<str:entity_type>/<entity:entity_name>/rating/", curation.rate_entity, name="rate_entity"),
+    path("<int:pk>/<str:entity_type>/<entity:entity_name>/tags/", curation.tag_entity, name="tag_entity"),
+    path("<int:pk>/<str:entity_type>/<entity:entity_name>/ready/", curation.mark_entity, name="mark_entity"),
+    path(
+        "<int:pk>/<str:entity_type>/<entity:entity_name>/clear_sources/", curation.clear_sources, name="clear_sources"
+    ),
+    path("<int:pk>/<str:entity_type>/<entity:entity_name>/", views.entity_in_panel, name="entity_in_panel"),
     # Old addresses: /panels/genes/... (now entities) and PanelApp's first 24-character panel ids.
     path("genes/", views.old_genes_redirect, name="old_genes"),
-    path("genes/<str:entity_name>", views.old_genes_redirect, name="old_gene"),
+    path("genes/<entity:entity_name>", views.old_genes_redirect, name="old_gene"),
     re_path(r"^(?P<hash_id>[0-9a-f]{24})/(?P<rest>.*)$", views.old_panel_redirect, name="old_panel"),
 ]

@@ -2,7 +2,6 @@
 
 import json
 from typing import Any
-from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from panels import queries
+from panels.converters import entity_segment
 from panels.models import HistoricalSnapshot, Panel
 from panels.pages.common import bad_request, clean_text, readable_panels
 from panels.services import parse_version
@@ -102,7 +102,8 @@ def _prepare(panel: Panel, data: dict[str, Any], shown: list[tuple[str, dict[str
         home = entity.get("panel") or {"id": panel.pk}
         entity["number_of_reviews"] = reviews.get((home["id"], entity["entity_type"], entity["entity_name"]), 0)
         entity["search_text"] = _search_text(entity)
-        entity["url"] = f"{base_url}{entity['entity_type']}/{quote(entity['entity_name'], safe='')}/"
+        # The address reverse("panels:entity_in_panel") gives, for any stored name, built without it.
+        entity["url"] = f"{base_url}{entity['entity_type']}/{entity_segment(entity['entity_name'])}/"
         entity["badge"] = confidence_badge(entity["confidence_level"])
 
 
