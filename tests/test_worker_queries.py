@@ -1,5 +1,10 @@
-"""The worker's own bookkeeping is two statements per SQS batch, whatever its size."""
+"""The worker's own bookkeeping: one statement claims an SQS batch, whatever its size, and one records each end.
 
+Each end is written as soon as its task ends (nothing a later task does, and no
+timeout, can take it away), so a batch of N messages costs 1 + N statements.
+"""
+
+import re
 import uuid
 from datetime import timedelta
 
@@ -49,7 +54,7 @@ def message(task, *args) -> TaskMessage:
 
 
 @pytest.mark.parametrize("size", [1, 10])
-def test_a_batch_is_one_claim_and_one_record_of_all_ends_whatever_its_size(
+def test_a_batch_is_one_claim_and_one_record_of_each_end(
     declared,  # noqa: F811
     worker,
     lambda_context,
@@ -58,41 +63,38 @@ def test_a_batch_is_one_claim_and_one_record_of_all_ends_whatever_its_size(
 ):
     event = batch(*(message(add, n, n) for n in range(size)))
 
-    with django_assert_num_queries(2) as captured:
+    with django_assert_num_queries(1 + size) as captured:
         assert worker.lambda_handler(event, lambda_context) == {"batchItemFailures": []}
 
-    claim, ends = (q["sql"].lstrip() for q in captured.captured_queries)
+    claim, *ends = (q["sql"].lstrip() for q in captured.captured_queries)
     assert claim.startswith("INSERT") and "jsonb_to_recordset" in claim and "ON CONFLICT" in claim
-    assert ends.startswith("UPDATE") and "jsonb_to_recordset" in ends
+    assert all(end.startswith("UPDATE") and "WHERE" in end for end in ends)
     assert TaskRecord.objects.filter(status=TaskResultStatus.SUCCESSFUL).count() == size
 
 
 def assigned_columns(update: str) -> list[str]:
-    assignments = update.split(" SET ", 1)[1].split("\nFROM ", 1)[0]
+    without_values = re.sub(r"'(?:[^']|'')*'", "''", update)
+    assignments = without_values.split(" SET ", 1)[1].split(" WHERE ", 1)[0]
     return sorted(part.split(" = ")[0].strip().strip('"') for part in assignments.split(", "))
 
 
 @pytest.mark.parametrize(
-    ("tasks", "columns"),
-    [
-        ([add], ["finished_at", "return_value", "status"]),
-        ([explode], ["errors", "finished_at", "status"]),
-        ([add, explode], ["errors", "finished_at", "return_value", "status"]),
-    ],
-    ids=["successes", "failures", "both"],
+    ("task", "columns"),
+    [(add, ["finished_at", "return_value", "status"]), (explode, ["errors", "finished_at", "status"])],
+    ids=["success", "failure"],
 )
-def test_the_record_of_the_ends_assigns_only_what_the_attempts_changed(
+def test_the_record_of_an_end_assigns_only_what_the_attempt_changed(
     declared,  # noqa: F811
     worker,
     lambda_context,
     django_assert_num_queries,
-    tasks,
+    task,
     columns,
 ):
-    messages = [message(task, 1, 2) if task is add else message(task, "boom") for task in tasks]
+    msg = message(task, 1, 2) if task is add else message(task, "boom")
 
     with django_assert_num_queries(2) as captured:
-        worker.lambda_handler(batch(*messages), lambda_context)
+        worker.lambda_handler(batch(msg), lambda_context)
 
     assert assigned_columns(captured.captured_queries[1]["sql"]) == columns
 
@@ -140,12 +142,13 @@ def test_claims_that_come_back_empty_cost_one_more_query_for_the_whole_batch(
     )
     fresh = [message(add, n, n) for n in range(8)]
 
-    with django_assert_num_queries(3) as captured:
+    with django_assert_num_queries(2 + len(fresh)) as captured:
         response = worker.lambda_handler(batch(done, held, *fresh), lambda_context)
 
     assert len(response["batchItemFailures"]) == 1  # held: SQS delivers it again
-    claim, lookup, ends = (q["sql"].lstrip() for q in captured.captured_queries)
-    assert claim.startswith("INSERT") and lookup.startswith("SELECT") and ends.startswith("UPDATE")
+    claim, lookup, *ends = (q["sql"].lstrip() for q in captured.captured_queries)
+    assert claim.startswith("INSERT") and lookup.startswith("SELECT")
+    assert len(ends) == len(fresh) and all(end.startswith("UPDATE") for end in ends)
     assert CALLS == ["done"]
 
 

@@ -1,35 +1,38 @@
 """Running tasks: one SQS batch, or one message (a schedule, the ThreadBackend).
 
-On PostgreSQL a whole SQS batch costs the worker two statements, whatever its
-size (``TaskBatchProcessor``): every record is decoded first, one
+On PostgreSQL a whole SQS batch is claimed in one statement, whatever its size
+(``TaskBatchProcessor``): every record is decoded first and one
 ``INSERT ... SELECT ... FROM jsonb_to_recordset ... ON CONFLICT`` claims all
-their tasks under one lease, the claimed tasks run one after another, and one
-``UPDATE ... FROM jsonb_to_recordset`` records every end. A third statement is
-needed only when some claims come back empty, to tell a task that already
-succeeded from one that another attempt holds. Each autocommit statement is a
-durable commit (a flush of the disk), so this is what keeps the worker's own
-cost per message small next to the task's.
+their tasks under one lease. The claimed tasks then run one after another, and
+each one's end is recorded (one ``UPDATE`` of its row) as soon as it ends,
+before the next task starts. A batch of N messages costs 1 + N statements; a
+third kind is needed only when some claims come back empty, to tell a task that
+already succeeded from one that another attempt holds.
 
-Each SQS record still succeeds or fails alone (Powertools' ``BatchProcessor``):
-a malformed body, a path that is not a declared task, a task that raises, a
-task another attempt holds, a value the database refuses — each makes that
-record a ``batchItemFailures`` entry and leaves its neighbours alone. When the
-ends cannot be recorded at all (the database went away), every record whose
-task ran is failed: SQS delivers it again and it runs again once its lease has
-expired. After ``maxReceiveCount`` receives SQS moves a message to the
-dead-letter queue.
+Each end is written at once because nothing later may decide it: a task that
+leaves a transaction open (its connection is given back clean, and that task
+fails, ``serverless.tasks.connections.give_back_clean``), or Lambda ending the
+invocation at its timeout, would otherwise take every end still waiting to be
+written with it, and SQS would run those finished tasks again.
+
+Each SQS record succeeds or fails alone (Powertools' ``BatchProcessor``): a
+malformed body, a path that is not a declared task, a task that raises, a task
+another attempt holds, a value the database refuses, an end that cannot be
+recorded — each makes that record a ``batchItemFailures`` entry and leaves its
+neighbours alone. A record whose end could not be recorded is retried: SQS
+delivers it again and it runs again once its lease has expired. After
+``maxReceiveCount`` receives SQS moves a message to the dead-letter queue.
 
 Delivery is at least once, so the result row decides: a message whose task
 already succeeded is acknowledged without running it again. The claims and
 their lease are ``serverless.tasks.claims``; the connection checks around a
-batch, ``serverless.tasks.connections``.
+batch and a task, ``serverless.tasks.connections``.
 """
 
 import json
 import logging
 import os
 import traceback
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,11 +41,7 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from django.db import (
-    DataError,
-    IntegrityError,
-    connection,
-)
+from django.db import connection
 from django.tasks import Task, TaskContext, TaskResultStatus
 from django.tasks.signals import task_finished, task_started
 from django.utils import timezone
@@ -51,7 +50,14 @@ from django.utils.json import normalize_json
 from serverless.logging import SERVICE, logger
 from serverless.tasks import registry
 from serverless.tasks.claims import TaskInProgress, claim, claim_all
-from serverless.tasks.connections import check_connections, drop_broken_connections, outcome_of, reconnecting
+from serverless.tasks.connections import (
+    TransactionLeftOpen,
+    check_connections,
+    drop_broken_connections,
+    give_back_clean,
+    open_atomic_blocks,
+    outcome_of,
+)
 from serverless.tasks.message import MalformedMessage, TaskMessage
 
 log = logging.getLogger(__name__)
@@ -71,9 +77,8 @@ class TaskFailed(RuntimeError):
 class Attempt:
     """A claimed task that has run: its row holds the outcome, which the database does not have yet.
 
-    Kept apart from the write so that a batch records all its ends in one
-    statement; ``error`` is the exception the task raised (None on success),
-    kept with its traceback for the ``task_finished`` signal.
+    ``error`` is the exception the task raised (None on success), kept with its
+    traceback for the ``task_finished`` signal.
     """
 
     task: Task
@@ -104,15 +109,19 @@ def run_message(message: TaskMessage, worker_id: str, lease_seconds: float | Non
 
 
 def execute(task: Task, record: Any) -> TaskResultStatus:
-    """Run a claimed task, record its end and announce it (metrics, ``task_finished``).
+    """Run a claimed task, record its end at once and announce it (metrics, ``task_finished``).
 
-    Raises ``TaskFailed`` when the task raised (its row says FAILED), or the
+    The end is written before anything else runs, so no later task, however it
+    behaves, and no timeout of the invocation can take it away. Raises
+    ``TaskFailed`` when the task raised (its row says FAILED), or the
     database's error when the end could not be recorded (the row stays RUNNING
     until its lease expires, and SQS retries).
     """
     attempt = run_claimed(task, record)
-    [error] = record_ends([attempt])
+    drop_broken_connections()
+    error = record_end(attempt)
     if error is not None:
+        log.error("the end of task %s could not be recorded, SQS will retry it: %s", record.id, error)
         raise error
     announce_end(attempt)
     if attempt.error is not None:
@@ -134,7 +143,7 @@ def _failure(attempt: Attempt) -> str:
 
 
 def run_claimed(task: Task, record: Any) -> Attempt:
-    """Run a claimed task (``task_started``, its context, a JSON return value); its end is left to ``record_ends``.
+    """Run a claimed task (``task_started``, its context, a JSON return value); its end is left to ``record_end``.
 
     Never raises for the task's own failure: the row becomes FAILED with the
     exception's class and traceback appended to its errors, and the exception
@@ -143,12 +152,18 @@ def run_claimed(task: Task, record: Any) -> Attempt:
     result = record.to_task_result(task)
     started_at = timezone.now()
     task_started.send(sender=type(task.get_backend()), task_result=result)
+    blocks = open_atomic_blocks()
     try:
-        if task.takes_context:
-            value = task.call(TaskContext(task_result=result), *record.args, **record.kwargs)
-        else:
-            value = task.call(*record.args, **record.kwargs)
-        value = normalize_json(value)
+        try:
+            if task.takes_context:
+                value = task.call(TaskContext(task_result=result), *record.args, **record.kwargs)
+            else:
+                value = task.call(*record.args, **record.kwargs)
+            value = normalize_json(value)
+        finally:
+            left_open = give_back_clean(blocks)
+        if left_open is not None:
+            raise TransactionLeftOpen(left_open)
     except Exception as error:
         record.status = TaskResultStatus.FAILED
         record.finished_at = timezone.now()
@@ -166,80 +181,37 @@ def run_claimed(task: Task, record: Any) -> Attempt:
     return Attempt(task=task, record=record, started_at=started_at)
 
 
-def record_ends(attempts: Sequence[Attempt]) -> list[Exception | None]:
-    """Write the attempts' ends, in order: None for each recorded, else the error that stopped it.
+def record_end(attempt: Attempt) -> Exception | None:
+    """Write the attempt's end (one ``UPDATE`` of its row): None once written, else the error that stopped it.
 
-    On PostgreSQL one statement for all (``_update_ends``), on a connection
-    retried once if a task broke it. A value the database refuses (``DataError``)
-    makes it write attempt by attempt, so only that attempt's record fails, as
-    if each were alone. Any other failure (the database is gone) is every
-    attempt's: none of their rows says it finished.
+    On a connection retried once if the task broke it. Only the columns an
+    attempt's end changes are written: never the arguments, and not the worker
+    ids an attempt that took over after an expired lease may have appended (a
+    failure's error is appended to the row's errors in place).
     """
-    if not attempts:
-        return []
     if connection.vendor != "postgresql":
-        return [_error(lambda a=a: a.record.save(update_fields=_changed_columns(a))) for a in attempts]
-    try:
-        reconnecting(lambda: _update_ends(attempts))
-    except (DataError, IntegrityError) as error:
-        if len(attempts) == 1:
-            return [error]
-        return [error for attempt in attempts for error in record_ends([attempt])]
-    except Exception as error:
-        return [error] * len(attempts)
-    return [None] * len(attempts)
-
-
-def _error(operation: Callable[[], Any]) -> Exception | None:
-    result = outcome_of(operation)
+        columns = ["status", "errors" if attempt.error is not None else "return_value", "finished_at"]
+        result = outcome_of(lambda: attempt.record.save(update_fields=columns))
+    else:
+        result = outcome_of(lambda: _update_end(attempt))
     return result if isinstance(result, Exception) else None
 
 
-def _changed_columns(attempt: Attempt) -> list[str]:
-    # Only what an attempt's end changes: never the arguments, and not the worker
-    # ids an attempt that took over after an expired lease may have appended.
-    return ["status", "errors" if attempt.error is not None else "return_value", "finished_at"]
+# An end as one plain statement: the ORM's save() costs more Python than the round trip.
+END_SQL = "UPDATE {table} SET status = %s, finished_at = %s, {outcome} WHERE id = %s"
 
 
-# The ends of a batch in one round trip. {set} assigns only the columns these
-# attempts changed: a success's return value, a failure's new error (appended in
-# place), each one's status and finish time.
-ENDS_SQL = """
-UPDATE {table} AS t SET {set}
-FROM jsonb_to_recordset(%s::jsonb) AS e(id text, status text, return_value jsonb, error jsonb, finished_at timestamptz)
-WHERE t.id = e.id
-"""
-RETURN_VALUE = "return_value = e.return_value"
-ERRORS = "errors = t.errors || jsonb_build_array(e.error)"
-
-
-def _update_ends(attempts: Sequence[Attempt]) -> None:
+def _update_end(attempt: Attempt) -> None:
     from serverless.models import TaskRecord
 
-    failed = [attempt.error is not None for attempt in attempts]
-    assignments = ["status = e.status", "finished_at = e.finished_at"]
-    if all(failed):
-        assignments.append(ERRORS)
-    elif not any(failed):
-        assignments.append(RETURN_VALUE)
+    record = attempt.record
+    if attempt.error is None:
+        outcome, value = "return_value = %s::jsonb", record.return_value
     else:
-        assignments.append("return_value = CASE WHEN e.error IS NULL THEN e.return_value ELSE t.return_value END")
-        assignments.append(
-            "errors = CASE WHEN e.error IS NULL THEN t.errors ELSE t.errors || jsonb_build_array(e.error) END"
-        )
-    ends = [
-        {
-            "id": attempt.record.id,
-            "status": attempt.record.status,
-            "return_value": None if attempt.error is not None else attempt.record.return_value,
-            "error": attempt.record.errors[-1] if attempt.error is not None else None,
-            "finished_at": attempt.record.finished_at.isoformat(),
-        }
-        for attempt in attempts
-    ]
-    sql = ENDS_SQL.format(table=connection.ops.quote_name(TaskRecord._meta.db_table), set=", ".join(assignments))
+        outcome, value = "errors = errors || jsonb_build_array(%s::jsonb)", record.errors[-1]
+    sql = END_SQL.format(table=connection.ops.quote_name(TaskRecord._meta.db_table), outcome=outcome)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [json.dumps(ends)])
+        cursor.execute(sql, [record.status, record.finished_at, json.dumps(value), record.id])
 
 
 def announce_end(attempt: Attempt) -> None:
@@ -281,14 +253,13 @@ class Delivery:
 
 
 class TaskBatchProcessor(BatchProcessor):
-    """Powertools' ``BatchProcessor``, with the database work of a batch done once around its records.
+    """Powertools' ``BatchProcessor``, with a batch's tasks claimed together before any runs.
 
-    ``_prepare`` decodes every record and claims all their tasks together;
-    Powertools then calls ``run`` for each record, in order, and keeps each
-    record's failure to itself; ``_clean`` records every end together and
-    announces each, before Powertools builds the ``batchItemFailures``. Records
-    whose ends could not be recorded are moved to the failures there. (Extending
-    ``_prepare`` and ``_clean`` is how Powertools documents custom processors.)
+    ``_prepare`` decodes every record and claims all their tasks in one
+    statement; Powertools then calls ``run`` for each record, in order, and
+    keeps each record's failure to itself; each run records its own end before
+    the next starts. (Extending ``_prepare`` is how Powertools documents custom
+    processors.)
     """
 
     def __init__(self) -> None:
@@ -296,7 +267,6 @@ class TaskBatchProcessor(BatchProcessor):
         # item by item, so the retry and DLQ accounting stays per message.
         super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
         self._deliveries: dict[str, list[Delivery]] = {}
-        self._ran: list[tuple[SQSRecord, Attempt]] = []
 
     def _prepare(self) -> None:
         super()._prepare()
@@ -317,7 +287,6 @@ class TaskBatchProcessor(BatchProcessor):
         self._deliveries = {}
         for delivery in deliveries:
             self._deliveries.setdefault(delivery.message_id, []).append(delivery)
-        self._ran = []
 
     def run(self, record: SQSRecord) -> None:
         """The record handler: run this record's claimed task; any exception makes it a batch item failure."""
@@ -358,36 +327,7 @@ class TaskBatchProcessor(BatchProcessor):
         if delivery.record is None:
             _acknowledge_duplicate()
             return
-        attempt = run_claimed(delivery.task, delivery.record)
-        self._ran.append((record, attempt))
-        drop_broken_connections()
-        if attempt.error is not None:
-            raise TaskFailed(_failure(attempt)) from attempt.error
-
-    def _clean(self) -> None:
-        ran, self._ran = self._ran, []
-        ends = record_ends([attempt for _, attempt in ran])
-        for (record, attempt), error in zip(ran, ends, strict=True):
-            row = attempt.record
-            logger.append_keys(task_id=row.id, task_name=row.task_path, attempt=receive_count(record))
-            try:
-                if error is None:
-                    announce_end(attempt)
-                else:
-                    log.error("the end of task %s could not be recorded, SQS will retry it: %s", row.id, error)
-            except Exception as announcing:
-                log.exception("the end of task %s could not be announced, SQS will retry it", row.id)
-                error = announcing
-            finally:
-                logger.remove_keys(list(LOG_KEYS))
-            if error is not None and attempt.error is None:
-                self._fail(record, error)
-        super()._clean()
-
-    def _fail(self, record: SQSRecord, error: Exception) -> None:
-        """A record Powertools counted a success (its task succeeded) whose end is not recorded: now a failure."""
-        self.success_messages = [raw for raw in self.success_messages if raw is not record.raw_event]
-        self.failure_handler(record, (type(error), error, error.__traceback__))
+        execute(delivery.task, delivery.record)
 
 
 def _decode(record: dict[str, Any]) -> Delivery:
