@@ -4,7 +4,7 @@
 request only enqueues a ``send_email`` task and the worker delivers it
 (``make run`` shows it at /_local/mail/). Bodies are plain-text templates in
 ``accounts/emails/``. Django's password-reset view sends its own message
-through the same mailer.
+through the same mailer, from the worker (``accounts.tasks``).
 """
 
 from functools import partial
@@ -27,6 +27,13 @@ def verify_address(user, link: str) -> None:
         "verify_email.txt",
         {"user": user, "link": link, "hours": settings.ACCOUNT_VERIFICATION_MAX_AGE // 3600},
         [user.email],
+    )
+
+
+def already_registered(user) -> None:
+    """Someone tried to register with ``user``'s address: tell its owner how to get in (the page said nothing)."""
+    _send_after_commit(
+        "someone tried to register with your address", "already_registered.txt", {"user": user}, [user.email]
     )
 
 

@@ -18,7 +18,12 @@ def _choices(choices: type[Reviewer.JobRole] | type[Reviewer.Workplace] | type[R
 
 
 class RegistrationForm(UserCreationForm):
-    """A user and their reviewer profile; ``profile()`` is what goes on the ``Reviewer``."""
+    """A user and their reviewer profile; ``profile()`` is what goes on the ``Reviewer``.
+
+    It asks no username and never says an address is taken: either would tell
+    anyone which people have accounts. The worker makes the username and
+    e-mails the address (``services.complete_registration``).
+    """
 
     email = forms.EmailField(label="E-mail address")
     confirm_email = forms.EmailField(label="E-mail address again")
@@ -30,14 +35,13 @@ class RegistrationForm(UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ["username", "first_name", "last_name", "email"]
+        fields = ["first_name", "last_name", "email"]
 
     field_order = [
         "first_name",
         "last_name",
         "email",
         "confirm_email",
-        "username",
         "password1",
         "password2",
         "affiliation",
@@ -50,19 +54,13 @@ class RegistrationForm(UserCreationForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["first_name"].required = self.fields["last_name"].required = True
-        # The form starts with the name, not the username Django's form focuses.
-        self.fields["username"].widget.attrs.pop("autofocus", None)
         self.fields["first_name"].widget.attrs["autofocus"] = True
+        self.fields["email"].help_text = "You will sign in with it."
         # Registration has no "usable password" switch: a password is required.
         self.fields.pop("usable_password", None)
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "This address is already registered: sign in, or reset your password if you forgot it."
-            )
-        return email
+        return self.cleaned_data["email"].strip()
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -74,6 +72,17 @@ class RegistrationForm(UserCreationForm):
     def profile(self) -> dict[str, str]:
         fields = ("affiliation", "job_role", "workplace", "group", "contact_details")
         return {field: self.cleaned_data[field] for field in fields}
+
+
+class SignInForm(auth_forms.AuthenticationForm):
+    """Django's sign-in form, taking an e-mail address as well as a username (``lockout.account_name``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.label = "E-mail address or username"
+        # As long as an address may be; a username is shorter anyway.
+        field.max_length = field.widget.attrs["maxlength"] = 254
 
 
 class ResendVerificationForm(forms.Form):

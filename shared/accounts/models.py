@@ -101,3 +101,33 @@ def role_of(user) -> str | None:
         return None
     reviewer = getattr(user, "reviewer", None)
     return reviewer.role if reviewer is not None else None
+
+
+class PendingRegistration(models.Model):
+    """A registration the worker has yet to turn into an account (or into a note to the address's owner).
+
+    The page only stores this and queues ``accounts.tasks.complete_registration``,
+    so it does the same work whether or not the address already has an account
+    and its answer (and its timing) tells nobody which. The row holds the
+    password's hash, never the password, and the task deletes it.
+    """
+
+    email = models.EmailField()
+    password = models.CharField(max_length=128)
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    affiliation = models.CharField(max_length=255)
+    job_role = models.CharField(max_length=64, choices=Reviewer.JobRole.choices)
+    workplace = models.CharField(max_length=255)
+    group = models.CharField(max_length=255)
+    contact_details = models.CharField(max_length=255, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    PROFILE_FIELDS = ("affiliation", "job_role", "workplace", "group", "contact_details")
+
+    def __str__(self) -> str:
+        return f"Registration of {self.email} ({self.created:%Y-%m-%d %H:%M})"
+
+    def profile(self) -> dict[str, str]:
+        """What goes on the new account's ``Reviewer``."""
+        return {field: getattr(self, field) for field in self.PROFILE_FIELDS}

@@ -5,10 +5,15 @@ from django.urls import path, reverse_lazy
 from serverless.ratelimit import ratelimit
 
 from accounts import views
+from accounts.forms import SignInForm
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html", authentication_form=SignInForm),
+        name="login",
+    ),
     # POST only: a link or an image could otherwise sign a user out.
     path("logout/", views.logout, name="logout"),
     path("registration/", views.register, name="register"),

@@ -36,14 +36,17 @@ def logout(request: HttpRequest) -> HttpResponse:
 @ratelimit("registration", "REGISTRATION_RATE")
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
-    """``/accounts/registration/``: a new external user, who must confirm their address before signing in."""
+    """``/accounts/registration/``: a new external user, who must confirm their address before signing in.
+
+    The answer is the same whether or not the address has an account: the
+    worker makes the account, or tells the address's owner someone tried.
+    """
     if request.user.is_authenticated:
         return redirect("accounts:profile")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         services.register(
-            username=data["username"],
             email=data["email"],
             password=data["password1"],
             first_name=data["first_name"],
@@ -73,7 +76,7 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
     """A new confirmation link; the answer is the same whether or not the address waits, so it reveals nothing."""
     form = ResendVerificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.resend_verification(form.cleaned_data["email"])
+        services.request_verification_link(form.cleaned_data["email"])
         request.session["registered_email"] = form.cleaned_data["email"]
         request.session["resent_verification"] = True
         return redirect("accounts:registration_done")
@@ -153,20 +156,20 @@ class ChangePasswordView(SuccessMessageMixin, auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """``/accounts/password_reset/``: Django's own, its e-mail through the queued mailer.
+    """``/accounts/password_reset/``: Django's form, its work in the worker.
 
-    The link in the e-mail starts from PANEL_APP_BASE_URL, never from the
-    request's Host header.
+    The page only queues ``accounts.tasks.send_password_reset``: looking the
+    address up here would make a known address slower to answer than an
+    unknown one. The worker sends Django's link, starting from
+    PANEL_APP_BASE_URL, never from the request's Host header.
     """
 
     template_name = "accounts/password_reset_form.html"
-    email_template_name = "accounts/emails/password_reset.txt"
-    subject_template_name = "accounts/emails/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    @property
-    def extra_email_context(self) -> dict[str, str]:
-        return {"base_url": settings.PANEL_APP_BASE_URL}
+    def form_valid(self, form) -> HttpResponse:
+        services.request_password_reset(form.cleaned_data["email"])
+        return redirect(self.get_success_url())
 
 
 def _curator(request: HttpRequest) -> None:

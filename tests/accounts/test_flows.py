@@ -5,9 +5,11 @@ then travel the production path (``send_mail`` → ``send_email`` task → the
 worker's ``run_message`` → the transport mailer, here ``mail.outbox``).
 """
 
+import re
+
 import pytest
 from accounts import services
-from accounts.models import Reviewer
+from accounts.models import PendingRegistration, Reviewer
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.urls import reverse
@@ -29,7 +31,6 @@ def registration(**overrides) -> dict[str, str]:
         "last_name": "Lovelace",
         "email": "ada@example.org",
         "confirm_email": "ada@example.org",
-        "username": "ada",
         "password1": PASSWORD,
         "password2": PASSWORD,
         "affiliation": "Analytical Engines Ltd",
@@ -44,15 +45,17 @@ def registration(**overrides) -> dict[str, str]:
 def register_and_verify(client, queued_mail) -> User:
     client.post(reverse("accounts:register"), registration())
     client.get(link_in(queued_mail[-1], "/accounts/verify_email/"))
-    return User.objects.get(username="ada")
+    return User.objects.get(email="ada@example.org")
 
 
 def test_registration_creates_an_inactive_external_user_and_queues_a_verification_email(client, queued_mail):
     response = client.post(reverse("accounts:register"), registration())
 
     assert response.status_code == 302 and response.url == reverse("accounts:registration_done")
-    user = User.objects.get(username="ada")
-    assert (user.is_active, user.email, user.get_full_name()) == (False, "ada@example.org", "Ada Lovelace")
+    user = User.objects.get(email="ada@example.org")
+    assert (user.is_active, user.get_full_name()) == (False, "Ada Lovelace")
+    assert re.fullmatch(r"ada\.lovelace\.\d{4}", user.username)
+    assert user.check_password(PASSWORD) and not PendingRegistration.objects.exists()
     reviewer = user.reviewer
     assert (reviewer.role, reviewer.approval, reviewer.email_verified_at) == ("external", "pending", None)
     assert (reviewer.job_role, reviewer.workplace, reviewer.group) == (
@@ -64,11 +67,13 @@ def test_registration_creates_an_inactive_external_user_and_queues_a_verificatio
     [message] = queued_mail
     assert message.to == ["ada@example.org"] and "confirm your e-mail address" in message.subject
     assert link_in(message, "/accounts/verify_email/")
-    assert TaskRecord.objects.filter(task_path="serverless.tasks.mail.send_email", status="SUCCESSFUL").count() == 1
+    assert f'"{user.username}"' in message.body  # for files of reviews; people sign in with their address
+    tasks = TaskRecord.objects.filter(status="SUCCESSFUL").values_list("task_path", flat=True)
+    assert sorted(tasks) == ["accounts.tasks.complete_registration", "serverless.tasks.mail.send_email"]
     assert "ada@example.org" in client.get(response.url).content.decode()
 
 
-def test_the_registration_page_asks_what_upstream_asks(client):
+def test_the_registration_page_asks_what_upstream_asks_but_a_username(client):
     form = client.get(reverse("accounts:register")).context["form"]
 
     assert list(form.fields) == [
@@ -76,7 +81,6 @@ def test_the_registration_page_asks_what_upstream_asks(client):
         "last_name",
         "email",
         "confirm_email",
-        "username",
         "password1",
         "password2",
         "affiliation",
@@ -106,17 +110,40 @@ def test_a_bad_registration_is_a_400_naming_the_field_and_creates_nothing(
 
     assert response.status_code == 400
     assert message in " ".join(response.context["form"].errors[field])
-    assert not User.objects.exists() and queued_mail == []
+    assert not User.objects.exists() and not PendingRegistration.objects.exists() and queued_mail == []
 
 
-def test_an_address_already_registered_is_refused_with_a_pointer_to_password_reset(client, queued_mail):
-    make_account("existing", email="Ada@Example.org")
+def test_an_address_already_registered_gets_the_same_answer_and_its_owner_an_email(client, queued_mail):
+    existing = make_account("existing", email="Ada@Example.org")
 
-    response = client.post(reverse("accounts:register"), registration())
+    other = "x" + PASSWORD
+    response = client.post(reverse("accounts:register"), registration(password1=other, password2=other))
 
-    assert response.status_code == 400
-    assert "reset your password" in response.context["form"].errors["email"][0]
-    assert queued_mail == []
+    assert response.status_code == 302 and response.url == reverse("accounts:registration_done")
+    assert list(User.objects.all()) == [existing] and User.objects.get().check_password(PASSWORD)
+    [message] = queued_mail
+    assert message.to == [existing.email] and "someone tried to register with your address" in message.subject
+    assert "https://panelapp.example.org/accounts/password_reset/" in message.body
+    assert "/accounts/verify_email/" not in message.body
+
+
+def test_registering_again_before_confirming_sends_a_fresh_link_to_the_one_account(client, queued_mail):
+    client.post(reverse("accounts:register"), registration())
+    client.post(reverse("accounts:register"), registration())
+
+    assert User.objects.count() == 1
+    _first, again = queued_mail
+    assert "confirm your e-mail address" in again.subject
+    client.get(link_in(again, "/accounts/verify_email/"))
+    assert User.objects.get().is_active
+
+
+def test_the_registration_task_run_twice_makes_one_account(queued_mail):
+    services.register(email="ada@example.org", password=PASSWORD, first_name="Ada", last_name="Lovelace")
+    [registration_id] = TaskRecord.objects.get(task_path="accounts.tasks.complete_registration").args
+
+    assert services.complete_registration(registration_id) == "already completed"
+    assert User.objects.count() == 1 and len(queued_mail) == 1
 
 
 def test_the_verification_link_activates_the_account_welcomes_the_user_and_tells_the_curators(client, queued_mail):
@@ -127,7 +154,7 @@ def test_the_verification_link_activates_the_account_welcomes_the_user_and_tells
     response = client.get(link_in(queued_mail[0], "/accounts/verify_email/"))
 
     assert response.status_code == 200 and "Address confirmed" in response.content.decode()
-    user = User.objects.get(username="ada")
+    user = User.objects.get(email="ada@example.org")
     assert user.is_active and user.reviewer.email_verified_at is not None
     welcome, waiting = queued_mail[1:]
     assert welcome.to == ["ada@example.org"] and "welcome" in welcome.subject
@@ -158,7 +185,7 @@ def test_a_forged_expired_or_outdated_verification_link_is_a_400_and_activates_n
     client, queued_mail, settings, tamper
 ):
     client.post(reverse("accounts:register"), registration())
-    user = User.objects.get(username="ada")
+    user = User.objects.get(email="ada@example.org")
     token = services.verification_token(user)
     if tamper == "forged":
         token = signing.dumps(
@@ -179,16 +206,16 @@ def test_a_forged_expired_or_outdated_verification_link_is_a_400_and_activates_n
 def test_an_unverified_user_cannot_sign_in(client, queued_mail):
     client.post(reverse("accounts:register"), registration())
 
-    response = client.post(reverse("accounts:login"), {"username": "ada", "password": PASSWORD})
+    response = client.post(reverse("accounts:login"), {"username": "ada@example.org", "password": PASSWORD})
 
     assert response.status_code == 200 and "_auth_user_id" not in client.session
     assert "correct username and password" in response.content.decode()
 
 
-def test_a_verified_user_signs_in_and_signs_out_by_post_only(client, queued_mail):
+def test_a_verified_user_signs_in_with_their_address_and_signs_out_by_post_only(client, queued_mail):
     register_and_verify(client, queued_mail)
 
-    response = client.post(reverse("accounts:login"), {"username": "ada", "password": PASSWORD})
+    response = client.post(reverse("accounts:login"), {"username": "Ada@Example.org", "password": PASSWORD})
     assert response.status_code == 302 and client.session["_auth_user_id"]
 
     assert client.get(reverse("accounts:logout")).status_code == 405
@@ -351,7 +378,7 @@ def test_a_lost_confirmation_link_can_be_sent_again_and_the_new_one_works(client
     _first, again = queued_mail
     assert again.to == ["ada@example.org"] and "confirm your e-mail address" in again.subject
     client.get(link_in(again, "/accounts/verify_email/"))
-    assert User.objects.get(username="ada").is_active
+    assert User.objects.get(email="ada@example.org").is_active
 
 
 def test_asking_again_for_an_unknown_or_confirmed_address_answers_the_same_and_sends_nothing(client, queued_mail):

@@ -34,7 +34,6 @@ def test_register_verify_get_approved_sign_in_use_a_token_and_reset_the_password
         ("Last name", "Lovelace"),
         ("E-mail address", "ada@example.org"),
         ("E-mail address again", "ada@example.org"),
-        ("Username", "ada"),
         ("Password", PASSWORD),
         ("Password confirmation", PASSWORD),
         ("Affiliation", "Analytical Engines Ltd"),
@@ -48,7 +47,7 @@ def test_register_verify_get_approved_sign_in_use_a_token_and_reset_the_password
     screenshot(page, "accounts-registration-done")
 
     # Not yet: the address is unconfirmed.
-    sign_in(page, "ada", PASSWORD)
+    sign_in(page, "ada@example.org", PASSWORD)
     assert "correct username and password" in page.content()
 
     # Confirm the address from the e-mail.
@@ -77,7 +76,7 @@ def test_register_verify_get_approved_sign_in_use_a_token_and_reset_the_password
     delivered("ada@example.org", "you are now a reviewer")
 
     # Ada signs in, creates an API token and calls the API with it (no cookies).
-    sign_in(page, "ada", PASSWORD)
+    sign_in(page, "ada@example.org", PASSWORD)
     page.goto("/accounts/profile/")
     assert "Reviewer" in page.locator(".facts").inner_text()
     page.get_by_role("button", name="Create token").click()
@@ -110,8 +109,8 @@ def test_register_verify_get_approved_sign_in_use_a_token_and_reset_the_password
     page.get_by_role("button", name="Set the password").click()
     assert page.locator("h1").inner_text() == "Password changed"
 
-    sign_in(page, "ada", PASSWORD)
+    sign_in(page, "ada@example.org", PASSWORD)
     assert "correct username and password" in page.content()
-    sign_in(page, "ada", NEW_PASSWORD)
+    sign_in(page, "ada@example.org", NEW_PASSWORD)
     page.goto("/accounts/profile/")
     assert page.locator("h1").inner_text() == "Ada Lovelace"
