@@ -31,9 +31,14 @@ check-python:
 $(BIN)/activate: | check-python
 	$(PYTHON) -m venv $(VENV)
 
+# uv (from PyPI, by pip) installs each virtualenv: the same pins as pip, resolved and
+# installed in seconds rather than minutes (checkov's and the SAM CLI's trees are large).
+UV_VERSION := 0.13.9
+UV_INSTALL = $(1)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) \
+	&& $(1)/bin/uv pip install --quiet --python $(1)/bin/python
+
 $(VENV)/.installed: requirements.txt requirements-dev.txt $(BIN)/activate
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(call UV_INSTALL,$(VENV)) -r requirements-dev.txt
 	touch $@
 
 # The whole stack on one machine: the web and worker handlers, S3/SQS/SES in moto.
@@ -54,8 +59,7 @@ test: lint tools
 BENCH_VENV := .venvs/bench
 $(BENCH_VENV)/.installed: requirements.txt bench/requirements.txt | check-python
 	$(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
-	$(BENCH_VENV)/bin/pip install --quiet -r bench/requirements.txt
+	$(call UV_INSTALL,$(BENCH_VENV)) -r bench/requirements.txt
 	touch $@
 
 bench: $(VENV)/.installed $(BENCH_VENV)/.installed
@@ -77,7 +81,7 @@ format: $(VENV)/.installed
 # `make collectstatic`, `make manage COMMAND="showmigrations --plan"` (add CONFIRM=1 for a
 # destructive form), `make first-admin`, `make status`, `make rollback`, `make logs`.
 
-.PHONY: tools build validate check-stack deploy migrate collectstatic manage build-SharedLayer
+.PHONY: tools build validate check-stack deploy publish-static migrate collectstatic manage build-SharedLayer lock
 .PHONY: first-admin status rollback logs local-aws local-invoke
 
 # This Makefile's directory: sam runs build-SharedLayer from a scratch copy of shared/.
@@ -89,8 +93,7 @@ SAM := PATH=$(TOOLS)/sam/bin:$$PATH SAM_CLI_TELEMETRY=0 $(TOOLS)/sam/bin/sam
 
 $(TOOLS)/%/.installed: requirements-%.txt | check-python
 	$(PYTHON) -m venv $(TOOLS)/$*
-	$(TOOLS)/$*/bin/pip install --quiet --upgrade pip
-	$(TOOLS)/$*/bin/pip install --quiet -r $<
+	$(call UV_INSTALL,$(TOOLS)/$*) -r $<
 	touch $@
 
 tools: $(TOOLS)/sam/.installed $(TOOLS)/checkov/.installed
@@ -107,10 +110,18 @@ check-stack: $(VENV)/.installed tools
 	bash .ci/ensure-postgres
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -q tests/test_template.py tests/test_build.py
 
-# Deploy, then bring the database and static files up to the new code.
+# Deploy: first the build's hashed static files to the bucket (beside the live release's:
+# hashed names never clash, and nothing is deleted), so the new code never names a file
+# CloudFront would find missing and cache as a 404; then the code; then the database and
+# the rest of the static files (the unhashed copies, the bucket's manifest).
 deploy: build
+	$(MAKE) publish-static CONFIG_ENV=$(CONFIG_ENV)
 	$(SAM) deploy --config-env $(CONFIG_ENV)
 	$(MAKE) migrate collectstatic CONFIG_ENV=$(CONFIG_ENV)
+
+# The static files `make build` collected (.aws-sam/static), uploaded where the live web function keeps them.
+publish-static: $(TOOLS)/sam/.installed
+	$(TOOLS)/sam/bin/python .ci/stack publish-static --config-env $(CONFIG_ENV) --directory $(ROOT)/.aws-sam/static
 
 migrate: $(TOOLS)/sam/.installed
 	$(TOOLS)/sam/bin/python .ci/remote-manage --config-env $(CONFIG_ENV) migrate
@@ -151,22 +162,34 @@ local-invoke: build
 	$(SAM) local invoke --env-vars env.json --event events/$(EVENT) \
 		--add-host host.docker.internal:host-gateway $(FUNCTION)
 
+# The layer's packages, every one pinned with its hashes for Lambda's platform (arm64,
+# CPython 3.13), resolved from requirements.txt by uv. After changing requirements.txt:
+#   make lock
+lock: $(VENV)/.installed
+	$(BIN)/uv pip compile requirements.txt --python-platform aarch64-manylinux_2_28 --python-version 3.13 \
+		--generate-hashes --quiet -o requirements.lock
+
 # Called by `sam build` (template.yaml, SharedLayer: BuildMethod makefile) in a copy of
-# shared/: the project plus requirements.txt as arm64 (Graviton) CPython 3.13 wheels,
-# downloaded for that platform so no Docker is needed on an x86 machine.
+# shared/: the project plus requirements.lock as arm64 (Graviton) CPython 3.13 wheels,
+# downloaded for that platform so no Docker is needed on an x86 machine, each checked
+# against its locked hash (--require-hashes; --no-deps: the lock names every package).
 # Lambda's python3.13 runs on Amazon Linux 2023 (glibc 2.34): any of these wheels loads there.
 LAYER_PLATFORMS ?= manylinux2014_aarch64 manylinux_2_28_aarch64 manylinux_2_34_aarch64
+# Beside the build directory (.aws-sam/build -> .aws-sam/static): the collected static files,
+# for `make publish-static`; never in the layer.
+STATIC_BUILD = $(abspath $(ARTIFACTS_DIR)/../../static)
 build-SharedLayer:
 	mkdir -p "$(ARTIFACTS_DIR)/python"
 	cp -R . "$(ARTIFACTS_DIR)/python/"
 	find "$(ARTIFACTS_DIR)/python" -name __pycache__ -prune -exec rm -rf {} +
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile \
-		--requirement "$(ROOT)/requirements.txt" --target "$(ARTIFACTS_DIR)/python" \
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile --require-hashes --no-deps \
+		--requirement "$(ROOT)/requirements.lock" --target "$(ARTIFACTS_DIR)/python" \
 		$(addprefix --platform ,$(LAYER_PLATFORMS)) --implementation cp --python-version 3.13 --only-binary=:all:
 	# The static files manifest ships in the layer: pages name hashed files without reading S3
 	# (serverless.storage.manifest; plain local settings, no bytecode written before compileall).
 	env -u DATABASE_URL -u AWS_LAMBDA_FUNCTION_NAME USE_S3=FALSE PYTHONDONTWRITEBYTECODE=1 \
-		PYTHONPATH="$(ARTIFACTS_DIR)/python" $(PYTHON) -m serverless.storage.manifest "$(ARTIFACTS_DIR)/python/staticfiles.json"
+		PYTHONPATH="$(ARTIFACTS_DIR)/python" $(PYTHON) -m serverless.storage.manifest \
+		"$(ARTIFACTS_DIR)/python/staticfiles.json" "$(STATIC_BUILD)"
 	# All bytecode here (pip's own, timestamp-checked, is skipped with --no-compile).
 	# unchecked-hash: the bytecode does not depend on file times. sam zips every file with a
 	# 1980 timestamp, so timestamp-checked .pyc files never match on Lambda and each cold

@@ -198,6 +198,7 @@ def lambda_environment(function: str, aws: dict, database: dict) -> dict[str, st
         "AWS_COGNITO_USER_POOL_ID": None,
         "AWS_COGNITO_USER_POOL_CLIENT_ID": None,
         "AWS_COGNITO_DOMAIN_PREFIX": None,
+        "POWERTOOLS_METRICS_NAMESPACE": "PanelApp/panelapp-test",  # !Sub of the stack's name
     }
     variables = {}
     for name, value in function_props["Environment"]["Variables"].items():
@@ -390,3 +391,48 @@ def test_built_bytecode_is_used_from_the_zipped_layer_without_recompiling(build,
         assert not [line for line in verbose if "bytecode is stale" in line or line.startswith("# created")]
     finally:
         run(["chmod", "-R", "u+w", str(opt)])
+
+
+def test_the_built_layers_manifest_names_only_files_the_pre_deploy_upload_puts_in_the_bucket(build):
+    from moto import mock_aws
+    from serverless.storage.publish import publish
+
+    manifest = json.loads((build / "SharedLayer" / "python" / "staticfiles.json").read_text())
+    collected = build.parent / "static"  # beside the build directory, as `make publish-static` reads it
+    assert not (build / "SharedLayer" / "python" / "static").exists()  # never in the layer
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="static", CreateBucketConfiguration={"LocationConstraint": REGION})
+        publish(collected, s3, "static", "static")
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket="static")
+        keys = {item["Key"] for page in pages for item in page.get("Contents", [])}
+    assert {f"static/{name}" for name in manifest["paths"].values()} <= keys
+
+
+LOCKED = re.compile(r"^([A-Za-z0-9._-]+)==([^\s\\]+)", re.MULTILINE)
+
+
+def locked_versions() -> dict[str, str]:
+    return {name.lower(): version for name, version in LOCKED.findall((ROOT / "requirements.lock").read_text())}
+
+
+def test_the_lock_pins_every_direct_requirement_at_its_version_with_hashes():
+    direct = {
+        name.lower(): version
+        for name, version in re.findall(
+            r"^([A-Za-z0-9._-]+)(?:\[[^\]]*\])?==(\S+)", (ROOT / "requirements.txt").read_text(), re.MULTILINE
+        )
+    }
+    locked = locked_versions()
+    assert {name: locked.get(name) for name in direct} == direct
+    entries = re.split(r"\n(?=[A-Za-z])", (ROOT / "requirements.lock").read_text().split("\n", 2)[2])
+    assert all("--hash=sha256:" in entry for entry in entries if LOCKED.match(entry))
+
+
+def test_the_built_layer_holds_exactly_the_locked_packages(build):
+    layer = build / "SharedLayer" / "python"
+    installed = {}
+    for metadata in layer.glob("*.dist-info/METADATA"):
+        fields = dict(re.findall(r"^(Name|Version): (.+)$", metadata.read_text(errors="replace"), re.MULTILINE))
+        installed[re.sub(r"[-_.]+", "-", fields["Name"]).lower()] = fields["Version"]
+    assert installed == {re.sub(r"[-_.]+", "-", name): version for name, version in locked_versions().items()}

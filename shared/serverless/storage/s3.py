@@ -14,8 +14,6 @@ Credentials are never passed in: boto3 finds the Lambda role itself, or
 """
 
 import logging
-import mimetypes
-import re
 import time
 from pathlib import Path
 
@@ -23,26 +21,10 @@ from django.conf import settings
 from storages.backends.s3 import S3ManifestStaticStorage, S3Storage
 
 from serverless.clients import client_config
+from serverless.storage.names import cache_control  # also registers the types Python lacks
 
 log = logging.getLogger(__name__)
 
-# Exact types let CloudFront compress (it only compresses known text types) and
-# browsers trust them under X-Content-Type-Options: nosniff. Python's table
-# lacks a few that front-end builds produce.
-for _type, _extension in (
-    ("font/woff2", ".woff2"),
-    ("font/woff", ".woff"),
-    ("application/json", ".map"),
-    ("application/manifest+json", ".webmanifest"),
-    ("text/javascript", ".mjs"),
-):
-    mimetypes.add_type(_type, _extension)
-
-# HashedFilesMixin inserts the first 12 hex digits of the MD5 before the suffix.
-HASHED_NAME = re.compile(r"\.[0-9a-f]{12}(\.[^./]+)?$")
-CACHE_FOREVER = "public, max-age=31536000, immutable"
-# Unhashed copies and the manifest: short enough for a release to show quickly.
-CACHE_BRIEFLY = "public, max-age=300"
 # After the bucket failed to give its manifest, pages link unhashed copies and
 # the manifest is asked for again after this many seconds.
 MANIFEST_RETRY_SECONDS = 60
@@ -95,8 +77,7 @@ class StaticStorage(S3ManifestStaticStorage):
 
     def get_object_parameters(self, name: str) -> dict:
         parameters = super().get_object_parameters(name)
-        hashed = HASHED_NAME.search(name) is not None
-        parameters.setdefault("CacheControl", CACHE_FOREVER if hashed else CACHE_BRIEFLY)
+        parameters.setdefault("CacheControl", cache_control(name))
         return parameters
 
 
