@@ -23,7 +23,12 @@ declared_tasks()
 check_queue_settings()
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+# An SQS batch's message ids (each record's task id is added to its own lines by the worker),
+# or an EventBridge schedule's event id: the ids the console and the DLQ show.
+CORRELATION_ID_PATH = "Records[*].messageId || id"
+
+
+@metrics.log_metrics(capture_cold_start_metric=True)
+@logger.inject_lambda_context(clear_state=True, correlation_id_path=CORRELATION_ID_PATH)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle_event(event, context)
