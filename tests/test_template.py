@@ -303,11 +303,13 @@ def test_an_unchanged_build_keeps_the_web_version():
     assert published_versions(transformed(layer)) == published_versions(transformed.__wrapped__(layer))
 
 
-def test_http_api_default_route_invokes_the_web_alias(resources):
+def test_http_api_routes_only_the_api_to_the_web_alias(resources):
+    # The HTTP API has neither the ALB's WAF nor its Cognito sign-in, and the media bucket's
+    # CORS allows only the site's origin: pages are served through the ALB alone.
     (api,) = of_type(resources, "AWS::ApiGatewayV2::Api").values()
-    body = json.dumps(api["Properties"]["Body"])
-    assert '"$default"' in body
-    assert "WebFunctionAliaslive" in body
+    paths = api["Properties"]["Body"]["paths"]
+    assert list(paths) == ["/api/{proxy+}"]
+    assert "WebFunctionAliaslive" in json.dumps(paths["/api/{proxy+}"])
     (stage,) = of_type(resources, "AWS::ApiGatewayV2::Stage").values()
     assert stage["Properties"]["StageName"] == "$default"
     assert stage["Properties"]["AccessLogSettings"]["DestinationArn"] == {"Fn::GetAtt": ["HttpApiLogGroup", "Arn"]}
@@ -362,9 +364,12 @@ def test_web_role_may_send_to_the_queue_but_not_receive_or_delete(resources):
     assert not [arn for arn in managed if "SQS" in arn]
 
 
-def test_worker_receives_from_the_queue(resources):
+def test_worker_receives_from_its_queue_only(resources):
+    consume = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    assert consume <= allowed_actions(resources, "WorkerFunction", '"TaskQueue"')
+    # Not SAM's AWSLambdaSQSQueueExecutionRole, which grants them on every queue.
     role = props(resources, props(resources, "WorkerFunction")["Role"]["Fn::GetAtt"][0])
-    assert any(arn.endswith("/AWSLambdaSQSQueueExecutionRole") for arn in role["ManagedPolicyArns"])
+    assert not [arn for arn in role["ManagedPolicyArns"] if "SQS" in arn]
 
 
 def test_worker_may_enqueue_follow_up_tasks(resources):
@@ -496,9 +501,17 @@ def test_only_the_proxy_reaches_the_database_and_only_functions_reach_the_proxy(
 # --- Network -----------------------------------------------------------------------------
 
 
-def test_private_subnets_have_no_route_out_but_reach_aws_through_endpoints(resources):
-    routes = of_type(resources, "AWS::EC2::Route").values()
-    assert [r["Properties"]["RouteTableId"] for r in routes] == [{"Ref": "PublicRouteTable"}]
+def test_private_subnets_route_out_only_for_cognito_and_reach_aws_through_endpoints(cfn, resources):
+    routes = of_type(resources, "AWS::EC2::Route")
+    assert {n: r["Properties"]["RouteTableId"] for n, r in routes.items()} == {
+        "PublicDefaultRoute": {"Ref": "PublicRouteTable"},
+        "PrivateDefaultRoute": {"Ref": "PrivateRouteTable"},
+    }
+    # The NAT (and its cost) exists only for the ALB's signing key (tests/test_template_aws.py follows the routes).
+    assert routes["PrivateDefaultRoute"]["Condition"] == "UsesCognitoInCreatedVpc"
+    assert cfn["Conditions"]["UsesCognitoInCreatedVpc"] == {
+        "Fn::And": [{"Condition": "UsesCognito"}, {"Condition": "CreateVpc"}]
+    }
     endpoints = {
         r["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1]: r["Properties"]
         for r in of_type(resources, "AWS::EC2::VPCEndpoint").values()
@@ -515,14 +528,6 @@ def test_an_existing_vpc_can_be_used_instead(cfn, resources):
     assert resources["Vpc"]["Condition"] == "CreateVpc"
     assert "PrivateSubnetIds" in json.dumps(props(resources, "DatabaseProxy")["VpcSubnetIds"])
     assert "PublicSubnetIds" in json.dumps(props(resources, "LoadBalancer")["Subnets"])
-
-
-def test_alb_is_created_after_the_internet_gateway_is_attached(resources):
-    tags = props(resources, "LoadBalancer")["Tags"]
-    assert {
-        "Key": "network",
-        "Value": {"Fn::If": ["CreateVpc", {"Ref": "InternetGatewayAttachment"}, {"Ref": "VpcId"}]},
-    } in tags
 
 
 def test_public_subnets_do_not_assign_public_ips(resources):
