@@ -171,6 +171,9 @@ class PasswordResetView(auth_views.PasswordResetView):
         services.request_password_reset(form.cleaned_data["email"])
         return redirect(self.get_success_url())
 
+    def form_invalid(self, form) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
 
 def _curator(request: HttpRequest) -> None:
     if not policy.can_approve_reviewers(request.user):
