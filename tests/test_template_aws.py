@@ -766,3 +766,27 @@ def test_every_function_gets_powertools_service_namespace_and_log_level(scenario
 
 def test_every_log_level_the_template_accepts_is_one_powertools_knows():
     assert set(transformed()["Parameters"]["DjangoLogLevel"]["AllowedValues"]) <= POWERTOOLS_LEVELS
+
+
+# --- The HTTP API: only what needs neither the WAF, Cognito nor the media bucket's CORS -----------
+
+
+def http_api_matches(stack: Stack, path: str) -> bool:
+    """Whether API Gateway routes ``path`` to the web function (greedy ``{proxy+}`` routes, $default)."""
+    (api,) = [r for r in stack.resources.values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
+    for route in api["Properties"]["Body"]["paths"]:
+        if route == "$default" or (route.endswith("/{proxy+}") and path.startswith(route[: -len("{proxy+}")])):
+            return True
+        if route == path:
+            return True
+    return False
+
+
+def test_the_http_api_serves_the_api_but_no_page_sign_in_or_upload():
+    from django.urls import reverse
+
+    stack = deployment("cognito")
+    assert http_api_matches(stack, reverse("api-schema"))
+    assert http_api_matches(stack, "/api/v1/panels/")
+    for page in (reverse("home"), reverse("accounts:login"), reverse("uploads:start"), "/panels/", "/admin/"):
+        assert not http_api_matches(stack, page), page
