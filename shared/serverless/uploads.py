@@ -72,8 +72,8 @@ def safe_file_name(original: str) -> str:
     return (stem or "upload")[: MAX_NAME_LENGTH - len(extension)] + extension
 
 
-def clean_file_name(original: str) -> str:
-    """A file name as people will see it: its last path component, as text, on one line, at most 255 characters.
+def clean_file_name(original: str, max_length: int = MAX_DISPLAY_NAME_LENGTH) -> str:
+    """A file name as people will see it: its last path component, as text, on one line, at most ``max_length``.
 
     Names arrive from browsers (``POST /uploads/``), operators (a command's
     path or s3:// key) and old rows; every one ends up in a page, an e-mail
@@ -85,11 +85,11 @@ def clean_file_name(original: str) -> str:
     base = original.replace("\\", "/").rsplit("/", 1)[-1]
     text = "".join(" " if unicodedata.category(character) in NOT_TEXT else character for character in base)
     name = SPACES.sub(" ", text).strip()
-    if len(name) <= MAX_DISPLAY_NAME_LENGTH:
+    if len(name) <= max_length:
         return name
     stem, extension = posixpath.splitext(name)
     extension = extension if len(extension) <= MAX_EXTENSION_LENGTH else ""
-    return stem[: MAX_DISPLAY_NAME_LENGTH - len(extension) - 1].rstrip() + "…" + extension
+    return stem[: max_length - len(extension) - 1].rstrip() + "…" + extension
 
 
 def has_control_characters(name: str) -> bool:

@@ -1,4 +1,7 @@
-"""A panel downloaded as TSV and uploaded again under a new name is the same panel: same entities, same fields."""
+"""A panel downloaded as TSV and uploaded again under a new name is the same panel: same entities, same fields.
+
+Cells the downloads protect from spreadsheets' formulas (a leading ``'``) import back to what they were.
+"""
 
 import csv
 import io
@@ -10,7 +13,8 @@ from panels.models import Panel
 from panels.representation import panel_entities
 
 from tests.imports.conftest import run_command
-from tests.panels.factories import add_gene, add_region, add_str, make_panel
+from tests.imports.files import gene_row, panel_file
+from tests.panels.factories import add_gene, add_region, add_str, make_gene, make_panel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,3 +58,48 @@ def test_a_downloaded_panel_uploaded_under_a_new_name_has_the_same_entities_and_
     assert (status, err) == (0, "")
     copy = Panel.objects.get(name="Copied panel")
     assert entities_of(copy) == entities_of(original)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def protected(value: str) -> str:
+    """A cell as the site's TSV writers write it: a ``'`` before a cell a spreadsheet would run as a formula,
+    and before one that starts with quotes followed by such a character (so reading can undo it exactly)."""
+    return "'" + value if value.lstrip("'").startswith(FORMULA_STARTS) else value
+
+
+@pytest.mark.parametrize(
+    "value", ["=SUM(A1)", "+44 20", "-", "@home", "'=quoted", "''+twice", "'plain", "plain", "'", "''", "a=b"]
+)
+def test_a_protected_cell_reads_back_as_it_was(value):
+    from panels.imports.files import read_table
+
+    table = read_table(f"Cell\tOther\n{protected(value)}\tx\n")
+
+    assert list(table.rows) == [(2, [value, "x"])]
+
+
+def test_a_file_written_with_protected_cells_imports_back_to_the_original_values(curator, tmp_path, capsys):
+    make_gene("BRCA1")
+    original = {
+        "Level4": "=Panel named like a formula",
+        "Level2": "+group",
+        "Level3": "@sub group",
+        "Phenotypes": "-dash phenotype;second",
+        "Publications": "'=already quoted",
+        "Mode of pathogenicity": "'plain quote",
+    }
+    row = gene_row("BRCA1", **original)
+    content = panel_file({column: protected(value) for column, value in row.items()})
+    assert b"'=Panel named like a formula\t" in content and b"\t''=already quoted\t" in content
+
+    status, _, err = run_command("panels", content, tmp_path, capsys=capsys)
+
+    assert (status, err) == (0, "")
+    panel = Panel.objects.get(name="=Panel named like a formula")
+    assert (panel.disease_group, panel.disease_sub_group) == ("+group", "@sub group")
+    entity = panel.entities.get()
+    assert entity.phenotypes == ["-dash phenotype", "second"]
+    assert entity.publications == ["'=already quoted"]
+    assert entity.mode_of_pathogenicity == "'plain quote"

@@ -1,6 +1,7 @@
 """Curators' uploads end to end: the file in S3, the import queued on SQS (both moto), run by the worker handler."""
 
 import pytest
+from accounts.models import Reviewer
 from django.urls import reverse
 from panels.imports.models import GeneChunk, ImportJob
 from panels.models import Gene, Panel
@@ -8,7 +9,7 @@ from serverless.models import TaskRecord
 
 from tests.imports.conftest import BAD_FILES, MEDIA_BUCKET, drain
 from tests.imports.files import gene_row, hgnc_file, hgnc_row, panel_file, review_row, reviews_file, str_row
-from tests.panels.factories import add_gene, make_gene, make_panel
+from tests.panels.factories import add_gene, make_gene, make_panel, make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("production_mailers")]
 
@@ -144,8 +145,8 @@ def test_gene_import_progress_is_on_its_page(browser, media, queues, worker, lam
     assert GeneChunk.objects.filter(job=job, done=True).count() == 1
 
 
-def test_someone_else_s_upload_cannot_be_imported(browser, media, client, django_user_model, curator):
-    other = django_user_model.objects.create_user("other")
+def test_someone_else_s_upload_cannot_be_imported(browser, media, client, curator):
+    other = make_user(Reviewer.Role.CURATOR, "other curator")
     client.force_login(other)
     theirs = upload(client, media, panel_file(gene_row("BRCA1")))
     client.force_login(curator)

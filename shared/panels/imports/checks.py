@@ -2,17 +2,37 @@
 
 from django.db import models
 
-from panels.imports.files import RowError
+from panels.imports import files
+from panels.imports.files import ImportFailed, RowError, Rows
 
 
 class RowChecker:
-    """Collects every problem of a file, so one upload reports them all at once."""
+    """Collects the problems of a file, so one upload reports them all at once; up to ``files.MAX_ERRORS``.
 
-    def __init__(self) -> None:
+    At that many the check stops (``ImportFailed``): a file of junk would
+    otherwise report millions of rows, more than a page, an e-mail or the
+    worker's memory can hold. The last line of the report then says how many
+    rows of ``rows`` (the table being checked) were not checked.
+    """
+
+    def __init__(self, rows: Rows | None = None) -> None:
         self.errors: list[RowError] = []
+        self.rows = rows
 
     def error(self, row: int | None, column: str, message: str) -> None:
-        self.errors.append(RowError(row, column, message))
+        self.errors.append(RowError(row, column, message).shortened())
+        if len(self.errors) >= files.MAX_ERRORS:
+            self._stop()
+
+    def _stop(self) -> None:
+        rest, complete = self.rows.count_rest() if self.rows is not None else (0, True)
+        stopped = f"Stopped after {len(self.errors):,} problems"
+        if not rest and complete:
+            message = f"{stopped}; the file may have more."
+        else:
+            at_least = "" if complete else "at least "
+            message = f"{stopped}: {at_least}{rest:,} rows after row {self.rows.last} were not checked."
+        raise ImportFailed([*self.errors, RowError(None, "", message)], unchecked=rest)
 
     def integer(self, row: int, column: str, value: str) -> int | None:
         value = value.strip()

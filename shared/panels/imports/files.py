@@ -1,24 +1,49 @@
 """Reading an import file: where it is, its size, its encoding, its rows; and how problems are reported.
 
-Nothing here knows a format: ``read_table`` turns bytes into a header and
+Nothing here knows a format: ``read_table`` turns lines into a header and
 rows (TSV, or CSV with Excel's quoting), and every problem becomes a
 ``RowError`` with a row number (the spreadsheet row, header = 1), a column and
 a message, so a curator can find and fix it.
+
+A file is streamed: ``open_storage``/``open_source`` give its bytes as they
+come from storage and ``read_lines`` decodes them a chunk at a time, so a
+100 MiB upload never sits in the worker's memory whole. The report is bounded
+too: the parsers stop at ``MAX_ERRORS`` problems (``checks.RowChecker``) and
+say how many rows they did not check.
 """
 
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.utils.text import Truncator
+from serverless.uploads import open_stored
 
 UTF8_BOM = codecs.BOM_UTF8
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# Bytes read from storage at a time.
+CHUNK_BYTES = 1024 * 1024
+# No spreadsheet row is this long (csv's own limit is 131,072 characters a cell);
+# a file without line breaks is refused before it fills the memory.
+MAX_LINE_CHARS = 1024 * 1024
+# Problems reported per file: enough to fix a file by, small enough for a page
+# and a database row. A file with more is a different file altogether.
+MAX_ERRORS = 1000
+# A message quotes the cell it is about; a cell can be 100 KB of junk.
+MAX_MESSAGE_CHARS = 300
+MAX_COLUMN_CHARS = 100
+# A cell the site's TSV writers protected from spreadsheets' formulas starts with
+# one of these after its leading quotes (see ``unprotect``).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -35,17 +60,41 @@ class RowError:
     def as_json(self) -> dict:
         return asdict(self)
 
+    def shortened(self) -> "RowError":
+        """The same problem with its column and message cut to a size a page and an e-mail can hold."""
+        return RowError(
+            self.row,
+            Truncator(self.column).chars(MAX_COLUMN_CHARS),
+            Truncator(self.message).chars(MAX_MESSAGE_CHARS),
+        )
+
 
 class ImportFailed(Exception):
-    """The file cannot be imported; ``errors`` say every reason found (nothing was changed)."""
+    """The file cannot be imported; ``errors`` say every reason found (nothing was changed).
 
-    def __init__(self, errors: list[RowError]) -> None:
+    ``unchecked`` is how many rows were not checked when the check stopped at
+    ``MAX_ERRORS`` problems (None when every row was checked).
+    """
+
+    def __init__(self, errors: list[RowError], *, unchecked: int | None = None) -> None:
         self.errors = errors
+        self.unchecked = unchecked
         super().__init__("\n".join(str(error) for error in errors))
 
 
 def file_error(message: str) -> ImportFailed:
     return ImportFailed([RowError(None, "", message)])
+
+
+def bounded(errors: Iterable[RowError]) -> list[RowError]:
+    """At most ``MAX_ERRORS`` and a last line saying why it stopped, each shortened: what a job may store.
+
+    A checker's report already ends that way (``RowChecker``); this bounds any other list of problems.
+    """
+    kept = [error.shortened() for error in itertools.islice(errors, MAX_ERRORS + 2)]
+    if len(kept) > MAX_ERRORS + 1:
+        kept[MAX_ERRORS:] = [RowError(None, "", f"Stopped after {MAX_ERRORS:,} problems; there may be more.")]
+    return kept
 
 
 def report(errors: list[RowError] | list[dict]) -> str:
@@ -60,18 +109,16 @@ def max_bytes() -> int:
     return settings.UPLOAD_MAX_BYTES
 
 
-def read_storage(name: str) -> bytes:
-    """A file in the media storage (a confirmed upload), refused when over the size limit."""
-    size = default_storage.size(name)
-    _check_size(size)
-    with default_storage.open(name, "rb") as file:
-        return file.read()
+def open_storage(name: str) -> BinaryIO:
+    """A file in the media storage (a confirmed upload) as a stream, refused when over the size limit."""
+    _check_size(default_storage.size(name))
+    return open_stored(default_storage, name)
 
 
-def read_source(source: str) -> bytes:
-    """A local path, or ``s3://<media bucket>/<key>`` (what an operator passes to a command)."""
+def open_source(source: str) -> BinaryIO:
+    """A local path, or ``s3://<media bucket>/<key>`` (what an operator passes to a command), as a stream."""
     if source.startswith("s3://"):
-        return _read_s3(source)
+        return _open_s3(source)
     if settings.DEPLOYED:
         # On Lambda a path could only name the function's own files (or /proc): nothing to import.
         raise file_error("On AWS, import from the media bucket: s3://<media bucket>/<key>.")
@@ -79,10 +126,10 @@ def read_source(source: str) -> bytes:
     if not path.is_file():
         raise file_error(f"No such file: {source}")
     _check_size(path.stat().st_size)
-    return path.read_bytes()
+    return path.open("rb")
 
 
-def _read_s3(address: str) -> bytes:
+def _open_s3(address: str) -> BinaryIO:
     parts = urlsplit(address)
     bucket, key = parts.netloc, parts.path.lstrip("/")
     media_bucket = getattr(settings, "AWS_S3_MEDIAFILES_BUCKET_NAME", None)
@@ -96,7 +143,7 @@ def _read_s3(address: str) -> bytes:
     try:
         head = client.head_object(Bucket=bucket, Key=key)
         _check_size(head["ContentLength"])
-        return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        return client.get_object(Bucket=bucket, Key=key)["Body"]
     except ClientError as error:
         status = error.response["ResponseMetadata"]["HTTPStatusCode"]
         if status in {403, 404}:
@@ -111,65 +158,156 @@ def _check_size(size: int) -> None:
         raise file_error("The file is empty.")
 
 
-# --- From bytes to rows --------------------------------------------------------------
+# --- From bytes to lines ---------------------------------------------------------------
+
+
+def read_lines(stream: BinaryIO) -> Iterator[str]:
+    """The file's lines, line breaks kept, decoded a chunk at a time; closes ``stream`` when done.
+
+    UTF-8, with or without a byte-order mark; anything else is reported with
+    the line where it goes wrong. Lines break at ``\\n``, ``\\r`` or ``\\r\\n``
+    only, as ``csv`` expects, so a quoted cell spanning lines reads as before.
+    """
+    with closing(stream):
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        head = stream.read(CHUNK_BYTES)
+        if head.startswith(UTF16_BOMS):
+            raise file_error("The file is UTF-16 (Excel's 'Unicode text'); save it as UTF-8 (tab-delimited) and retry.")
+        if head.startswith(UTF8_BOM):
+            head = head[len(UTF8_BOM) :]
+        line_breaks, pending, content = 0, "", False
+        chunk = head
+        while chunk:
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                raise _not_utf8(error, line_breaks) from None
+            line_breaks += chunk.count(b"\n")
+            content = content or bool(chunk.strip())
+            pending += text
+            # Whole lines only; a final "\r" may be the first half of "\r\n".
+            cut = max(pending.rfind("\n", 0, len(pending)), pending.rfind("\r", 0, len(pending) - 1)) + 1
+            if cut:
+                yield from io.StringIO(pending[:cut], newline="")
+                pending = pending[cut:]
+            if len(pending) > MAX_LINE_CHARS:
+                raise ImportFailed(
+                    [RowError(line_breaks + 1, "", f"A line longer than {MAX_LINE_CHARS:,} characters; is this a "
+                              "table?")]
+                )  # fmt: skip
+            chunk = stream.read(CHUNK_BYTES)
+        try:
+            pending += decoder.decode(b"", final=True)
+        except UnicodeDecodeError as error:
+            raise _not_utf8(error, line_breaks) from None
+        if not content:
+            raise file_error("The file is empty.")
+        yield from io.StringIO(pending, newline="")
+
+
+def _not_utf8(error: UnicodeDecodeError, line_breaks: int) -> ImportFailed:
+    row = line_breaks + error.object[: error.start].count(b"\n") + 1
+    byte = error.object[error.start : error.start + 1].hex().upper()
+    return ImportFailed([RowError(row, "", f"Not UTF-8 (byte 0x{byte}); save the file as UTF-8 and retry.")])
+
+
+def lines_of(source: str | Iterable[str]) -> Iterator[str]:
+    """Text already in memory as lines (what ``read_lines`` gives for a file)."""
+    return iter(io.StringIO(source, newline="")) if isinstance(source, str) else iter(source)
 
 
 def decode(data: bytes) -> str:
-    """UTF-8, with or without a byte-order mark; anything else is reported with where it goes wrong."""
-    if not data.strip():
-        raise file_error("The file is empty.")
-    if data.startswith(UTF16_BOMS):
-        raise file_error("The file is UTF-16 (Excel's 'Unicode text'); save it as UTF-8 (tab-delimited) and retry.")
-    if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM) :]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        row = data[: error.start].count(b"\n") + 1
-        byte = data[error.start : error.start + 1].hex().upper()
-        raise ImportFailed(
-            [RowError(row, "", f"Not UTF-8 (byte 0x{byte}); save the file as UTF-8 and retry.")]
-        ) from None
+    """A whole file as text, with the same checks as ``read_lines`` (small files: tests, gene JSON)."""
+    return "".join(read_lines(io.BytesIO(data)))
+
+
+# --- From lines to rows ----------------------------------------------------------------
+
+
+def unprotect(cell: str) -> str:
+    """A cell as it was before the site's TSV writers protected it from spreadsheets' formulas.
+
+    The writers put a ``'`` before a cell that starts with ``= + - @``, TAB or
+    CR, or with quotes followed by one of those; so such a cell loses exactly
+    one leading quote, and a downloaded panel imports back to what it was.
+    """
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+class Rows:
+    """A table's data rows, one at a time, numbered as a spreadsheet numbers them (header = 1).
+
+    Blank rows are skipped. ``read`` counts the rows given so far and ``last``
+    is the number of the latest; ``count_rest`` reads the rest of the file
+    without checking it, to say how much a stopped check left out.
+    """
+
+    def __init__(self, numbered: Iterator[tuple[int, list[str]]]) -> None:
+        self._numbered = numbered
+        self.read = 0
+        self.last = 1
+
+    def __iter__(self) -> "Rows":
+        return self
+
+    def __next__(self) -> tuple[int, list[str]]:
+        number, cells = next(self._numbered)
+        self.read += 1
+        self.last = number
+        return number, cells
+
+    def count_rest(self) -> tuple[int, bool]:
+        """How many rows are left, and whether that is all of them (False: the rest became unreadable)."""
+        count = 0
+        try:
+            for _ in self._numbered:
+                count += 1
+        except ImportFailed:
+            return count, False
+        return count, True
 
 
 @dataclass
 class Table:
     header: list[str]
-    rows: list[tuple[int, list[str]]]  # (spreadsheet row number, cells)
+    rows: Rows
 
 
-def read_table(text: str) -> Table:
-    """Header and rows of a TSV file, or of a CSV file with Excel's quoting (quoted cells, doubled quotes)."""
-    header, rows = iter_table(text)
-    return Table(header=header, rows=list(rows))
+def read_table(source: str | Iterable[str]) -> Table:
+    """Header and rows of a TSV file, or of a CSV file with Excel's quoting (quoted cells, doubled quotes).
 
-
-def iter_table(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The header, and the rows one at a time: a large file never holds every row's cells at once.
-
-    A row is one spreadsheet row even when a quoted cell spans lines; blank rows are skipped.
+    ``source`` is the text, or its lines (``read_lines``); rows come one at a
+    time, so a large file never holds every row's cells at once. A row is one
+    spreadsheet row even when a quoted cell spans lines.
     """
-    first_line = text.split("\n", 1)[0]
+    lines = lines_of(source)
+    first_line = next(lines, "")
     delimiter = "\t" if "\t" in first_line or "," not in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
+    reader = csv.reader(itertools.chain([first_line], lines), delimiter=delimiter, quotechar='"', strict=True)
 
     def records() -> Iterator[list[str]]:
         try:
-            yield from reader
+            for record in reader:
+                yield [unprotect(cell) for cell in record]
         except csv.Error as error:
             raise ImportFailed([RowError(reader.line_num, "", f"Unreadable quoting: {error}.")]) from None
 
-    cells = records()
-    header = next(cells, None)
+    numbered = enumerate(records(), start=1)
+    _, header = next(numbered, (1, None))
     if header is None:
         raise file_error("The file is empty.")
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        for number, row in enumerate(cells, start=2):
-            if any(cell.strip() for cell in row):
-                yield number, row
-
-    return [cell.strip() for cell in header], rows()
+    rows: Iterator[tuple[int, list[str]]] = (
+        (number, row) for number, row in numbered if any(cell.strip() for cell in row)
+    )
+    if not any(cell.strip() for cell in header):
+        # A blank first row: the file is empty if nothing follows (read_lines says so), else its header is missing.
+        first = next(rows, None)
+        if first is None:
+            raise file_error("The file is empty.")
+        rows = itertools.chain([first], rows)
+    return Table(header=[cell.strip() for cell in header], rows=Rows(rows))
 
 
 def normalised(name: str) -> str:

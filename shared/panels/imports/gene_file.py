@@ -8,13 +8,15 @@ by symbol: a new symbol for a known HGNC id is a rename, and the old symbol
 stays as an alias.
 """
 
+import itertools
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from panels.imports.checks import RowChecker
-from panels.imports.files import ImportFailed, RowError, iter_table
+from panels.imports.files import ImportFailed, RowError, lines_of, read_table
 from panels.models import Gene
 
 HGNC_REQUIRED = ("hgnc_id", "symbol", "name", "status", "alias_symbol", "prev_symbol", "omim_id", "date_symbol_changed")
@@ -42,10 +44,22 @@ class GeneFile:
     notes: list[str] = field(default_factory=list)
 
 
-def parse(text: str, *, release: date | None = None) -> GeneFile:
-    """HGNC TSV or gene JSON (chosen by the first character), checked against the genes already known."""
-    stripped = text.lstrip()
-    parsed = _parse_json(stripped) if stripped[:1] in "[{" else _parse_hgnc(text, release)
+def parse(source: str | Iterable[str], *, release: date | None = None) -> GeneFile:
+    """HGNC TSV or gene JSON (chosen by the first character), checked against the genes already known.
+
+    ``source`` is the file's text or its lines (``files.read_lines``); HGNC's
+    rows are checked as they are read, JSON is read whole.
+    """
+    lines = lines_of(source)
+    blank = 0
+    first = next(lines, "")
+    while first and not first.strip():
+        blank, first = blank + 1, next(lines, "")
+    # Blank lines before the first text stay blank lines, so line numbers in reports hold.
+    if first.lstrip()[:1] in ("[", "{"):
+        parsed = _parse_json("\n" * blank + first + "".join(lines))
+    else:
+        parsed = _parse_hgnc(itertools.chain(itertools.repeat("\n", blank), [first], lines), release)
     check = RowChecker()
     _check_against_database(parsed.records, check)
     if check.errors:
@@ -56,9 +70,10 @@ def parse(text: str, *, release: date | None = None) -> GeneFile:
 # --- HGNC complete set -----------------------------------------------------------------
 
 
-def _parse_hgnc(text: str, release: date | None) -> GeneFile:
-    raw_header, table_rows = iter_table(text)
-    check = RowChecker()
+def _parse_hgnc(lines: Iterable[str], release: date | None) -> GeneFile:
+    table = read_table(lines)
+    raw_header, table_rows = table.header, table.rows
+    check = RowChecker(table_rows)
     header = [column.strip().lower() for column in raw_header]
     missing = [column for column in HGNC_REQUIRED if column not in header]
     if missing:
@@ -68,7 +83,7 @@ def _parse_hgnc(text: str, release: date | None) -> GeneFile:
             check.error(1, ", ".join(missing), "Missing HGNC column(s); expected HGNC's complete set (TSV).")
         raise ImportFailed(check.errors)
     position = {column: header.index(column) for column in (*HGNC_REQUIRED, *HGNC_OPTIONAL) if column in header}
-    rows, skipped, count = [], 0, 0
+    records, skipped, count, newest = [], 0, 0, date.min
     for number, cells in table_rows:
         count += 1
         if len(cells) != len(header):
@@ -78,20 +93,20 @@ def _parse_hgnc(text: str, release: date | None) -> GeneFile:
         if values["status"].lower() != "approved":
             skipped += 1  # withdrawn entries keep their symbol out of use
             continue
-        rows.append((number, values))
-    if not count:
-        check.error(None, "", "The file has a header but no rows.")
-    # HGNC's set has no release date column: its newest modification stands for it, so
-    # the same file always gives the same genes (and a rerun changes nothing).
-    release = release or max((_date(v.get("date_modified", "")) or date.min for _, v in rows), default=None)
-    release = None if release == date.min else release
-    records = []
-    for number, values in rows:
-        record = _hgnc_record(number, values, release, check)
+        newest = max(newest, _date(values.get("date_modified", "")) or date.min)
+        # Checked as it is read, so a file of bad rows stops at the report's limit early.
+        record = _hgnc_record(number, values, None, check)
         if record:
             records.append(record)
+    if not count:
+        check.error(None, "", "The file has a header but no rows.")
     if check.errors:
         raise ImportFailed(check.errors)
+    # HGNC's set has no release date column: its newest modification stands for it, so
+    # the same file always gives the same genes (and a rerun changes nothing).
+    release = release or (None if newest == date.min else newest)
+    for record in records:
+        record["hgnc_release"] = _iso(release)
     return GeneFile(records=records, rows=count, skipped=skipped)
 
 

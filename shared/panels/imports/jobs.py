@@ -9,7 +9,7 @@ is never applied again, which is what makes a redelivered task harmless.
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
 import notifications.services as notifications
@@ -18,23 +18,28 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from serverless.uploads import clean_file_name
 
 from panels import services
 from panels.imports import gene_data, gene_file, panel_file, review_file
-from panels.imports.files import ImportFailed, RowError, decode, read_source, read_storage, report
+from panels.imports.files import ImportFailed, RowError, bounded, open_source, open_storage, read_lines, report
 from panels.imports.models import GeneChunk, ImportJob
 from panels.models import Panel
 
 log = logging.getLogger(__name__)
 
-# Errors listed in an e-mail; the page shows them all.
+# Errors listed in an e-mail; the page shows them all, a page at a time.
 MAILED_ERRORS = 50
+# A file's name in an e-mail subject (a notification's subject holds 255 characters).
+SUBJECT_NAME_CHARS = 100
 Dispatch = Callable[[list[int]], None]
 MORE_PANELS = "more panels"
 
 
 def create_job(kind: str, *, source: str, file_name: str, user=None, upload=None) -> ImportJob:
-    return ImportJob.objects.create(kind=kind, source=source, file_name=file_name[:255], user=user, upload=upload)
+    """A queued import; ``file_name`` is cleaned here, where every import's name enters (uploads and commands)."""
+    name = clean_file_name(file_name) or "file"
+    return ImportJob.objects.create(kind=kind, source=source, file_name=name, user=user, upload=upload)
 
 
 def run(job_id, *, dispatch: Dispatch, release: date | None = None) -> str:
@@ -48,15 +53,15 @@ def run(job_id, *, dispatch: Dispatch, release: date | None = None) -> str:
         return job.status
     ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(status=ImportJob.Status.RUNNING)
     try:
-        text = decode(read_storage(job.source) if job.upload_id else read_source(job.source))
+        lines = read_lines(open_storage(job.source) if job.upload_id else open_source(job.source))
         if job.kind == ImportJob.Kind.PANELS:
-            _import_panels(job, text)
+            _import_panels(job, lines)
         elif job.kind == ImportJob.Kind.REVIEWS:
-            _import_reviews(job, text)
+            _import_reviews(job, lines)
         else:
-            dispatch(_plan_genes(job, text, release))
+            dispatch(_plan_genes(job, lines, release))
     except ImportFailed as failed:
-        _fail(job, failed.errors)
+        _fail(job, failed.errors, unchecked=failed.unchecked)
     except ValidationError as error:  # a rule the row checks did not foresee: still a clear report
         _fail(job, [RowError(None, "", message) for message in error.messages])
     job.refresh_from_db()
@@ -70,8 +75,8 @@ def _claim(job: ImportJob) -> ImportJob | None:
     return None if locked.finished else locked
 
 
-def _import_panels(job: ImportJob, text: str) -> None:
-    parsed = panel_file.parse(text)
+def _import_panels(job: ImportJob, lines: Iterator[str]) -> None:
+    parsed = panel_file.parse(lines)
     with transaction.atomic():
         locked = _claim(job)
         if locked is None:
@@ -101,8 +106,8 @@ def _import_panels(job: ImportJob, text: str) -> None:
         _succeed(locked, rows=parsed.rows, changes=changes)
 
 
-def _import_reviews(job: ImportJob, text: str) -> None:
-    parsed = review_file.parse(text)
+def _import_reviews(job: ImportJob, lines: Iterator[str]) -> None:
+    parsed = review_file.parse(lines)
     with transaction.atomic():
         locked = _claim(job)
         if locked is None:
@@ -125,8 +130,8 @@ def _change(panel: Panel, *, created: bool, changed: bool) -> dict:
 # --- Genes: a plan of chunks, each its own task, then one version per affected panel -----
 
 
-def _plan_genes(job: ImportJob, text: str, release: date | None) -> list[int]:
-    parsed = gene_file.parse(text, release=release)
+def _plan_genes(job: ImportJob, lines: str | Iterator[str], release: date | None) -> list[int]:
+    parsed = gene_file.parse(lines, release=release)
     size = settings.IMPORT_GENE_CHUNK_ROWS
     with transaction.atomic():
         locked = _claim(job)
@@ -229,15 +234,17 @@ def _succeed(job: ImportJob, *, rows: int, changes: list[dict], summary: dict | 
     transaction.on_commit(lambda: notify(job))
 
 
-def _fail(job: ImportJob, errors: Iterable[RowError]) -> None:
+def _fail(job: ImportJob, errors: Iterable[RowError], *, unchecked: int | None = None) -> None:
     with transaction.atomic():
         locked = _claim(job)
         if locked is None:
             return
         locked.status = ImportJob.Status.FAILED
-        locked.errors = [error.as_json() for error in errors]
+        locked.errors = [error.as_json() for error in bounded(errors)]
+        if unchecked is not None:
+            locked.summary = {**locked.summary, "rows_not_checked": unchecked}
         locked.finished_at = timezone.now()
-        locked.save(update_fields=["status", "errors", "finished_at"])
+        locked.save(update_fields=["status", "errors", "summary", "finished_at"])
         transaction.on_commit(lambda: notify(locked))
 
 
@@ -249,17 +256,20 @@ def notify(job: ImportJob) -> None:
     """Tell the uploader the outcome, on their profile and by e-mail (queued); commands have no uploader."""
     if job.user is None:
         return
+    # Cleaned again: rows from before names were cleaned where they enter may hold line breaks,
+    # which make send_mail refuse the message on every retry.
+    name = clean_file_name(job.file_name, SUBJECT_NAME_CHARS) or "file"
     if job.status == ImportJob.Status.SUCCEEDED:
-        subject = f"PanelApp: {job.file_name} imported"
-        lines = [f"{job.file_name} was imported ({job.rows} rows)."]
+        subject = f"PanelApp: {name} imported"
+        lines = [f"{name} was imported ({job.rows} rows)."]
         lines += [
             f"- {c['panel_name']}: {'created at' if c['created'] else 'now'} version {c['version']}"
             for c in job.changes
             if c.get("changed", True)
         ]
     else:
-        subject = f"PanelApp: {job.file_name} was not imported"
-        lines = [f"{job.file_name} was not imported; nothing was changed. Fix these rows and upload it again:"]
+        subject = f"PanelApp: {name} was not imported"
+        lines = [f"{name} was not imported; nothing was changed. Fix these rows and upload it again:"]
         lines += [report(job.errors[:MAILED_ERRORS])]
         if len(job.errors) > MAILED_ERRORS:
             lines.append(f"... and {len(job.errors) - MAILED_ERRORS} more on the import's page.")

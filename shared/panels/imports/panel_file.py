@@ -8,6 +8,7 @@ with ``Level2``/``Level3`` as disease group and sub-group). Derived columns
 ignored: they come from the reviews and the gene data.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,10 +61,13 @@ class PanelFile:
     rows: int
 
 
-def parse(text: str) -> PanelFile:
-    """Check every row and resolve panels and genes; ``ImportFailed`` lists every problem."""
-    table = read_table(text)
-    check = RowChecker()
+def parse(source: str | Iterable[str]) -> PanelFile:
+    """Check every row and resolve panels and genes; ``ImportFailed`` lists every problem (up to a limit).
+
+    ``source`` is the file's text or its lines (``files.read_lines``).
+    """
+    table = read_table(source)
+    check = RowChecker(table.rows)
     _check_header(table.header, check)
     if check.errors:
         raise ImportFailed(check.errors)
@@ -92,13 +96,13 @@ def parse(text: str) -> PanelFile:
             continue
         seen[key] = number
         panel.entities.append(entity)
-    if not table.rows:
+    if not table.rows.read:
         check.error(None, "", "The file has a header but no rows.")
     genes = _resolve_genes(panels.values(), check)
     _resolve_panels(panels.values(), check)
     if check.errors:
         raise ImportFailed(check.errors)
-    return PanelFile(panels=sorted(panels.values(), key=lambda p: p.name), genes=genes, rows=len(table.rows))
+    return PanelFile(panels=sorted(panels.values(), key=lambda p: p.name), genes=genes, rows=table.rows.read)
 
 
 def _check_header(header: list[str], check: RowChecker) -> None:

@@ -6,6 +6,7 @@ review form's labels); a curator's rating is a decision and moves the
 gene's confidence level, anyone else's is an opinion, as on the site.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,9 +60,13 @@ class ReviewFile:
     rows: int
 
 
-def parse(text: str) -> ReviewFile:
-    table = read_table(text)
-    check = RowChecker()
+def parse(source: str | Iterable[str]) -> ReviewFile:
+    """Check every row and resolve panels, genes and users; ``ImportFailed`` lists every problem (up to a limit).
+
+    ``source`` is the file's text or its lines (``files.read_lines``).
+    """
+    table = read_table(source)
+    check = RowChecker(table.rows)
     found = [normalised(c) for c in table.header]
     if len(found) > 18 and table.header[18].strip() in RATINGS:
         check.error(1, "", "The first row must be the header (" + ", ".join(COLUMNS[:3]) + ", ...); it is data.")
@@ -81,12 +86,12 @@ def parse(text: str) -> ReviewFile:
             check.error(number, "", f"{len(cells)} columns; a reviews file has {len(COLUMNS)}.")
             continue
         rows.append(_row(number, dict(zip(COLUMNS, [c.strip() for c in cells], strict=True)), check))
-    if not table.rows:
+    if not table.rows.read:
         check.error(None, "", "The file has a header but no rows.")
     reviews, panels = _resolve(rows, check)
     if check.errors:
         raise ImportFailed(check.errors)
-    return ReviewFile(reviews=reviews, panels=panels, rows=len(table.rows))
+    return ReviewFile(reviews=reviews, panels=panels, rows=table.rows.read)
 
 
 def _row(number: int, values: dict[str, str], check: RowChecker) -> ReviewRow:

@@ -12,6 +12,7 @@ from accounts.policy import can_curate
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +24,9 @@ from panels.imports.models import ImportJob
 from panels.imports.tasks import run_import
 
 RECENT_IMPORTS = 20
+# Problems listed per page of an import's report: with messages cut to
+# ``files.MAX_MESSAGE_CHARS`` a page stays far below the ALB's 1 MB response limit.
+ERRORS_PER_PAGE = 100
 SECTIONS = [
     (
         ImportJob.Kind.PANELS,
@@ -81,7 +85,14 @@ def start_import(request: HttpRequest) -> HttpResponse:
 def job_page(request: HttpRequest, job_id: UUID) -> HttpResponse:
     _curator(request)
     job = get_object_or_404(ImportJob.objects.select_related("user"), pk=job_id)
-    return render(request, "imports/job.html", {"job": job})
+    # A page out of range shows the last; a page that is not a number, the first.
+    errors = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"job": job, "errors": errors, "stopped": None}
+    unchecked = job.summary.get("rows_not_checked") if job.status == ImportJob.Status.FAILED else None
+    if unchecked is not None:
+        # The checker's report is its problems and then the line saying it stopped.
+        context["stopped"] = {"problems": f"{len(job.errors) - 1:,}", "rows": f"{unchecked:,}", "one": unchecked == 1}
+    return render(request, "imports/job.html", context)
 
 
 def _render_page(request: HttpRequest, form: ImportForm, status: int = 200) -> HttpResponse:
@@ -89,6 +100,7 @@ def _render_page(request: HttpRequest, form: ImportForm, status: int = 200) -> H
         "form": form,
         "sections": SECTIONS,
         "max_bytes": settings.UPLOAD_MAX_BYTES,
-        "recent": ImportJob.objects.select_related("user")[:RECENT_IMPORTS],
+        # The reports and results stay in the database: the list shows names and outcomes.
+        "recent": ImportJob.objects.select_related("user").defer("errors", "changes")[:RECENT_IMPORTS],
     }
     return render(request, "imports/admin.html", context, status=status)

@@ -1,0 +1,135 @@
+"""Files of junk: the report stops at ``files.MAX_ERRORS`` problems and says how many rows it did not check,
+its page comes a hundred problems at a time (each page far below the ALB's 1 MB), and the file is streamed
+from storage, never held whole in the worker's memory."""
+
+import re
+import tracemalloc
+
+import pytest
+from django.urls import reverse
+from panels.imports import jobs
+from panels.imports.files import MAX_ERRORS
+from panels.imports.models import ImportJob
+from panels.models import Panel
+from panels.tsv import COLUMNS as PANEL_COLUMNS
+from serverless.models import TaskRecord
+
+from tests.imports.conftest import drain
+from tests.imports.files import HGNC_COLUMNS, hgnc_row
+from tests.imports.test_uploads_through_the_worker import start_import
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("production_mailers")]
+
+MiB = 1024 * 1024
+ALB_LIMIT = 1_000_000  # the ALB refuses a Lambda response over 1 MB
+HEADER = ("\t".join(PANEL_COLUMNS) + "\n").encode()
+# A junk row has two problems: an unknown entity type, and no panel name.
+PROBLEMS_PER_JUNK_ROW = 2
+
+
+@pytest.fixture
+def browser(client, curator):
+    client.force_login(curator)
+    return client
+
+
+def junk_panel_file(size: int, row: bytes = b"x\n") -> tuple[bytes, int]:
+    """A panel file of ``size`` bytes: the header, then junk rows; and how many rows."""
+    rows = (size - len(HEADER)) // len(row)
+    return HEADER + row * rows, rows
+
+
+def report_pages(browser, job: ImportJob) -> list[bytes]:
+    """Every page of the import's report, following its "More problems" links."""
+    pages, url = [], reverse("imports:job", args=[job.pk])
+    while url:
+        response = browser.get(url)
+        assert response.status_code == 200
+        pages.append(response.content)
+        more = re.search(rb'href="(\?page=\d+)" rel="next"', response.content)
+        url = reverse("imports:job", args=[job.pk]) + more.group(1).decode() if more else None
+    return pages
+
+
+def test_a_7_mb_file_of_junk_rows_stops_at_the_limit_and_says_how_many_rows_were_not_checked(
+    browser, media, queues, worker, lambda_context, mailoutbox
+):
+    content, rows = junk_panel_file(7 * MiB)
+    job = start_import(browser, media, "panels", content)
+
+    responses = drain(queues, worker, lambda_context)
+
+    assert all(response == {"batchItemFailures": []} for response in responses)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    checked = MAX_ERRORS // PROBLEMS_PER_JUNK_ROW
+    assert len(job.errors) == MAX_ERRORS + 1
+    assert job.summary["rows_not_checked"] == rows - checked > 3_000_000
+    assert job.errors[-1]["message"] == (
+        f"Stopped after {MAX_ERRORS:,} problems: {rows - checked:,} rows after row {checked + 1} were not checked."
+    )
+    [mail] = mailoutbox
+    assert "... and 951 more on the import's page." in mail.body
+    assert TaskRecord.objects.filter(status="SUCCESSFUL").count() == 2  # the import and its e-mail
+
+
+def test_every_page_of_the_report_is_far_below_the_alb_s_limit_even_with_long_cells_to_escape(
+    browser, media, queues, worker, lambda_context
+):
+    # Each cell is 2 KB that HTML escapes to several times its size, quoted in the problem's message.
+    cell = "<'&\"" * 500
+    row = "\t".join([cell, cell, *[""] * (len(PANEL_COLUMNS) - 2)]).encode() + b"\n"
+    content, _ = junk_panel_file(len(HEADER) + len(row) * 600, row)
+    job = start_import(browser, media, "panels", content)
+
+    drain(queues, worker, lambda_context)
+
+    job.refresh_from_db()
+    pages = report_pages(browser, job)
+    assert len(pages) == 11  # 1,001 lines, 100 a page
+    assert max(len(page) for page in pages) < ALB_LIMIT // 4
+    assert sum(page.count(b"<tr><td>") for page in pages) == MAX_ERRORS + 1
+    assert b"were not checked" in pages[0]  # the note is on every page, not only the last
+
+
+def test_a_page_number_out_of_range_shows_the_last_page(browser, curator):
+    job = jobs.create_job("panels", source="unused", file_name="junk.tsv", user=curator)
+    errors = [{"row": n, "column": "", "message": f"problem {n}"} for n in range(2, 252)]
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, errors=errors)
+
+    page = browser.get(reverse("imports:job", args=[job.pk]) + "?page=99").content.decode()
+
+    assert "Page 3 of 3" in page and "problem 251" in page and "problem 151" not in page
+
+
+def test_a_junk_hgnc_set_stops_at_the_limit_too(tmp_path):
+    rows = [hgnc_row(n, f"G{n}", hgnc_id=f"X:{n}") for n in range(1, 45_001)]
+    path = tmp_path / "hgnc_complete_set.txt"
+    path.write_text("\n".join(["\t".join(HGNC_COLUMNS), *["\t".join(r[c] for c in HGNC_COLUMNS) for r in rows]]))
+
+    job = jobs.run_inline(jobs.create_job("genes", source=str(path), file_name=path.name))
+
+    assert job.status == ImportJob.Status.FAILED and len(job.errors) == MAX_ERRORS + 1
+    assert job.summary["rows_not_checked"] == 45_000 - MAX_ERRORS
+    assert job.errors[0] == {"row": 2, "column": "hgnc_id", "message": "'X:1' is not an HGNC id (HGNC:<number>)."}
+
+
+def test_a_large_file_is_streamed_so_the_worker_s_memory_stays_small(tmp_path, curator):
+    path = tmp_path / "junk.tsv"
+    line = b"x" * 199 + b"\n"
+    with path.open("wb") as out:
+        out.write(HEADER)
+        for _ in range(48 * MiB // (len(line) * 1000)):
+            out.write(line * 1000)
+    panels = Panel.objects.count()
+
+    tracemalloc.start()
+    try:
+        job = jobs.run_inline(jobs.create_job("panels", source=str(path), file_name=path.name, user=curator))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert job.status == ImportJob.Status.FAILED and job.summary["rows_not_checked"] > 200_000
+    assert peak < 12 * MiB, f"peak {peak / MiB:.1f} MiB for a {path.stat().st_size / MiB:.0f} MiB file"
+    assert Panel.objects.count() == panels
