@@ -82,6 +82,7 @@ def web_environment(aws: dict[str, str]) -> dict[str, str]:
         "AWS_COGNITO_USER_POOL_ID": None,
         "AWS_COGNITO_USER_POOL_CLIENT_ID": None,
         "AWS_COGNITO_DOMAIN_PREFIX": None,
+        "POWERTOOLS_METRICS_NAMESPACE": "PanelApp/panelapp-bench",  # !Sub of the stack's name
     }
     environ = {}
     for name, value in template_variables().items():
