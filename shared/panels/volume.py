@@ -647,7 +647,7 @@ class _Builder:
 
     def version_counts(self) -> dict[int, int]:
         """Older versions to write per panel: the busiest first, the rest spread with a long tail."""
-        busiest = self.volume.count(BUSIEST_VERSIONS, 3)
+        busiest = self.volume.count(BUSIEST_VERSIONS, 6)  # three of them written here, at any scale
         rest = [p for p in self.panels if p.pk != self.built.busiest]
         total = max(self.volume.count(VERSIONS) - busiest - 3 * len(self.panels), len(rest))
         weights = [self.rng.expovariate(1) for _ in rest]

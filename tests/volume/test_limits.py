@@ -22,8 +22,6 @@ TOO_LARGE = {
     "api largest super panel": "issue 19: a super panel serves all its children's genes (4,040) in one response",
     "api largest super panel, old version": "issue 19: an old version of the largest super panel is as large",
     "api busiest panel's activities": "issue 19: /api/v1/panels/<id>/activities/ returns the whole history (17 MB)",
-    # Not in the issue's list; found by this test.
-    "download largest panel (TSV)": "found here: a 2,500-gene panel's TSV download extrapolates to just over 1 MB",
 }
 TOO_LARGE_FOR_HTTP_API = {
     "api busiest panel's activities": TOO_LARGE["api busiest panel's activities"],
