@@ -67,7 +67,7 @@ def panel_tsv(request: HttpRequest, pk: int, categories: str) -> HttpResponse:
         except ValidationError as error:
             return error_page(request, 400, "Unknown version", error.messages[0])
     snapshot = HistoricalSnapshot.objects.filter(panel=panel, major_version=major, minor_version=minor)
-    snapshot = snapshot.only("major_version", "minor_version", "data").first()
+    snapshot = snapshot.only("major_version", "minor_version", *HistoricalSnapshot.TEXT_FIELDS).first()
     if snapshot is None:
         return error_page(request, 404, "Version not found", f"{panel.name} has no version {major}.{minor}.")
     data = json.loads(snapshot.data)

@@ -371,7 +371,12 @@ def _current_snapshots() -> Iterator[HistoricalSnapshot]:
     ids = list(current.order_by("panel__name", "panel_id").values_list("pk", flat=True))
     for start in range(0, len(ids), SNAPSHOT_BATCH):
         batch = ids[start : start + SNAPSHOT_BATCH]
-        by_id = {s.pk: s for s in HistoricalSnapshot.objects.filter(pk__in=batch).only("panel_id", "created", "data")}
+        by_id = {
+            s.pk: s
+            for s in HistoricalSnapshot.objects.filter(pk__in=batch).only(
+                "panel_id", "created", *HistoricalSnapshot.TEXT_FIELDS
+            )
+        }
         yield from (by_id[pk] for pk in batch)
 
 

@@ -10,6 +10,7 @@ have changed since. Nothing here writes: ``panels.services`` is the only writer.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.query_utils import DeferredAttribute
 
 
 class PanelType(models.Model):
@@ -213,12 +214,56 @@ class Evaluation(models.Model):
         return f"{self.rating or 'Comment'} on {self.entity} by {self.user}"
 
 
+class VersionText(DeferredAttribute):
+    """Reads a version's JSON text whichever way it is stored: whole, or as a layout of shared parts."""
+
+    def __get__(self, instance, cls=None):
+        if instance is None:
+            return self
+        value = super().__get__(instance, cls)
+        if value is not None:
+            return value
+        from panels.snapshots import compose
+
+        return compose(instance.summary, instance.layout)
+
+    def __set__(self, instance, value) -> None:
+        # A data descriptor, so that reads come here even once the stored value is loaded.
+        instance.__dict__[self.field.attname] = value
+
+
+class VersionTextField(models.TextField):
+    """``HistoricalSnapshot.data``: the stored text of older versions; composed from parts for newer ones.
+
+    Saving writes only what was stored (None for a composed version), never the
+    composed text.
+    """
+
+    descriptor_class = VersionText
+
+    def pre_save(self, model_instance, add):
+        return model_instance.__dict__.get(self.attname)
+
+
+class SnapshotPart(models.Model):
+    """A piece of a version's JSON (an entity, a child panel's summary), stored once and shared by versions."""
+
+    digest = models.CharField(max_length=64, unique=True)  # SHA-256 of text
+    text = models.TextField()
+
+    def __str__(self) -> str:
+        return self.digest
+
+
 class HistoricalSnapshot(models.Model):
     """One version of a panel, as the API served it.
 
     ``data`` is the rendered JSON of ``/api/v1/panels/<id>/`` and ``summary``
     the panel object without entities (lists, versions, sign-offs). Both are
     text, not jsonb, because jsonb reorders keys and the promise is byte for byte.
+    Versions are stored as ``summary`` plus a ``layout`` of shared parts
+    (``panels.snapshots``); ``data`` composes their text when read. Versions
+    stored before that keep their whole text in ``data``.
     """
 
     panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="snapshots")
@@ -227,8 +272,12 @@ class HistoricalSnapshot(models.Model):
     comment = models.TextField(blank=True)
     created = models.DateTimeField()
     summary = models.TextField()
-    data = models.TextField()
+    data = VersionTextField(null=True, blank=True)
+    layout = models.JSONField(null=True, blank=True)
     signed_off_date = models.DateField(null=True, blank=True, db_index=True)
+
+    # What reading ``data`` needs: ask for all three (``only(*TEXT_FIELDS)``), or pay a query for each.
+    TEXT_FIELDS = ("data", "layout", "summary")
 
     class Meta:
         ordering = ["panel", "-major_version", "-minor_version"]

@@ -13,7 +13,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -26,9 +26,9 @@ from django.db.models import Q
 from django.utils import timezone
 from notifications.services import notify
 
-from panels import exports
+from panels import exports, snapshots
 from panels.models import Activity, Entity, Evaluation, Evidence, Gene, HistoricalSnapshot, Panel, PanelType, Tag
-from panels.representation import panel_detail, panel_entities, panel_stats, panel_summary, render
+from panels.representation import panel_entities, render
 
 # A curator's rating is stored as one of these evidence names (as upstream does)
 # and is the entity's confidence level until the next curator rating.
@@ -218,7 +218,7 @@ def update_panel(
             panel.child_panels.set(children)
             changes.append("Child panels changed to " + ", ".join(sorted(c.name for c in children)))
     if changes:
-        _bump(user, panel, comment=comment, text="; ".join(changes))
+        _bump(user, panel, comment=comment, text="; ".join(changes), changed=())
     return panel
 
 
@@ -226,7 +226,14 @@ def update_panel(
 def promote_panel(user, panel: Panel, *, comment: str, base_version: str | None = None) -> Panel:
     """A new major version (X+1.0), the curators' mark of a reviewed panel."""
     panel = _locked(panel, base_version=base_version)
-    _bump(user, panel, comment=comment, text=f"Increased major version to {panel.major_version + 1}.0", major=True)
+    _bump(
+        user,
+        panel,
+        comment=comment,
+        text=f"Increased major version to {panel.major_version + 1}.0",
+        major=True,
+        changed=(),
+    )
     return panel
 
 
@@ -364,7 +371,7 @@ def remove_entity(user, entity: Entity, *, comment: str = "", base_version: str 
     text = f"Removed {entity.get_entity_type_display()} {entity.entity_name}"
     entity_type, entity_name = entity.entity_type, entity.entity_name
     entity.delete()
-    _bump(user, panel, comment=comment, text=text, entity_ref=(entity_type, entity_name))
+    _bump(user, panel, comment=comment, text=text, entity_ref=(entity_type, entity_name), changed=())
 
 
 @writer
@@ -403,7 +410,9 @@ def review_entity(
         Evidence.objects.create(entity=entity, name=RATING_TO_EXPERT_REVIEW[rating], reviewer=user)
         changed_level = _refresh_confidence(entity)
         if changed_level or _evidence_names(entity) != evidence_before:
-            _bump(user, panel, comment=comments, text=f"{text}; confidence level {entity.confidence_level}")
+            _bump(
+                user, panel, comment=comments, text=f"{text}; confidence level {entity.confidence_level}", entity=entity
+            )
             return evaluation
     _log(user, panel, text, entity_ref=(entity.entity_type, entity.entity_name))
     return evaluation
@@ -562,17 +571,25 @@ def _bump(
     major: bool = False,
     entity: Entity | None = None,
     entity_ref: tuple[str, str] | None = None,
+    changed: Collection[int] | None = None,
     _seen: frozenset[int] = frozenset(),
 ) -> None:
+    """A new version of ``panel`` (and of every super panel above it), its snapshot and its activity.
+
+    ``changed`` is the entities whose JSON the change may have altered (the
+    ``entity`` given, if any); the snapshot renders only those. ``None`` (a
+    bulk change) renders every entity again.
+    """
     if major:
         panel.major_version, panel.minor_version = panel.major_version + 1, 0
     else:
         panel.minor_version += 1
     panel.version_comment = comment or text
     panel.version_created = timezone.now()
-    _store_snapshot(panel)
     if entity is not None:
         entity_ref = (entity.entity_type, entity.entity_name)
+        changed = {entity.pk} if changed is None else {entity.pk, *changed}
+    _store_snapshot(panel, changed=changed)
     _log(user, panel, text, entity_ref=entity_ref)
     # Super panels serve their children's entities and versions: they move too.
     seen = _seen | {panel.pk}
@@ -582,27 +599,15 @@ def _bump(
             user,
             super_panel,
             text=f"Child panel {panel.name} updated to version {panel.version}",
+            changed=changed,
             _seen=seen,
         )
 
 
-def _store_snapshot(panel: Panel) -> HistoricalSnapshot:
-    """Render the panel's current state, keep its stats, and store it as this version."""
-    children = list(panel.child_panels.prefetch_related("types"))
-    entities = panel_entities(panel, children)
-    panel.stats = panel_stats(entities)
-    panel.save()
-    transaction.on_commit(exports.panel_changed, robust=True)  # rebuild the all-panels files, coalesced
-    summary = panel_summary(Panel.objects.prefetch_related("types").get(pk=panel.pk))
-    return HistoricalSnapshot.objects.create(
-        panel=panel,
-        major_version=panel.major_version,
-        minor_version=panel.minor_version,
-        comment=panel.version_comment,
-        created=panel.version_created,
-        summary=render(summary),
-        data=render(panel_detail(summary, entities)),
-    )
+def _store_snapshot(panel: Panel, *, changed: Collection[int] | None = None) -> HistoricalSnapshot:
+    """Store the panel's current state as this version, and have the all-panels files rebuilt after commit."""
+    transaction.on_commit(exports.panel_changed, robust=True)  # coalesced
+    return snapshots.store_version(panel, changed=changed)
 
 
 def _log(user, panel: Panel, text: str, *, entity_ref: tuple[str, str] | None = None) -> Activity:
@@ -866,7 +871,7 @@ def refresh_gene_data(user, panel: Panel, *, text: str) -> bool:
             renamed.append(f"{entity.entity_name} is now {symbol}")
             entity.entity_name = symbol
             entity.save(update_fields=["entity_name"])
-    latest = panel.snapshots.only("data").order_by("-major_version", "-minor_version").first()
+    latest = panel.snapshots.only(*HistoricalSnapshot.TEXT_FIELDS).order_by("-major_version", "-minor_version").first()
     current = panel_entities(panel, [])
     if latest is not None and not renamed:
         served = json.loads(latest.data)

@@ -14,9 +14,9 @@ THROTTLE_QUERIES = 1
 # Endpoint -> queries it may run, whatever the data size (besides the throttle's).
 ENDPOINTS = {
     "/api/v1/panels/": 3,  # count, page, types
-    "/api/v1/panels/{pk}/": 2,  # panel, snapshot
-    "/api/v1/panels/{pk}/?version=0.1": 2,
-    "/api/v1/panels/{pk}/?exclude_entities=True": 2,
+    "/api/v1/panels/{pk}/": 3,  # panel, snapshot, its parts
+    "/api/v1/panels/{pk}/?version=0.1": 3,
+    "/api/v1/panels/{pk}/?exclude_entities=True": 3,
     "/api/v1/panels/{pk}/versions/": 3,  # panel, count, page
     "/api/v1/panels/{pk}/activities/": 2,
     # Current entities: panel, child panels, panel types, count, page, tags, evidence.
@@ -25,13 +25,13 @@ ENDPOINTS = {
     "/api/v1/panels/{pk}/strs/": 7,
     "/api/v1/panels/{pk}/regions/": 7,
     "/api/v1/panels/{pk}/genes/SAMPLE/": 6,  # no count
-    # An older version: panel, snapshot.
-    "/api/v1/panels/{pk}/genes/?version=0.1&confidence_level=3": 2,
-    "/api/v1/panels/{pk}/genes/SAMPLE/?version=0.1": 2,
+    # An older version: panel, snapshot, its parts.
+    "/api/v1/panels/{pk}/genes/?version=0.1&confidence_level=3": 3,
+    "/api/v1/panels/{pk}/genes/SAMPLE/?version=0.1": 3,
     "/api/v1/panels/{pk}/genes/SAMPLE/evaluations/": 4,  # panel, entity, count, page
     "/api/v1/panels/signedoff/": 2,
     "/api/v1/panels/signedoff/?display=all": 2,
-    "/api/v1/panels/signedoff/{pk}/": 2,
+    "/api/v1/panels/signedoff/{pk}/": 3,
     "/api/v1/genes/": 5,  # count, page (with gene and panel), tags, evidence, panel types
     "/api/v1/genes/SAMPLE/": 5,
     "/api/v1/strs/": 5,

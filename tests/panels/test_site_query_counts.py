@@ -14,10 +14,10 @@ PAGES = {
     "/panels/": 7,  # panels, types, child links, rating counts, type list, disease groups, export freshness
     "/panels/?search=sample&sort=genes": 9,  # + matching entities, their super panels
     "/panels/?type=rare-disease-100k&group=Neurology&retired=1": 7,
-    "/panels/{pk}/": 7,  # panel, snapshot, review counts, versions, children, last sign-off, contributors
-    "/panels/{pk}/?version=0.1": 7,
-    "/panels/{pk}/?filter=sample&level=3&level=0": 7,
-    "/panels/{super}/": 7,
+    "/panels/{pk}/": 8,  # panel, snapshot and its parts, review counts, versions, children, last sign-off, contributors
+    "/panels/{pk}/?version=0.1": 8,
+    "/panels/{pk}/?filter=sample&level=3&level=0": 8,
+    "/panels/{super}/": 8,
     "/panels/{pk}/gene/SAMPLE/": 7,  # panel, children, entity, tags, evidence, reviews, history
     "/panels/{super}/str/HTT_HD/": 7,
     "/panels/entities/": 3,  # count, page, export freshness

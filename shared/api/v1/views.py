@@ -133,7 +133,7 @@ class PanelDetail(APIView):
 
     def get(self, request: Request, pk: str) -> HttpResponse:
         version = params.version(request.query_params)
-        snapshot = find_snapshot(find_panel(pk, request.user), version, "data")
+        snapshot = find_snapshot(find_panel(pk, request.user), version, *HistoricalSnapshot.TEXT_FIELDS)
         if request.query_params.get("exclude_entities") == "True":
             data = json.loads(snapshot.data)
             for collection in ENTITY_COLLECTIONS.values():
@@ -217,7 +217,7 @@ class SignedOffDetail(APIView):
         panel = find_panel(panel_id, request.user)
         snapshot = (
             panel.snapshots.filter(signed_off_date__isnull=False)
-            .only("data")
+            .only(*HistoricalSnapshot.TEXT_FIELDS)
             .order_by("-major_version", "-minor_version")
             .first()
         )
@@ -252,7 +252,7 @@ class PanelEntityMixin:
         return entities, lambda entity: entity_dict(entity, children.get(entity.panel_id, own))
 
     def stored(self, panel: Panel, version: tuple[int, int]) -> list[dict[str, Any]]:
-        data = json.loads(find_snapshot(panel, version, "data").data)
+        data = json.loads(find_snapshot(panel, version, *HistoricalSnapshot.TEXT_FIELDS).data)
         own = {key: value for key, value in data.items() if key not in ENTITY_COLLECTIONS.values()}
         # Entity lists always carry their panel (a super panel's already name their child).
         return [{**entity, "panel": entity.get("panel", own)} for entity in data[self.collection]]

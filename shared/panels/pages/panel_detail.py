@@ -29,7 +29,9 @@ DOWNLOADS = (("01234", "All entities"), ("34", "Green"), ("234", "Green and ambe
 @require_GET
 def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     panel = get_object_or_404(readable_panels(request), pk=pk)
-    snapshots = panel.snapshots.only("data", "major_version", "minor_version", "signed_off_date", "created", "comment")
+    snapshots = panel.snapshots.only(
+        *HistoricalSnapshot.TEXT_FIELDS, "major_version", "minor_version", "signed_off_date", "created", "comment"
+    )
     requested = request.GET.get("version", "").strip()
     if requested:
         try:
@@ -52,7 +54,9 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _prepare(panel, data, page.object_list)
     sections = _sections(data, matching, page.object_list)
     versions = list(
-        panel.snapshots.defer("data", "summary").order_by("-major_version", "-minor_version")[: VERSIONS_SHOWN + 1]
+        panel.snapshots.defer(*HistoricalSnapshot.TEXT_FIELDS).order_by("-major_version", "-minor_version")[
+            : VERSIONS_SHOWN + 1
+        ]
     )
     children = list(readable_panels(request).filter(super_panels=panel).order_by("name"))
     context = {
