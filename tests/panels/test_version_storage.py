@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.db.models.functions import Length
 from panels import services
-from panels.models import Entity, HistoricalSnapshot, Panel, SnapshotPart
+from panels.models import HistoricalSnapshot, Panel, SnapshotPart
 from panels.representation import panel_detail, panel_entities, panel_summary, render
 
 from tests.panels.factories import add_gene, add_region, add_str, make_panel, make_user
