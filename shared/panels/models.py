@@ -9,7 +9,8 @@ have changed since. Nothing here writes: ``panels.services`` is the only writer.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.db.models.query_utils import DeferredAttribute
 
 
@@ -159,6 +160,11 @@ class Entity(models.Model):
                 condition=~Q(entity_type="gene") | Q(gene__isnull=False), name="gene_entity_has_gene"
             ),
             models.CheckConstraint(condition=Q(confidence_level__lte=3), name="confidence_level_0_to_3"),
+        ]
+        # The cross-panel lists read a page in name order from these (panels.keyset): one kind, or every kind.
+        indexes = [
+            models.Index(fields=["entity_type", "entity_name", "id"], name="entity_type_name_id"),
+            models.Index(fields=["entity_name", "entity_type", "id"], name="entity_name_type_id"),
         ]
 
     def __str__(self) -> str:
@@ -316,6 +322,19 @@ class Activity(models.Model):
     class Meta:
         ordering = ["-created", "-id"]
         verbose_name_plural = "activities"
+        # Every activity list is read newest first from an index that starts with what it filters by
+        # (panels.keyset): all of it, one panel, a panel's version, a version, one entity's history, or an
+        # entity's name in any case (the site's ?entity=, which compares UPPER(entity_name)).
+        indexes = [
+            models.Index(fields=["created", "id"], name="activity_created_id"),
+            models.Index(fields=["panel", "created", "id"], name="activity_panel_created"),
+            models.Index(fields=["panel", "panel_version", "created", "id"], name="activity_panel_version"),
+            models.Index(fields=["panel_version", "created", "id"], name="activity_version_created"),
+            models.Index(
+                fields=["panel", "entity_type", "entity_name", "created", "id"], name="activity_entity_history"
+            ),
+            models.Index(Upper("entity_name"), F("created"), F("id"), name="activity_entity_name_upper"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M} {self.panel_name}: {self.text}"
