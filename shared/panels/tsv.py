@@ -84,6 +84,9 @@ _NON_ASCII = re.compile(r"[^\x00-\x7F]+")
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 
 
+PLACEHOLDER = "-"
+
+
 def neutralise_cell(value: str) -> str:
     """The cell as written to a file: with one more leading ``'`` if a spreadsheet would run it.
 
@@ -92,7 +95,13 @@ def neutralise_cell(value: str) -> str:
     ``'`` characters followed by one of those, so that the reading side can
     undo the rule exactly: a cell starting with one or more ``'`` followed by a
     trigger loses its first ``'``; any other cell is read as it is.
+
+    A lone ``-`` is left alone: it is upstream's placeholder for "none" (no
+    Ensembl id, no super panel), which pipelines compare against, and no
+    spreadsheet runs it.
     """
+    if value == PLACEHOLDER:
+        return value
     if value.lstrip("'")[:1] in FORMULA_TRIGGERS:
         return "'" + value
     return value

@@ -143,8 +143,8 @@ def test_a_gene_without_ensembl_ids_has_upstreams_dash_neutralised(client, curat
 
     (row,) = parse(download(client, panel).content)
 
-    # "-" starts like a formula, so it is written "'-"; the importers read it back as "-".
-    assert (row["EnsemblId(GRch37)"], row["EnsemblId(GRch38)"]) == ("'-", "'-")
+    # Upstream's placeholder "-" is written as it is (no spreadsheet runs a lone "-").
+    assert (row["EnsemblId(GRch37)"], row["EnsemblId(GRch38)"]) == ("-", "-")
 
 
 def test_values_with_tabs_or_quotes_are_quoted_so_rows_stay_whole(client, curator):

@@ -73,10 +73,10 @@ def test_the_genes_file_lists_every_gene_of_every_public_panel_in_upstreams_colu
 
     rows = read_export(s3, Kind.GENES)
 
-    # Upstream's "-" (no super panel) starts like a formula, so it is written "'-" (panels.tsv.neutralise_cell).
+    # Upstream's "-" (no super panel) is written as it is: no spreadsheet runs a lone "-".
     assert [(r["Symbol"], r["Panel Name"], r["Super Panel Name"]) for r in rows] == [
-        ("ATXN1", "Hereditary ataxia", "'-"),
-        ("ATXN2", "Hereditary ataxia", "'-"),
+        ("ATXN1", "Hereditary ataxia", "-"),
+        ("ATXN2", "Hereditary ataxia", "-"),
         ("ATXN1", "Hereditary ataxia", "Neurology super panel"),
         ("ATXN2", "Hereditary ataxia", "Neurology super panel"),
     ]

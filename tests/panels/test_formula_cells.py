@@ -90,6 +90,7 @@ def curated(curator, panel):
         ("=1+1", "'=1+1"),
         ("+1+1", "'+1+1"),
         ("-1", "'-1"),
+        ("-", "-"),  # upstream's placeholder for none: no spreadsheet runs it
         ("@SUM(1)", "'@SUM(1)"),
         ("\tTab", "'\tTab"),
         ("\rReturn", "'\rReturn"),
@@ -109,7 +110,7 @@ def test_the_rule_adds_one_quote_before_a_formula_and_nothing_else(value, writte
 def test_no_written_cell_starts_a_formula_and_the_inverse_gives_the_value_back(value):
     written = neutralise_cell(value)
 
-    assert written[:1] not in FORMULA_TRIGGERS
+    assert written[:1] not in FORMULA_TRIGGERS or written == "-"
     assert restore_cell(written) == value
 
 
