@@ -1,6 +1,7 @@
 """The web function answers every event shape the ALB and API Gateway send."""
 
 import base64
+import gzip
 import json
 import re
 from urllib.parse import urlencode
@@ -33,8 +34,10 @@ def headers_of(response: dict) -> dict[str, list[str]]:
 
 
 def body_of(response: dict) -> bytes:
+    """The body the client reads: base64 decoded, and gunzipped as a client that sent Accept-Encoding would."""
     body = response.get("body", "")
-    return base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
+    raw = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
+    return gzip.decompress(raw) if headers_of(response).get("content-encoding") == ["gzip"] else raw
 
 
 def with_path(event: dict, path: str) -> dict:
@@ -324,3 +327,127 @@ def test_a_lone_surrogate_anywhere_in_the_request_is_a_400_in_the_event_s_own_sh
     assert ("multiValueHeaders" in response) == ("multiValueHeaders" in event)
     detail = json.loads(response["body"])["detail"]
     assert detail.startswith("Malformed request event: ") and detail.endswith("is not valid Unicode text"), detail
+
+
+# --- Compression and the response limits (issue 19) ---------------------------------------
+
+# An echo long enough to be worth compressing: the path comes back in the JSON.
+LONG_ECHO = "/echo/" + "gene-" * 400
+
+
+def with_header(event: dict, name: str, value: str | None) -> dict:
+    """``event`` with one request header set (or removed, for None), in its own header shapes."""
+    event = json.loads(json.dumps(event))
+    for key in ("headers", "multiValueHeaders"):
+        if key in event:
+            event[key] = {k: v for k, v in event[key].items() if k.lower() != name}
+            if value is not None:
+                event[key][name] = [value] if key == "multiValueHeaders" else value
+    return event
+
+
+@pytest.mark.parametrize("event_file", EVERY_SHAPE)
+def test_json_is_gzipped_base64_encoded_for_a_client_that_accepts_gzip(web, lambda_context, echo_urls, event_file):
+    event = with_header(with_path(load_event(event_file), LONG_ECHO), "accept-encoding", "gzip, deflate, br")
+    if event_file == "rest_api_v1_stage.json":
+        event["requestContext"] = dict(event["requestContext"], path=f"/prod{LONG_ECHO}")
+
+    response = web.lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 200 and response["isBase64Encoded"] is True
+    assert headers_of(response)["content-encoding"] == ["gzip"]
+    assert "Accept-Encoding" in headers_of(response)["vary"][0]
+    raw = base64.b64decode(response["body"])
+    assert len(raw) < len(LONG_ECHO) / 4
+    assert json.loads(gzip.decompress(raw))["path"].endswith(LONG_ECHO)  # after the stage, for the REST API
+
+
+@pytest.mark.parametrize("event_file", EVERY_SHAPE)
+def test_without_accept_encoding_the_body_is_the_json_text(web, lambda_context, echo_urls, event_file):
+    event = with_header(with_path(load_event(event_file), LONG_ECHO), "accept-encoding", None)
+    if event_file == "rest_api_v1_stage.json":
+        event["requestContext"] = dict(event["requestContext"], path=f"/prod{LONG_ECHO}")
+
+    response = web.lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 200 and response["isBase64Encoded"] is False
+    assert "content-encoding" not in headers_of(response)
+    assert "Accept-Encoding" in headers_of(response)["vary"][0]  # a cache must not serve it to a gzip client
+    assert json.loads(response["body"])["path"].endswith(LONG_ECHO)
+
+
+@pytest.mark.parametrize("refusal", ["gzip;q=0", "identity", "br", "*;q=0", "gzip;q=0, *"])
+def test_a_client_refusing_gzip_gets_the_text(web, lambda_context, echo_urls, refusal):
+    event = with_header(with_path(load_event("alb_get.json"), LONG_ECHO), "accept-encoding", refusal)
+
+    response = web.lambda_handler(event, lambda_context)
+
+    assert response["isBase64Encoded"] is False and "content-encoding" not in headers_of(response)
+
+
+def test_a_tiny_body_is_not_compressed(web, lambda_context):
+    response = web.lambda_handler(load_event("alb_get.json"), lambda_context)  # {"version": ...}, gzip accepted
+
+    assert response["isBase64Encoded"] is False and "content-encoding" not in headers_of(response)
+
+
+def test_an_image_is_not_compressed_again(web, lambda_context):
+    response = web.lambda_handler(with_path(load_event("alb_get.json"), "/favicon.ico"), lambda_context)
+
+    assert "content-encoding" not in headers_of(response)
+    assert body_of(response).startswith(b"\x89PNG")
+
+
+def test_an_anonymous_page_is_gzipped(web, lambda_context):
+    event = with_header(with_path(load_event("alb_get_multivalue.json"), "/accounts/login/"), "accept", "text/html")
+
+    response = web.lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 200
+    assert headers_of(response)["content-encoding"] == ["gzip"]
+    assert b"csrfmiddlewaretoken" in body_of(response)
+
+
+def test_a_page_for_a_signed_in_session_is_never_compressed(web, lambda_context):
+    # BREACH: a signed-in page's secrets beside text an attacker chose must not be compressed together.
+    event = with_path(load_event("alb_get_multivalue.json"), "/accounts/login/")
+    event = with_header(with_header(event, "accept", "text/html"), "cookie", "sessionid=abc; lang=en")
+
+    response = web.lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 200 and "content-encoding" not in headers_of(response)
+    assert response["isBase64Encoded"] is False and "csrfmiddlewaretoken" in response["body"]
+
+
+def test_compression_makes_a_strong_etag_weak(lambda_context):
+    from serverless.web import make_handler
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/json"), ("ETag", '"v1"')])
+        return [b"[" + b"1," * 2000 + b"1]"]
+
+    response = make_handler(app)(load_event("alb_get.json"), lambda_context)
+
+    assert headers_of(response)["content-encoding"] == ["gzip"]
+    assert headers_of(response)["etag"] == ['W/"v1"']
+
+
+@pytest.mark.parametrize(
+    ("event_file", "limit"),
+    [("alb_get.json", "the ALB accepts 1,000,000"), ("http_api_v2.json", "the Lambda accepts 6,291,456")],
+)
+def test_an_answer_over_the_entry_point_s_limit_is_a_500_naming_it_and_its_path_is_logged(
+    web, lambda_context, echo_urls, caplog, event_file, limit
+):
+    size = 1_100_000 if event_file == "alb_get.json" else 6_400_000
+    path = "/echo/too-large/" + "a" * size
+    event = with_header(with_path(load_event(event_file), path), "accept-encoding", None)
+
+    response = web.lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 500 and response["isBase64Encoded"] is False
+    detail = json.loads(response["body"])["detail"]
+    assert detail.startswith("The answer to this request is too large to deliver") and limit in detail
+    logged = [r.getMessage() for r in caplog.records if r.name == "serverless.web"]
+    assert any("response too large" in line and "GET /echo/too-large/aaa" in line for line in logged)
+    assert all(len(line) < 1000 for line in logged)  # the path is named, not copied whole

@@ -22,6 +22,23 @@ Around it, this module makes three guarantees the handler's callers rely on:
 It also puts the API Gateway stage into ``SCRIPT_NAME``: behind API Gateway's
 default hostname the stage is part of the public URL (``/prod/api/v1/...``),
 so every URL Django builds must carry it.
+
+Two more concern the size of what goes back (docs/api.md, "Compression and
+redirects"):
+
+* **Text is gzipped for clients that accept it** (``compressed``), here rather
+  than by Django's ``GZipMiddleware``: the limits that make compression
+  necessary are the entry point's, known only here, and a view that must
+  decide whether its body fits (``body_fits``) asks the same code that will
+  compress it. Views, and Django's test client, keep seeing the exact bytes
+  they wrote. HTML is compressed only for requests without a session: a
+  signed-in page may hold secrets beside text an attacker chose, the mix
+  BREACH reads through compressed lengths. Every compressed body also carries
+  Django's Heal-the-Breach padding (random bytes in the gzip header).
+* **No response over the entry point's limit leaves** (``make_handler``): the
+  ALB refuses a Lambda response over 1 MB and answers the client 502, Lambda
+  refuses one over 6 MB. Such an answer is logged with its path, reported to
+  ``on_too_large`` and replaced by a 500 that says what happened.
 """
 
 import base64
@@ -32,7 +49,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from apig_wsgi import make_lambda_handler
+from apig_wsgi import DEFAULT_NON_BINARY_CONTENT_TYPE_PREFIXES, make_lambda_handler
+from django.conf import settings
+from django.http import parse_cookie
+from django.utils.text import compress_string
 
 from serverless.logging import logger, trace_id_from_event
 from serverless.preload import initialized_ahead_of_time, preload
@@ -258,12 +278,218 @@ def with_stage_prefix(app: WSGIApp) -> WSGIApp:
     return wrapped
 
 
-def make_handler(app: WSGIApp) -> Callable[[Any, Any], dict[str, Any]]:
-    """The web function's handler: never raises, always answers in the event's own shape."""
+# --- Compression ------------------------------------------------------------------
+
+# Where apig-wsgi keeps the event in the environ.
+EVENT_KEY = "apig_wsgi.full_event"
+# Where body_fits leaves the body it compressed, so the response that sends it is not compressed twice.
+COMPRESSED_KEY = "serverless.web.compressed"
+# Below this, gzip saves less than a packet and base64 (which every compressed body needs) adds a third.
+MIN_COMPRESSED_SIZE = 1024
+# Django's GZipMiddleware pads the same way (Heal the Breach): up to this many random bytes.
+BREACH_PADDING_BYTES = 100
+# What gzip shrinks: apig-wsgi's text types (sent as text when not compressed), scripts, XML and SVG.
+# Images, archives and files of other types are compressed already, or gain too little.
+COMPRESSIBLE_TYPES = (
+    *DEFAULT_NON_BINARY_CONTENT_TYPE_PREFIXES,
+    "application/javascript",
+    "application/xml",
+    "image/svg+xml",
+)
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an ``Accept-Encoding`` header allows gzip: named, or ``*``, with a quality above 0 (RFC 9110 12.5.3)."""
+    qualities: dict[str, float] = {}
+    for item in accept_encoding.split(","):
+        coding, *parameters = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0  # a quality nobody can read allows nothing
+        if coding:
+            qualities[coding.lower()] = quality
+    for coding in ("gzip", "x-gzip", "*"):
+        if coding in qualities:
+            return qualities[coding] > 0
+    return False
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    values = [value for key, value in headers if key.lower() == name]
+    return values[-1] if values else None
+
+
+def _replace_header(headers: list[tuple[str, str]], name: str, value: str) -> list[tuple[str, str]]:
+    return [(key, val) for key, val in headers if key.lower() != name.lower()] + [(name, value)]
+
+
+def _signed_in(environ: dict[str, Any]) -> bool:
+    """Whether the request carries a session: Django's, or the ALB's Cognito session (serverless.alb_auth)."""
+    cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+    alb_prefix = getattr(settings, "AWS_ELB_SESSION_COOKIE_PREFIX", "AWSELBAuthSessionCookie")
+    return settings.SESSION_COOKIE_NAME in cookies or any(name.startswith(alb_prefix) for name in cookies)
+
+
+def _compressible(environ: dict[str, Any], status: int, headers: list[tuple[str, str]], body: bytes) -> bool:
+    content_type = (_header(headers, "content-type") or "").lower()
+    if len(body) < MIN_COMPRESSED_SIZE or status in (204, 206, 304) or _header(headers, "content-encoding"):
+        return False
+    if not content_type.startswith(COMPRESSIBLE_TYPES):
+        return False
+    # BREACH: never compress a signed-in page (see the module's docstring).
+    return not (content_type.startswith("text/html") and _signed_in(environ))
+
+
+def _gzip(environ: dict[str, Any], body: bytes) -> bytes:
+    cached = environ.get(COMPRESSED_KEY)
+    if cached is not None and cached[0] == body:
+        return cached[1]
+    compressed = compress_string(body, max_random_bytes=BREACH_PADDING_BYTES)
+    environ[COMPRESSED_KEY] = (body, compressed)
+    return compressed
+
+
+def compressed(
+    environ: dict[str, Any], status: int, headers: list[tuple[str, str]], body: bytes
+) -> tuple[list[tuple[str, str]], bytes]:
+    """The headers and body to send for this request: gzipped when the client accepts it and it helps.
+
+    A compressible body varies by ``Accept-Encoding`` whether or not this
+    client gets it compressed; a compressed one's strong ETag becomes weak, as
+    its bytes are no longer the representation the tag names (RFC 9110 8.8.1).
+    """
+    if not _compressible(environ, status, headers, body):
+        return headers, body
+    vary = _header(headers, "vary") or ""
+    if vary.strip() != "*" and "accept-encoding" not in {part.strip().lower() for part in vary.split(",")}:
+        headers = _replace_header(headers, "Vary", f"{vary}, Accept-Encoding" if vary else "Accept-Encoding")
+    if not accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
+        return headers, body
+    gzipped = _gzip(environ, body)
+    if len(gzipped) >= len(body):
+        return headers, body
+    headers = _replace_header(headers, "Content-Encoding", "gzip")
+    if _header(headers, "content-length") is not None:
+        headers = _replace_header(headers, "Content-Length", str(len(gzipped)))
+    etag = _header(headers, "etag")
+    if etag and not etag.startswith("W/"):
+        headers = _replace_header(headers, "ETag", f"W/{etag}")
+    return headers, gzipped
+
+
+def with_compression(app: WSGIApp) -> WSGIApp:
+    """Gzip the app's answers where ``compressed`` says so (the whole body is buffered: apig-wsgi does anyway)."""
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        answered: dict[str, Any] = {}
+        written: list[bytes] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], Any]:
+            answered.update(status=status, headers=list(headers), exc_info=exc_info)
+            return written.append
+
+        result = app(environ, capture)
+        try:
+            written.extend(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        body = b"".join(written)
+        status = answered["status"]
+        headers, body = compressed(environ, int(status.split()[0]), answered["headers"], body)
+        start_response(status, headers, answered["exc_info"])
+        return [body]
+
+    return wrapped
+
+
+# --- Limits ---------------------------------------------------------------------
+
+# The most a Lambda response, its whole JSON, may hold: the ALB refuses one over 1 MB
+# (and answers its client 502); Lambda refuses a synchronous response over 6 MB.
+ALB_LIMIT = 1_000_000
+LAMBDA_LIMIT = 6 * 1024 * 1024
+# Room kept for the status, headers and JSON around a body when a view asks whether it fits.
+ENVELOPE_ALLOWANCE = 16 * 1024
+
+
+def response_limit(event: Any) -> int:
+    """The largest Lambda response (its JSON, in bytes) the event's sender will deliver."""
+    return ALB_LIMIT if event_kind(event) == "alb" else LAMBDA_LIMIT
+
+
+def response_size(response: dict[str, Any]) -> int:
+    """The bytes of the response as Lambda serialises it (escaped as ASCII: never fewer than it sends)."""
+    return len(json.dumps(response))
+
+
+def body_fits(environ: dict[str, Any], body: bytes, content_type: str) -> bool:
+    """Whether ``body`` answered 200 to this request reaches the client, as this module would send it.
+
+    Compressed when the client accepts it (the compressed body is kept for the
+    response that sends it), in base64 or escaped text as apig-wsgi puts it,
+    within the limit of the way the request came in, leaving room for the
+    headers. Outside Lambda (the test client, a local server) any body fits.
+    """
+    event = environ.get(EVENT_KEY)
+    if event is None:
+        return True
+    headers, sent = compressed(environ, 200, [("Content-Type", content_type)], body)
+    as_text = content_type.startswith(DEFAULT_NON_BINARY_CONTENT_TYPE_PREFIXES)
+    text = as_text and not _header(headers, "content-encoding")
+    size = len(json.dumps(sent.decode("utf-8", "replace"))) if text else 4 * -(-len(sent) // 3)
+    return size + ENVELOPE_ALLOWANCE <= response_limit(event)
+
+
+# A log line names the path; a path can be as long as the request.
+LOGGED_PATH_LENGTH = 300
+
+
+def _request_line(event: dict[str, Any]) -> str:
+    if event_kind(event) == "2.0":
+        method, path = event["requestContext"]["http"]["method"], event["rawPath"]
+    else:
+        method, path = event["httpMethod"], event["path"]
+    if len(path) > LOGGED_PATH_LENGTH:
+        path = f"{path[:LOGGED_PATH_LENGTH]}... ({len(path):,} characters)"
+    return f"{method} {path}"
+
+
+def too_large(event: dict[str, Any], response: dict[str, Any], size: int) -> dict[str, Any]:
+    """The 500 that replaces a response its caller would refuse, and the log line that says which path made it."""
+    limit = response_limit(event)
+    entry = "ALB" if event_kind(event) == "alb" else "Lambda"
+    log.error(
+        "response too large for the %s: %s answered %s with %d bytes (limit %d)",
+        entry,
+        _request_line(event),
+        response.get("statusCode"),
+        size,
+        limit,
+    )
+    detail = (
+        f"The answer to this request is too large to deliver ({size:,} bytes; the {entry} accepts {limit:,}). "
+        "This is a fault of the service and has been logged."
+    )
+    return json_response(event, 500, {"detail": detail})
+
+
+def make_handler(
+    app: WSGIApp, *, on_too_large: Callable[[], None] | None = None
+) -> Callable[[Any, Any], dict[str, Any]]:
+    """The web function's handler: never raises, always answers in the event's own shape, never over its limit.
+
+    ``on_too_large`` is called for each answer replaced because its caller would refuse it.
+    """
     if initialized_ahead_of_time():
         preload()  # a SnapStart snapshot: load now what a first page would (serverless.preload)
-    # Binary support on for every event type: images and files leave base64-encoded.
-    handler = make_lambda_handler(with_stage_prefix(app), binary_support=True)
+    # Binary support on for every event type: images, files and gzipped text leave base64-encoded.
+    handler = make_lambda_handler(with_stage_prefix(with_compression(app)), binary_support=True)
 
     def handle(event: Any, context: Any) -> dict[str, Any]:
         try:
@@ -273,10 +499,16 @@ def make_handler(app: WSGIApp) -> Callable[[Any, Any], dict[str, Any]]:
             return json_response(event, 400, {"detail": f"Malformed request event: {problem}"})
         logger.append_keys(trace_id=trace_id_from_event(event))
         try:
-            return handler(event, context)
+            response = handler(event, context)
         except Exception:
             # Django answers a view's errors itself; this is one it could not (its own 500 page failed).
             log.exception("unhandled error answering a request")
             return json_response(event, 500, {"detail": "Internal server error."})
+        size = response_size(response)
+        if size > response_limit(event):
+            if on_too_large is not None:
+                on_too_large()
+            return too_large(event, response, size)
+        return response
 
     return handle

@@ -1,6 +1,8 @@
 """The API through the WebFunction handler, with the events the ALB and API Gateway send."""
 
+import base64
 import copy
+import gzip
 import json
 
 import pytest
@@ -49,6 +51,8 @@ def rest_api_event(path: str, query: dict[str, str]) -> dict:
 
 def body(response: dict) -> dict:
     assert response["statusCode"] == 200, response["body"][:300]
+    if response["isBase64Encoded"]:  # gzipped for the ALB event's Accept-Encoding
+        return json.loads(gzip.decompress(base64.b64decode(response["body"])))
     return json.loads(response["body"])
 
 

@@ -27,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api.v1 import params, schema
+from api.v1 import large, params, schema
 from api.v1.errors import InvalidParameter
 from api.v1.pagination import PageNumbers
 from api.v1.renderers import BrowsableAPI
@@ -139,7 +139,11 @@ class PanelDetail(APIView):
             for collection in ENTITY_COLLECTIONS.values():
                 data.pop(collection, None)
             return Response(data)
-        return json_response(request, snapshot.data)
+        text = snapshot.data
+        # Too large for the way this request came in (issue 19): the same bytes, from the media bucket.
+        if not large.fits(request, body := text.encode()):
+            return large.redirect_to_stored(snapshot, body)
+        return json_response(request, text)
 
 
 class PanelVersions(ListView):
