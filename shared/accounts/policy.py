@@ -133,3 +133,17 @@ def visible_panels(user, queryset: QuerySet | None = None, *, retired: bool = Fa
 def can_delete_review(user, evaluation) -> bool:
     """One's own review; curators any."""
     return can_curate(user) or (can_comment(user) and evaluation.user_id == user.pk)
+
+
+def can_edit_comment(user, comment, panel=None) -> bool:
+    """Only its author rewrites a comment (on ``panel``, if given, only while it takes contributions).
+
+    Curators may delete a comment but never put words in someone's mouth.
+    """
+    is_author = _signed_in(user) and comment.user_id == user.pk
+    return is_author and (panel is None or can_contribute_to(user, panel))
+
+
+def can_delete_comment(user, comment) -> bool:
+    """Its author, on any panel (as with withdrawing a review); curators any comment."""
+    return can_curate(user) or (_signed_in(user) and comment.user_id == user.pk)

@@ -100,9 +100,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     evaluations = (
         Evaluation.objects.filter(user=request.user)
         .select_related("entity__panel")
+        .prefetch_related("thread")  # the latest comment of each review
         .only(
             "rating",
-            "comments",
             "created",
             "version",
             "entity__entity_type",

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 
 from panels.models import Entity, Evaluation, Panel, PanelType
+from panels.publications import check_publications
 from panels.vocabulary import MODES_OF_INHERITANCE, MODES_OF_PATHOGENICITY, choices
 
 TAG_SEPARATORS = re.compile(r"[,;\n]")
@@ -44,7 +45,22 @@ class VersionedForm(forms.Form):
     base_version = forms.RegexField(regex=r"^\d+\.\d+$", widget=forms.HiddenInput, required=False)
 
 
-class ReviewForm(forms.Form):
+class PublicationsMixin:
+    """``publications``: PubMed ids; those the entity or review already holds stay as they are."""
+
+    def clean_publications(self) -> list[str]:
+        return check_publications(self.cleaned_data["publications"], kept=self.initial.get("publications") or ())
+
+
+class NewCommentMixin:
+    """``comments`` adds a comment to the author's thread: the box always starts empty, never holding an old one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.pop("comments", None)
+
+
+class ReviewForm(PublicationsMixin, NewCommentMixin, forms.Form):
     """A verified reviewer's review of an entity (upstream's fields)."""
 
     rating = forms.ChoiceField(
@@ -55,7 +71,11 @@ class ReviewForm(forms.Form):
     phenotypes = LinesField(required=False, help_text="One per line, e.g. an OMIM or HPO term")
     publications = LinesField(required=False, help_text="One per line: PubMed ids")
     current_diagnostic = forms.BooleanField(required=False, label="Used in current diagnostic testing")
-    comments = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    comments = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="Added to your comments on this entity; your earlier ones stay (edit them on the entity's page)",
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -69,13 +89,19 @@ class ReviewForm(forms.Form):
         return data
 
 
-class CommentForm(forms.Form):
+class CommentForm(NewCommentMixin, forms.Form):
     """What an external (registered, not yet verified) user may add: a comment."""
 
     comments = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Comment")
 
 
-class EntityForm(VersionedForm):
+class EditCommentForm(forms.Form):
+    """The author's new wording of one comment."""
+
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Comment")
+
+
+class EntityForm(PublicationsMixin, VersionedForm):
     """A curator's edit of an entity's curated attributes (the fields of its kind only)."""
 
     mode_of_inheritance = forms.ChoiceField(choices=choices(MODES_OF_INHERITANCE), required=False)

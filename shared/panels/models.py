@@ -220,6 +220,37 @@ class Evaluation(models.Model):
         return f"{self.rating or 'Comment'} on {self.entity} by {self.user}"
 
 
+class Comment(models.Model):
+    """One dated comment in a reviewer's thread on an entity, as upstream keeps them.
+
+    A comment belongs to its author's review of the entity (a comment without
+    a rating is a review with no rating, as upstream does), so each review
+    keeps its own comment history and goes with it when deleted. Saving the
+    review form adds a comment; the author edits or deletes one comment at a
+    time. ``Evaluation.comments``, the single text this replaced, is kept
+    unread until a later migration drops it. Written by ``panels.comments``.
+    """
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="thread")
+    # The evaluation's user, kept here as upstream does: who may edit is a column away.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="panel_comments")
+    text = models.TextField()
+    # The panel version the comment was written (or last edited) against.
+    version = models.CharField(max_length=16, blank=True)
+    created = models.DateTimeField()
+    modified = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.text[:30]}"
+
+    @property
+    def edited(self) -> bool:
+        return self.modified > self.created
+
+
 class VersionText(DeferredAttribute):
     """Reads a version's JSON text whichever way it is stored: whole, or as a layout of shared parts."""
 

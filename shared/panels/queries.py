@@ -218,4 +218,7 @@ def _evidence_prefetch() -> Prefetch:
 
 
 def _evaluation_prefetch() -> Prefetch:
-    return Prefetch("evaluations", queryset=Evaluation.objects.select_related("user__reviewer"))
+    """Reviews with their reviewers and each review's comment thread (one query more, whatever their number)."""
+    return Prefetch(
+        "evaluations", queryset=Evaluation.objects.select_related("user__reviewer").prefetch_related("thread")
+    )

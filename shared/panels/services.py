@@ -399,10 +399,11 @@ def review_entity(
     policy.check_can_contribute_to(user, panel)
     entity = panel.entities.get(pk=entity.pk)
     evaluation, _ = Evaluation.objects.update_or_create(
-        entity=entity,
-        user=user,
-        defaults={"rating": rating, "comments": comments, "version": panel.version, **fields},
+        entity=entity, user=user, defaults={"rating": rating, "version": panel.version, **fields}
     )
+    from panels import comments as threads  # which builds on this module
+
+    threads.record(evaluation, comments, version=panel.version)  # added to the thread, never replacing
     text = f"{entity.entity_name} was reviewed" + (f": rated {rating}" if rating else "")
     if rating and is_curator(user):
         evidence_before = _evidence_names(entity)
@@ -514,14 +515,18 @@ def copy_reviews(user, source: Panel, target: Panel) -> int:
     target = _locked(target)
     targets = {(e.entity_type, e.entity_name): e.pk for e in target.entities.only("entity_type", "entity_name")}
     existing = set(Evaluation.objects.filter(entity__panel=target).values_list("entity_id", "user_id"))
-    copies = []
+    copies, sources = [], []
     for review in Evaluation.objects.filter(entity__panel_id=source.pk).select_related("entity"):
         entity_id = targets.get((review.entity.entity_type, review.entity.entity_name))
         if entity_id is None or (entity_id, review.user_id) in existing:
             continue
+        sources.append(review.pk)
         review.pk, review.entity_id, review.version = None, entity_id, target.version
         copies.append(review)
     Evaluation.objects.bulk_create(copies)
+    from panels import comments as threads
+
+    threads.copy_threads(zip(sources, copies, strict=True))
     if copies:
         source_name = Panel.objects.values_list("name", flat=True).get(pk=source.pk)
         _log(user, target, f"{len(copies)} reviews copied from panel {source_name}")
@@ -835,8 +840,12 @@ def _record_review(panel: Panel, review: dict[str, Any]) -> bool:
     entity, reviewer, rating = review.pop("entity"), review.pop("user"), review.pop("rating", "")
     comments = review.pop("comments", "")
     entity = panel.entities.get(pk=entity.pk)
-    defaults = {"rating": rating, "comments": comments, "version": panel.version, **review}
-    Evaluation.objects.update_or_create(entity=entity, user=reviewer, defaults=defaults)
+    defaults = {"rating": rating, "version": panel.version, **review}
+    evaluation, _ = Evaluation.objects.update_or_create(entity=entity, user=reviewer, defaults=defaults)
+    from panels import comments as threads
+
+    if not evaluation.thread.filter(text=comments.strip()).exists():  # a file imported again adds nothing
+        threads.record(evaluation, comments, version=panel.version)
     text = f"{entity.entity_name} was reviewed" + (f": rated {rating}" if rating else "")
     _log(reviewer, panel, text, entity_ref=(entity.entity_type, entity.entity_name))
     if not (rating and is_curator(reviewer)):

@@ -7,7 +7,7 @@ page that links to any stored entity renders, and the link leads to it.
 
 from django.urls import path, re_path, register_converter
 
-from panels import curation, downloads, views
+from panels import comment_views, curation, downloads, views
 from panels.converters import EntityNameConverter
 
 register_converter(EntityNameConverter, "entity")
@@ -45,6 +45,17 @@ urlpatterns = [
         "<int:pk>/<str:entity_type>/<entity:entity_name>/comment/<int:review_pk>/delete/",
         curation.delete_comment,
         name="delete_comment",
+    ),
+    # One comment of a review's thread, at upstream's addresses.
+    path(
+        "<int:pk>/<str:entity_type>/<entity:entity_name>/edit_comment/<int:comment_pk>/",
+        comment_views.edit_comment,
+        name="edit_comment_by_user",
+    ),
+    path(
+        "<int:pk>/<str:entity_type>/<entity:entity_name>/delete_comment/<int:comment_pk>/",
+        comment_views.delete_comment,
+        name="delete_comment_by_user",
     ),
     path("<int:pk>/<str:entity_type>/<entity:entity_name>/edit/", curation.edit_entity, name="edit_entity"),
     path("<int:pk>/<str:entity_type>/<entity:entity_name>/delete/", curation.remove_entity, name="remove_entity"),

@@ -31,8 +31,8 @@ def test_the_profile_page_queries_do_not_grow_with_the_users_reviews(client, dja
     own_reviews(user, how_many)
     client.force_login(user)
 
-    # session, user, reviewer profile, count and page of reviews, token, notifications
-    with django_assert_num_queries(7):
+    # session, user, reviewer profile, count and page of reviews, their comments, token, notifications
+    with django_assert_num_queries(8):
         response = client.get(reverse("accounts:profile"))
 
     assert len(response.context["evaluations"]) == min(how_many, 50)
@@ -43,8 +43,8 @@ def test_the_waiting_reviewers_page_queries_do_not_grow_with_the_waiting(client,
     add_waiting(how_many)
     client.force_login(make_account("curator", Reviewer.Role.CURATOR))
 
-    # session, user, reviewer profile, count and page of waiting users
-    with django_assert_num_queries(5):
+    # session, user, reviewer profile, count and page of waiting users, the header menu's count
+    with django_assert_num_queries(6):
         response = client.get(reverse("accounts:pending_reviewers"))
 
     assert len(response.context["pending"]) == min(how_many, 50)

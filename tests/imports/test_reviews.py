@@ -37,7 +37,7 @@ def test_curator_ratings_make_one_new_version_and_set_confidence(panel, curator,
     assert levels == {"BRCA1": 3, "TP53": 1}
     review = Evaluation.objects.get(entity__entity_name="TP53")
     assert (review.rating, review.mode_of_inheritance, review.current_diagnostic) == ("RED", BIALLELIC, True)
-    assert review.comments == "Strong evidence in three families."
+    assert [comment.text for comment in review.thread.all()] == ["Strong evidence in three families."]
 
 
 def test_a_reviewer_s_opinion_is_recorded_without_a_new_version(panel, tmp_path, capsys):

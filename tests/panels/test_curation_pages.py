@@ -108,7 +108,8 @@ def test_a_reviewer_reviews_then_changes_the_review(entity):
 
     assert first.status_code == second.status_code == 302
     saved = Evaluation.objects.get(entity=entity, user=reviewer)
-    assert (saved.rating, saved.comments, saved.publications) == ("RED", "On reflection", [])
+    assert (saved.rating, saved.publications) == ("RED", [])
+    assert [comment.text for comment in saved.thread.all()] == ["On reflection"]
     assert client.get(entity_path(entity, "review")).context["form"].initial["rating"] == "RED"
 
 
@@ -118,7 +119,7 @@ def test_an_external_user_may_only_comment(entity):
     response = client.post(entity_path(entity, "review"), {"rating": "GREEN", "comments": "Interesting"})
 
     assert response.status_code == 302
-    assert list(Evaluation.objects.filter(entity=entity).values_list("rating", "comments")) == [("", "Interesting")]
+    assert list(Evaluation.objects.filter(entity=entity).values_list("rating", "thread__text")) == [("", "Interesting")]
 
 
 def test_an_empty_review_is_a_clear_error(entity):

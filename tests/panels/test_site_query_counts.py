@@ -11,15 +11,15 @@ pytestmark = pytest.mark.django_db
 
 # Page -> the queries it runs, whatever the data size (anonymous reader).
 PAGES = {
-    "/panels/": 7,  # panels, types, child links, rating counts, type list, disease groups, export freshness
-    "/panels/?search=sample&sort=genes": 9,  # + matching entities, their super panels
-    "/panels/?type=rare-disease-100k&group=Neurology&retired=1": 7,
+    "/panels/": 8,  # panels, types, child links, rating counts, sign-offs, type list, disease groups, export freshness
+    "/panels/?search=sample&sort=genes": 10,  # + matching entities, their super panels
+    "/panels/?type=rare-disease-100k&group=Neurology&retired=1": 8,
     "/panels/{pk}/": 8,  # panel, snapshot and its parts, review counts, versions, children, last sign-off, contributors
     "/panels/{pk}/?version=0.1": 8,
     "/panels/{pk}/?filter=sample&level=3&level=0": 8,
     "/panels/{super}/": 8,
-    "/panels/{pk}/gene/SAMPLE/": 7,  # panel, children, entity, tags, evidence, reviews, history
-    "/panels/{super}/str/HTT_HD/": 7,
+    "/panels/{pk}/gene/SAMPLE/": 8,  # panel, children, entity, tags, evidence, reviews, their comments, history
+    "/panels/{super}/str/HTT_HD/": 8,
     "/panels/entities/": 3,  # count, page, export freshness
     "/panels/entities/?search=samp&type=gene&letter=S": 3,
     "/panels/entities/SAMPLE": 3,  # entities, tags, super panels
@@ -27,13 +27,13 @@ PAGES = {
     "/panels/compare/": 1,
     "/panels/compare/{pk}/{other}": 3,  # panels, child links, entities
     "/panels/compare/{pk}/{other}?show=differences": 3,
-    "/panels/compare/{pk}/{super}/SAMPLE": 6,  # panels, child links, entities, tags, evidence, reviews
+    "/panels/compare/{pk}/{super}/SAMPLE": 7,  # panels, child links, entities, tags, evidence, reviews, comments
     "/panels/activity/": 3,  # count, page, panel list
     "/panels/activity/?panel={pk}&entity=SAMPLE&date_from=2020-01-01&page=2": 3,
 }
-# A signed-in curator adds the session, the user and the reviewer profile.
+# A signed-in curator adds the session, the user, the reviewer profile and the header's count of waiting reviewers.
 CURATOR_PAGES = {
-    "/panels/": 10,
+    "/panels/": 12,
     "/panels/activity/?format=csv": 4,
 }
 
