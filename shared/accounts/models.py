@@ -89,12 +89,6 @@ class Reviewer(models.Model):
         return self.approval == self.Approval.PENDING and self.email_verified_at is not None
 
 
-def is_curator(user) -> bool:
-    """True for users whose reviews count as the curators' decision."""
-    reviewer = getattr(user, "reviewer", None) if user is not None else None
-    return bool(reviewer and reviewer.is_curator)
-
-
 def role_of(user) -> str | None:
     """The user's ``Reviewer.Role``, or None for anonymous users and users without a profile."""
     if user is None or not user.is_authenticated:

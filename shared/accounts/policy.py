@@ -6,8 +6,10 @@ rule changes in one place and the permission-matrix test asks them all.
 The roles, as upstream PanelApp's: anonymous readers; external users
 (registered, may comment); reviewers (approved by a curator, may review and
 rate); curators (upstream's GEL users: edit panels, see internal panels,
-approve reviewers). A superuser counts as a curator. Inactive users (not yet
-verified, or switched off) may do nothing a signed-in user may.
+approve reviewers). A superuser counts as a curator: ``is_curator`` is the one
+definition, asked by the pages here and by the panel services (whose rating is
+the curators' decision). Inactive users (not yet verified, or switched off)
+may do nothing a signed-in user may.
 
 The admin keeps Django's model permissions for adding and changing rows;
 its actions, which write without going through a change form, are decided
@@ -17,7 +19,7 @@ by ``can_run_admin_action`` from the permission their effect needs.
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
-from accounts.models import Reviewer, is_curator, role_of
+from accounts.models import Reviewer, role_of
 
 # The Django permission each admin action's effect needs. An action missing
 # here is refused: a new action must say what it changes.
@@ -37,8 +39,23 @@ def _signed_in(user) -> bool:
     return user is not None and user.is_authenticated and user.is_active
 
 
+def is_curator(user) -> bool:
+    """Whether ``user`` is a curator: the curator role, or a superuser (who may do all a curator may).
+
+    Who someone is, not what they may do now: a curator's rating in an
+    imported file is the curators' decision even if their account has since
+    been switched off. Every permission below also asks ``_signed_in``.
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    reviewer = getattr(user, "reviewer", None)
+    return reviewer is not None and reviewer.role == Reviewer.Role.CURATOR
+
+
 def _acts_as_curator(user) -> bool:
-    return _signed_in(user) and (user.is_superuser or is_curator(user))
+    return _signed_in(user) and is_curator(user)
 
 
 def can_comment(user, panel=None) -> bool:
@@ -82,6 +99,16 @@ def check_can_contribute_to(user, panel) -> None:
 def can_curate(user) -> bool:
     """Edit panels and their entities, upload panel files, approve reviewers."""
     return _acts_as_curator(user)
+
+
+def can_sign_off(user) -> bool:
+    """Sign off a panel version with a date, or withdraw a sign-off (the curators' word that it is fit for use)."""
+    return _acts_as_curator(user)
+
+
+def can_open_admin(user) -> bool:
+    """Whether the site links to Django's admin for ``user``: it lets in staff only (its pages decide the rest)."""
+    return _signed_in(user) and user.is_staff
 
 
 def can_upload_files(user) -> bool:

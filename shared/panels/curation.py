@@ -7,11 +7,17 @@ background by ``panelapp/partial.js``, which swaps the page's main content for
 the fresh one, so the page updates in place. A full form saved against a panel
 that changed since it was opened answers 409 with what changed; so does a save
 that kept colliding with other curators.
+
+Actions that cannot be undone from the site (removing an entity or its
+sources, rejecting, retiring or deleting a panel) ask first: their address
+answers a GET with "Are you sure?" and a form that POSTs back to it, so they
+work without JavaScript; ``panelapp/confirm.js`` shows the same question in a
+dialog over the page the link was on.
 """
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, NamedTuple
 
 from accounts import policy
 from django.contrib import messages
@@ -24,6 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from panels import forms, services, tasks
 from panels.models import Entity, Evaluation, Panel
+from panels.pages.common import bad_request
 
 # More reviews than this are copied by the worker, well inside the web function's timeout.
 COPY_IN_REQUEST_LIMIT = 2000
@@ -100,6 +107,34 @@ def answers_refusals(view: Callable) -> Callable:
             return refused.response
 
     return answering
+
+
+def confirmation(
+    request: HttpRequest,
+    *,
+    title: str,
+    consequence: str,
+    confirm: str,
+    cancel_url: str,
+    hidden: dict[str, str] | None = None,
+    comment: bool = False,
+) -> HttpResponse:
+    """The "Are you sure?" page of a destructive action, whose form POSTs to the address it was asked at.
+
+    ``consequence`` says what will happen and what is kept; ``hidden`` carries
+    what the GET's query named (e.g. one source) into the POST; ``comment``
+    offers the optional comment the action's activity line and version keep.
+    """
+    context = {
+        "title": title,
+        "consequence": consequence,
+        "confirm": confirm,
+        "cancel_url": cancel_url,
+        "action": request.path,
+        "hidden": hidden or {},
+        "comment": comment,
+    }
+    return render(request, "panels/curation/confirm.html", context)
 
 
 def _back_to_entity(request: HttpRequest, entity: Entity, message: str, *, ok: bool = True) -> HttpResponse:
@@ -253,9 +288,20 @@ def edit_entity(request: HttpRequest, pk: int, entity_type: str, entity_name: st
 
 
 @allowed(policy.can_curate)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def remove_entity(request: HttpRequest, pk: int, entity_type: str, entity_name: str) -> HttpResponse:
     entity = _entity(request, pk, entity_type, entity_name)
+    if request.method == "GET":
+        kind = entity.get_entity_type_display()
+        return confirmation(
+            request,
+            title=f"Remove {entity.entity_name} from {entity.panel.name}?",
+            consequence=f"The {kind} and its reviews leave the panel in a new version; "
+            "earlier versions keep it, and adding it again starts with no reviews.",
+            confirm=f"Remove {entity.entity_name}",
+            cancel_url=entity_url(entity),
+            comment=True,
+        )
     services.remove_entity(request.user, entity, comment=request.POST.get("comment", ""))
     messages.success(request, f"{entity.entity_name} is removed from {entity.panel.name}.")
     return HttpResponseRedirect(panel_url(entity.panel))
@@ -331,12 +377,30 @@ def mark_entity(request: HttpRequest, pk: int, entity_type: str, entity_name: st
 
 
 @allowed(policy.can_curate)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def clear_sources(request: HttpRequest, pk: int, entity_type: str, entity_name: str) -> HttpResponse:
     """All sources, or the one named in ``source``."""
     entity = _entity(request, pk, entity_type, entity_name)
+    if request.method == "GET":
+        source = request.GET.get("source", "")
+        if source and not entity.evidence.filter(name=source).exists():
+            return bad_request(request, f"{entity.entity_name} has no source {source[:300]!r}.")
+        return confirmation(
+            request,
+            title=f"Remove source {source} from {entity.entity_name}?"
+            if source
+            else f"Remove all sources of {entity.entity_name}?",
+            consequence="Its confidence level is worked out again from what is left, in a new version; "
+            "earlier versions keep the sources.",
+            confirm="Remove the source" if source else "Remove all sources",
+            cancel_url=entity_url(entity),
+            hidden={"source": source} if source else None,
+            comment=True,
+        )
     source = request.POST.get("source")
-    services.remove_sources(request.user, entity, names=[source] if source else None)
+    services.remove_sources(
+        request.user, entity, names=[source] if source else None, comment=request.POST.get("comment", "")
+    )
     messages.success(request, f"Source {source} removed." if source else "All sources removed.")
     return HttpResponseRedirect(entity_url(entity))
 
@@ -421,29 +485,81 @@ def promote_panel(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "panels/curation/promote.html", context, status=400 if form.errors else 200)
 
 
+class StatusAction(NamedTuple):
+    """A panel status change the panel page offers: where it leads, from where, and whether it asks first."""
+
+    status: str
+    done: str
+    applies_to: frozenset[str]
+    confirm: bool
+    consequence: str = ""
+
+
+_ALL = frozenset(Panel.Status.values) - {Panel.Status.DELETED}
 STATUS_ACTIONS = {
-    "approve": (Panel.Status.PUBLIC, "approved: public"),
-    "reject": (Panel.Status.INTERNAL, "rejected: internal"),
-    "retire": (Panel.Status.RETIRED, "retired"),
-    "delete": (Panel.Status.DELETED, "deleted (its versions are kept)"),
+    # A promoted panel is public already; approving it would only undo the promotion.
+    "approve": StatusAction(
+        Panel.Status.PUBLIC, "approved: public", frozenset({Panel.Status.INTERNAL, Panel.Status.RETIRED}), False
+    ),
+    "reject": StatusAction(
+        Panel.Status.INTERNAL,
+        "rejected: internal",
+        _ALL - {Panel.Status.INTERNAL},
+        True,
+        "Only curators will see it; readers' links to it and the API answer not found until it is approved again.",
+    ),
+    "retire": StatusAction(
+        Panel.Status.RETIRED,
+        "retired",
+        _ALL - {Panel.Status.RETIRED},
+        True,
+        "It is listed only when retired panels are asked for, and takes no new reviews, comments or genes "
+        "from reviewers; it can still be read, and a curator can approve it again.",
+    ),
+    "delete": StatusAction(
+        Panel.Status.DELETED,
+        "deleted (its versions are kept)",
+        _ALL,
+        True,
+        "Nobody will see it in the site or the API; its versions are kept, and only the admin can bring it back.",
+    ),
 }
 
 
 @allowed(policy.can_curate)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def change_status(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Approve, reject, retire or delete a panel (deletion is a status: nothing is removed)."""
+    """Approve, reject, retire or delete a panel (deletion is a status: nothing is removed); only where it applies."""
     panel = _panel(request, pk)
-    status, done = STATUS_ACTIONS[action]
-    services.update_panel(request.user, panel, status=status, comment=request.POST.get("comment", ""))
-    messages.success(request, f"{panel.name} is {done}.")
-    return HttpResponseRedirect(reverse("panels:list") if status == Panel.Status.DELETED else panel_url(panel))
+    change = STATUS_ACTIONS[action]
+    if panel.status not in change.applies_to:
+        return bad_request(request, f"{panel.name} is {panel.get_status_display().lower()}: it cannot be {action}d.")
+    if request.method == "GET":
+        return confirmation(
+            request,
+            title=f"{action.capitalize()} {panel.name}?",
+            consequence=change.consequence or f"It becomes {Panel.Status(change.status).label.lower()}.",
+            confirm=f"{action.capitalize()} the panel",
+            cancel_url=panel_url(panel),
+            comment=True,
+        )
+    services.update_panel(request.user, panel, status=change.status, comment=request.POST.get("comment", ""))
+    messages.success(request, f"{panel.name} is {change.done}.")
+    return HttpResponseRedirect(reverse("panels:list") if change.status == Panel.Status.DELETED else panel_url(panel))
 
 
 @allowed(policy.can_curate)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def mark_not_ready(request: HttpRequest, pk: int) -> HttpResponse:
     panel = _panel(request, pk)
+    if request.method == "GET":
+        return confirmation(
+            request,
+            title=f"Mark every entity of {panel.name} as not ready?",
+            consequence="Each entity's ready mark is taken away; marking them ready again is one entity at a time.",
+            confirm="Mark all as not ready",
+            cancel_url=panel_url(panel),
+        )
     changed = services.mark_panel_not_ready(request.user, panel)
     messages.success(request, f"{changed} entities marked as not ready.")
     return HttpResponseRedirect(panel_url(panel))

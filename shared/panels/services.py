@@ -18,7 +18,6 @@ from datetime import date
 from typing import Any
 
 from accounts import policy
-from accounts.models import is_curator
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, transaction
@@ -252,6 +251,27 @@ def sign_off(user, panel: Panel, *, version: str, signed_off_date: date) -> Hist
     return snapshot
 
 
+@writer
+def withdraw_sign_off(user, panel: Panel, *, version: str) -> HistoricalSnapshot:
+    """Take back a version's sign-off (given in error, or to the wrong version); the log keeps both lines.
+
+    Like signing off, it changes no panel content, so no new version: the
+    listings of signed-off panels fall back to the latest sign-off left.
+    """
+    panel = _locked(panel)
+    major, minor = parse_version(version)
+    snapshot = panel.snapshots.filter(major_version=major, minor_version=minor).only("pk", "signed_off_date").first()
+    if snapshot is None:
+        raise ValidationError(f"Panel {panel.name} has no version {version}.", code="unknown_version")
+    if snapshot.signed_off_date is None:
+        raise ValidationError(f"Version {version} of {panel.name} is not signed off.", code="not_signed_off")
+    withdrawn = snapshot.signed_off_date
+    snapshot.signed_off_date = None
+    snapshot.save(update_fields=["signed_off_date"])
+    _log(user, panel, f"Sign-off of version {version} (on {withdrawn.isoformat()}) withdrawn")
+    return snapshot
+
+
 def parse_version(version: str) -> tuple[int, int]:
     """``"1.15"`` to ``(1, 15)``; anything else is a ValidationError."""
     major, dot, minor = str(version).partition(".")
@@ -380,7 +400,8 @@ def review_entity(
 ) -> Evaluation:
     """Record (or replace) ``user``'s review of an entity.
 
-    Anyone's review is logged; only a curator's rating is a decision: it
+    Anyone's review is logged; only a curator's rating (``policy.is_curator``:
+    a superuser's too) is a decision: it
     becomes the entity's ``Expert Review`` evidence and confidence level and,
     as that changes what the API serves, a new panel version.
     """
@@ -405,7 +426,7 @@ def review_entity(
 
     threads.record(evaluation, comments, version=panel.version)  # added to the thread, never replacing
     text = f"{entity.entity_name} was reviewed" + (f": rated {rating}" if rating else "")
-    if rating and is_curator(user):
+    if rating and policy.is_curator(user):
         evidence_before = _evidence_names(entity)
         entity.evidence.filter(name__in=EXPERT_REVIEWS).delete()
         Evidence.objects.create(entity=entity, name=RATING_TO_EXPERT_REVIEW[rating], reviewer=user)
@@ -848,7 +869,7 @@ def _record_review(panel: Panel, review: dict[str, Any]) -> bool:
         threads.record(evaluation, comments, version=panel.version)
     text = f"{entity.entity_name} was reviewed" + (f": rated {rating}" if rating else "")
     _log(reviewer, panel, text, entity_ref=(entity.entity_type, entity.entity_name))
-    if not (rating and is_curator(reviewer)):
+    if not (rating and policy.is_curator(reviewer)):
         return False
     before = _evidence_names(entity)
     entity.evidence.filter(name__in=EXPERT_REVIEWS).delete()

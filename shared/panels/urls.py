@@ -7,7 +7,7 @@ page that links to any stored entity renders, and the link leads to it.
 
 from django.urls import path, re_path, register_converter
 
-from panels import comment_views, curation, downloads, views
+from panels import comment_views, curation, downloads, sign_off, views
 from panels.converters import EntityNameConverter
 
 register_converter(EntityNameConverter, "entity")
@@ -33,6 +33,8 @@ urlpatterns = [
     path("<int:pk>/promote/", curation.promote_panel, name="promote_panel"),
     path("<int:pk>/mark_not_ready/", curation.mark_not_ready, name="mark_not_ready"),
     path("<int:pk>/copy_reviews/", curation.copy_reviews, name="copy_reviews"),
+    path("<int:pk>/sign_off/", sign_off.sign_off, name="sign_off"),
+    path("<int:pk>/sign_off/<str:version>/withdraw/", sign_off.withdraw_sign_off, name="withdraw_sign_off"),
     re_path(r"^(?P<pk>\d+)/(?P<action>approve|reject|retire|delete)/$", curation.change_status, name="change_status"),
     path("<int:pk>/<str:entity_type>/add/", curation.add_entity, name="add_entity"),
     path("<int:pk>/<str:entity_type>/<entity:entity_name>/review/", curation.review, name="review"),

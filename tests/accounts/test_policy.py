@@ -19,6 +19,8 @@ EXPECTED = {
     policy.can_approve_reviewers: {"curator", "superuser"},
     policy.can_see_internal_panels: {"curator", "superuser"},
     policy.can_use_api_token: {"external", "reviewer", "curator", "view_only_staff", "superuser"},
+    policy.can_sign_off: {"curator", "superuser"},
+    policy.can_open_admin: {"view_only_staff", "superuser"},
 }
 
 
@@ -69,3 +71,17 @@ def test_anonymous_users_see_public_and_promoted_panels_and_retired_ones_when_as
     }
     assert set(policy.visible_panels(curator)) == set(panels.values()) - {panels["deleted"]}
     assert set(policy.visible_panels(curator, Panel.objects.filter(name="internal"))) == {panels["internal"]}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_curator_is_one_with_the_curator_role_or_a_superuser(role):
+    user = make_role(role) or AnonymousUser()
+
+    assert policy.is_curator(user) is (role in {"curator", "superuser"})
+
+
+def test_a_switched_off_curator_is_still_a_curator_but_may_not_curate():
+    """Whose rating is a decision (imports of their past reviews) is not whether they may act today."""
+    user = make_account("switched-off", Reviewer.Role.CURATOR, is_active=False)
+
+    assert policy.is_curator(user) and not policy.can_curate(user)

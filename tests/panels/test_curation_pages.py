@@ -1,5 +1,7 @@
 """Reviewing and curating in the site: who may do what, and what each form does."""
 
+import re
+
 import pytest
 from accounts.models import Reviewer
 from django.test import Client
@@ -342,3 +344,180 @@ def test_a_contributor_sees_the_promotion_among_their_notifications(curator, pan
 
     assert "PanelApp: Hereditary ataxia promoted to version 1.0" in page
     assert f'href="/panels/{panel.pk}/"' in page
+
+
+# --- One definition of curator: a superuser may do all a curator by role may -------------
+
+
+def a_superuser():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user("root", is_staff=True, is_superuser=True)  # no reviewer profile
+
+
+CURATOR_KINDS = {"curator by role": lambda: make_user(Reviewer.Role.CURATOR), "superuser": a_superuser}
+
+
+def _signed_off(panel) -> set[str]:
+    return {s.version for s in panel.snapshots.filter(signed_off_date__isnull=False)}
+
+
+def _capability(name: str, client: Client, entity: Entity):
+    """Use one curator capability through the site; return what it changed, to compare with what it should."""
+    from datetime import date
+
+    from tests.panels.factories import make_gene
+
+    panel = entity.panel
+    panel_path = lambda view, *args: reverse(f"panels:{view}", args=[panel.pk, *args])  # noqa: E731
+    if name == "rate":
+        client.post(entity_path(entity, "rate_entity"), {"rating": "GREEN"})
+        entity.refresh_from_db()
+        return entity.confidence_level
+    if name == "tag":
+        client.post(entity_path(entity, "tag_entity"), {"tags": "curated"})
+        return sorted(entity.tags.values_list("name", flat=True))
+    if name == "mark ready":
+        client.post(entity_path(entity, "mark_entity"), {"ready": "1"})
+        entity.refresh_from_db()
+        return entity.ready
+    if name == "edit entity":
+        client.post(entity_path(entity, "edit_entity"), {"penetrance": "Complete", "tags": "founder"})
+        entity.refresh_from_db()
+        return entity.penetrance
+    if name == "clear sources":
+        client.post(entity_path(entity, "clear_sources"))
+        return list(entity.evidence.values_list("name", flat=True))
+    if name == "remove entity":
+        client.post(entity_path(entity, "remove_entity"))
+        return panel.entities.filter(pk=entity.pk).exists()
+    if name == "add entity":
+        make_gene("NEWGENE")
+        client.post(panel_path("add_entity", "gene"), {"name": "NEWGENE"})
+        return panel.entities.filter(entity_name="NEWGENE").exists()
+    if name == "create panel":
+        client.post(reverse("panels:create_panel"), {"name": "Made by a curator", "status": "internal"})
+        return Panel.objects.filter(name="Made by a curator").exists()
+    if name == "edit panel":
+        client.post(panel_path("update_panel"), {"name": "Renamed ataxia", "status": "public"})
+        panel.refresh_from_db()
+        return panel.name
+    if name == "promote":
+        client.post(panel_path("promote_panel"), {"comment": "Reviewed"})
+        panel.refresh_from_db()
+        return panel.major_version
+    if name == "retire":
+        client.post(panel_path("change_status", "retire"))
+        panel.refresh_from_db()
+        return panel.status
+    if name == "mark all not ready":
+        services.set_entity_ready(make_user(Reviewer.Role.CURATOR), entity, ready=True)
+        client.post(panel_path("mark_not_ready"))
+        entity.refresh_from_db()
+        return entity.ready
+    if name == "copy reviews":
+        target = make_panel(make_user(Reviewer.Role.CURATOR), name="Copy target")
+        add_gene(make_user(Reviewer.Role.CURATOR), target, "ATXN1")
+        services.review_entity(make_user(Reviewer.Role.REVIEWER), entity, rating="RED")
+        client.post(reverse("panels:copy_reviews", args=[target.pk]), {"source": panel.pk})
+        return Evaluation.objects.filter(entity__panel=target).count()
+    if name == "sign off":
+        client.post(panel_path("sign_off"), {"version": "0.0", "signed_off_date": "2025-03-31"})
+        return _signed_off(panel)
+    if name == "withdraw sign-off":
+        services.sign_off(make_user(Reviewer.Role.CURATOR), panel, version="0.0", signed_off_date=date(2025, 3, 31))
+        client.post(panel_path("withdraw_sign_off", "0.0"))
+        return _signed_off(panel)
+    if name == "see internal panels":
+        internal = make_panel(make_user(Reviewer.Role.CURATOR), name="Draft", status=Panel.Status.INTERNAL)
+        return client.get(reverse("panels:detail", args=[internal.pk])).status_code
+    if name == "approve reviewers":
+        return client.get(reverse("accounts:pending_reviewers")).status_code
+    if name == "import files":
+        return client.get(reverse("imports:admin")).status_code
+    raise AssertionError(name)
+
+
+CAPABILITIES = {
+    "rate": 3,
+    "tag": ["curated"],
+    "mark ready": True,
+    "edit entity": "Complete",
+    "clear sources": [],
+    "remove entity": False,
+    "add entity": True,
+    "create panel": True,
+    "edit panel": "Renamed ataxia",
+    "promote": 1,
+    "retire": "retired",
+    "mark all not ready": False,
+    "copy reviews": 1,
+    "sign off": {"0.0"},
+    "withdraw sign-off": set(),
+    "see internal panels": 200,
+    "approve reviewers": 200,
+    "import files": 200,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CURATOR_KINDS))
+@pytest.mark.parametrize("capability", sorted(CAPABILITIES))
+def test_every_curator_capability_works_for_a_curator_by_role_and_a_superuser(kind, capability, entity):
+    client = Client()
+    client.force_login(CURATOR_KINDS[kind]())
+
+    assert _capability(capability, client, entity) == CAPABILITIES[capability]
+
+
+def test_a_superusers_rating_changes_the_confidence_and_says_so(entity):
+    client = Client()
+    client.force_login(a_superuser())
+
+    response = client.post(entity_path(entity, "rate_entity"), {"rating": "RED"}, follow=True)
+
+    assert "Rating saved." in response.content.decode()
+    entity.refresh_from_db()
+    assert entity.confidence_level == 1
+    assert client.get(f"/api/v1/panels/{entity.panel_id}/").json()["genes"][0]["confidence_level"] == "1"
+
+
+# --- The curators' menu in the site header ------------------------------------------------
+
+
+def menu(client: Client) -> str:
+    page = client.get(reverse("panels:list")).content.decode()
+    found = re.search(r'<details class="curator-menu">.*?</details>', page, re.S)
+    return found.group(0) if found else ""
+
+
+@pytest.mark.parametrize("kind", sorted(CURATOR_KINDS))
+def test_curators_find_their_tools_in_the_header_with_the_reviewers_waiting(kind):
+    from accounts.models import Reviewer as Profile
+    from django.utils import timezone
+
+    waiting = make_user(Profile.Role.EXTERNAL)
+    Profile.objects.filter(user=waiting).update(approval=Profile.Approval.PENDING, email_verified_at=timezone.now())
+    client = Client()
+    client.force_login(CURATOR_KINDS[kind]())
+
+    links = dict(re.findall(r'<a href="([^"]+)">([^<]+)', menu(client)))
+
+    expected = {
+        "/panels/create/": "Create a panel",
+        "/panels/admin/": "Imports",
+        "/accounts/reviewers/": "Reviewers waiting ",
+    }
+    if kind == "superuser":  # staff: the admin too
+        expected[reverse("admin:index")] = "Admin"
+    assert links == expected
+    assert 'curator-menu__count--waiting">1</span>' in menu(client)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "external", "reviewer"])
+def test_readers_and_reviewers_see_no_curator_menu_and_load_no_curation_assets(role):
+    client = client_for(role)
+
+    page = client.get(reverse("panels:list")).content.decode()
+
+    assert menu(client) == ""
+    assert ("curation.js" in page) is (role != "anonymous")  # signed-in users confirm their own deletions

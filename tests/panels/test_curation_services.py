@@ -157,3 +157,50 @@ def test_promoting_stores_a_notification_for_each_contributor(curator, panel):
     assert notification.subject == "PanelApp: Hereditary ataxia promoted to version 1.0"
     assert notification.url == f"/panels/{panel.pk}/"
     assert set(Notification.objects.values_list("user", flat=True)) == {alice.pk, curator.pk}
+
+
+def superuser():
+    from django.contrib.auth import get_user_model
+
+    # No reviewer profile: a superuser made with createsuperuser or first_admin has none.
+    return get_user_model().objects.create_user("root", is_staff=True, is_superuser=True)
+
+
+CURATORS = {"curator by role": lambda: make_user(Reviewer.Role.CURATOR), "superuser": superuser}
+
+
+@pytest.mark.parametrize("kind", sorted(CURATORS))
+def test_a_curators_rating_is_the_decision_whether_by_role_or_as_superuser(curator, panel, kind):
+    entity = add_gene(curator, panel, "ATXN1")
+
+    services.review_entity(CURATORS[kind](), entity, rating="AMBER")
+
+    entity.refresh_from_db()
+    panel.refresh_from_db()
+    assert (entity.confidence_level, panel.version) == (2, "0.2")
+    assert sorted(entity.evidence.values_list("name", flat=True)) == ["Expert Review Amber", "Literature"]
+
+
+@pytest.mark.parametrize("kind", sorted(CURATORS))
+def test_an_imported_curators_rating_is_the_decision_whether_by_role_or_as_superuser(curator, panel, kind):
+    entity = add_gene(curator, panel, "ATXN1")
+
+    [(_, decided)] = services.import_reviews(
+        curator, [{"entity": entity, "user": CURATORS[kind](), "rating": "RED"}], text="Reviews imported"
+    )
+
+    entity.refresh_from_db()
+    assert decided and entity.confidence_level == 1
+
+
+def test_a_switched_off_curators_imported_rating_still_counts(curator, panel):
+    """Who the reviewer is decides, not whether they may sign in today (their review predates it)."""
+    entity = add_gene(curator, panel, "ATXN1")
+    former = make_user(Reviewer.Role.CURATOR)
+    former.is_active = False
+    former.save()
+
+    services.import_reviews(curator, [{"entity": entity, "user": former, "rating": "GREEN"}], text="Imported")
+
+    entity.refresh_from_db()
+    assert entity.confidence_level == 3

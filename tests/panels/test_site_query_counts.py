@@ -11,9 +11,9 @@ pytestmark = pytest.mark.django_db
 
 # Page -> the queries it runs, whatever the data size (anonymous reader).
 PAGES = {
-    "/panels/": 7,  # panels, types, child links, rating counts, type list, disease groups, export freshness
-    "/panels/?search=sample&sort=genes": 9,  # + matching entities, their super panels
-    "/panels/?type=rare-disease-100k&group=Neurology&retired=1": 7,
+    "/panels/": 8,  # panels, types, child links, rating counts, sign-offs, type list, disease groups, export freshness
+    "/panels/?search=sample&sort=genes": 10,  # + matching entities, their super panels
+    "/panels/?type=rare-disease-100k&group=Neurology&retired=1": 8,
     "/panels/{pk}/": 8,  # panel, snapshot and its parts, review counts, versions, children, last sign-off, contributors
     "/panels/{pk}/?version=0.1": 8,
     "/panels/{pk}/?filter=sample&level=3&level=0": 8,
@@ -31,9 +31,9 @@ PAGES = {
     "/panels/activity/": 3,  # count, page, panel list
     "/panels/activity/?panel={pk}&entity=SAMPLE&date_from=2020-01-01&page=2": 3,
 }
-# A signed-in curator adds the session, the user and the reviewer profile.
+# A signed-in curator adds the session, the user, the reviewer profile and the header's count of waiting reviewers.
 CURATOR_PAGES = {
-    "/panels/": 10,
+    "/panels/": 12,
     "/panels/activity/?format=csv": 4,
 }
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from panels import queries
-from panels.models import PanelType
+from panels.models import HistoricalSnapshot, Panel, PanelType
 from panels.pages.common import clean_text, readable_panels
 
 
@@ -19,6 +19,9 @@ def panel_list(request: HttpRequest) -> HttpResponse:
     show_retired = request.GET.get("retired") == "1"
 
     visible = readable_panels(request, retired=show_retired)
+    if not show_retired:
+        # Curators may read retired panels anyway; the list leaves them out unless asked, for everyone.
+        visible = visible.exclude(status=Panel.Status.RETIRED)
     panels = visible
     if text:
         panels = queries.search_panels(panels, text)
@@ -28,11 +31,13 @@ def panel_list(request: HttpRequest) -> HttpResponse:
         panels = panels.filter(disease_group=group)
     panels = list(queries.sort_panels(panels, sort).prefetch_related("types"))
     counts = queries.confidence_counts(panels)
+    signed_off = _latest_sign_offs(panels)
     detail_url = reverse("panels:detail", kwargs={"pk": 0})
     for panel in panels:
         # Plain attributes made once here: the template reads them for every one of ~300 rows.
         panel.green, panel.amber, panel.red = (counts[panel.pk][level] for level in (3, 2, 1))
         panel.url = detail_url.replace("/0/", f"/{panel.pk}/")
+        panel.signed_off = signed_off.get(panel.pk)
 
     context = {
         "panels": panels,
@@ -51,3 +56,14 @@ def panel_list(request: HttpRequest) -> HttpResponse:
         "filtered": bool(text or type_slug or group),
     }
     return render(request, "panels/panel_list.html", context)
+
+
+def _latest_sign_offs(panels: list[Panel]) -> dict[int, HistoricalSnapshot]:
+    """Each listed panel's latest signed-off version (as the panel page shows it), in one query."""
+    latest = (
+        HistoricalSnapshot.objects.filter(panel__in=[panel.pk for panel in panels], signed_off_date__isnull=False)
+        .order_by("panel_id", "-major_version", "-minor_version")
+        .distinct("panel_id")
+        .only("panel_id", "major_version", "minor_version", "signed_off_date")
+    )
+    return {snapshot.panel_id: snapshot for snapshot in latest}
