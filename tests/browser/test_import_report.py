@@ -23,10 +23,10 @@ def stopped_job(site):
         {"row": 2 + n // 2, "column": "Level4" if n % 2 else "Entity type", "message": "Unknown entity type 'x'."}
         for n in range(MAX_ERRORS)
     ]
-    stopped = "Stopped after 1,000 problems: 3,669,224 rows after row 501 were not checked."
+    stopped = "Stopped after 1,000 problems: the 3,669,224 lines after row 501 were not checked."
     errors.append({"row": None, "column": "", "message": stopped})
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.FAILED, errors=errors, summary={"rows_not_checked": 3_669_224}
+        status=ImportJob.Status.FAILED, errors=errors, summary={"lines_not_checked": 3_669_224}
     )
     return job
 
@@ -36,7 +36,7 @@ def test_a_stopped_report_says_so_and_pages_its_problems(page, stopped_job, scre
 
     page.goto(f"/panels/admin/imports/{stopped_job.pk}/")
 
-    expect(page.locator(".stopped")).to_contain_text("3,669,224 rows after them were not checked")
+    expect(page.locator(".stopped")).to_contain_text("the 3,669,224 lines of the file after them were not checked")
     expect(page.get_by_text("Problems 1 to 100 of 1001.")).to_be_visible()
     screenshot(page, "imports-report-stopped")
     screenshot(page, "imports-report-stopped-phone", width=390)

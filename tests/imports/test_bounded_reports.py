@@ -2,12 +2,14 @@
 its page comes a hundred problems at a time (each page far below the ALB's 1 MB), and the file is streamed
 from storage, never held whole in the worker's memory."""
 
+import codecs
+import io
 import re
 import tracemalloc
 
 import pytest
 from django.urls import reverse
-from panels.imports import jobs
+from panels.imports import files, jobs
 from panels.imports.files import MAX_ERRORS
 from panels.imports.models import ImportJob
 from panels.models import Panel
@@ -64,9 +66,9 @@ def test_a_7_mb_file_of_junk_rows_stops_at_the_limit_and_says_how_many_rows_were
     assert job.status == ImportJob.Status.FAILED
     checked = MAX_ERRORS // PROBLEMS_PER_JUNK_ROW
     assert len(job.errors) == MAX_ERRORS + 1
-    assert job.summary["rows_not_checked"] == rows - checked > 3_000_000
+    assert job.summary["lines_not_checked"] == rows - checked > 3_000_000
     assert job.errors[-1]["message"] == (
-        f"Stopped after {MAX_ERRORS:,} problems: {rows - checked:,} rows after row {checked + 1} were not checked."
+        f"Stopped after {MAX_ERRORS:,} problems: the {rows - checked:,} lines after row {checked + 1} were not checked."
     )
     [mail] = mailoutbox
     assert "... and 951 more on the import's page." in mail.body
@@ -110,7 +112,7 @@ def test_a_junk_hgnc_set_stops_at_the_limit_too(tmp_path):
     job = jobs.run_inline(jobs.create_job("genes", source=str(path), file_name=path.name))
 
     assert job.status == ImportJob.Status.FAILED and len(job.errors) == MAX_ERRORS + 1
-    assert job.summary["rows_not_checked"] == 45_000 - MAX_ERRORS
+    assert job.summary["lines_not_checked"] == 45_000 - MAX_ERRORS
     assert job.errors[0] == {"row": 2, "column": "hgnc_id", "message": "'X:1' is not an HGNC id (HGNC:<number>)."}
 
 
@@ -130,6 +132,38 @@ def test_a_large_file_is_streamed_so_the_worker_s_memory_stays_small(tmp_path, c
     finally:
         tracemalloc.stop()
 
-    assert job.status == ImportJob.Status.FAILED and job.summary["rows_not_checked"] > 200_000
+    assert job.status == ImportJob.Status.FAILED and job.summary["lines_not_checked"] > 200_000
     assert peak < 12 * MiB, f"peak {peak / MiB:.1f} MiB for a {path.stat().st_size / MiB:.0f} MiB file"
     assert Panel.objects.count() == panels
+
+
+@pytest.mark.parametrize(
+    "rest, lines",
+    [(b"a\nb\n", 2), (b"a\r\nb\r\n", 2), (b"a\rb\r", 2), (b"a\nb", 2), (b"\n\n", 2), (b"", 0), (b"a\r\n\r\nb  ", 3)],
+)
+@pytest.mark.parametrize("chunk", [1, 2, 3, 1024])
+def test_the_lines_left_are_counted_in_the_bytes_whatever_their_line_breaks(monkeypatch, rest, lines, chunk):
+    monkeypatch.setattr(files, "CHUNK_BYTES", chunk)
+    reader = files.Lines(io.BytesIO(b"first\n" + rest))
+
+    assert next(reader) == "first\n"
+    assert reader.count_rest() == lines
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 1024])
+def test_a_file_read_in_chunks_gives_the_same_lines_and_names_the_line_of_a_bad_byte(monkeypatch, chunk):
+    monkeypatch.setattr(files, "CHUNK_BYTES", chunk)
+    text = 'a\tb\r\nc\u00e9\u2713\r"quoted\nline"\n\nlast'
+
+    assert list(files.Lines(io.BytesIO(codecs.BOM_UTF8 + text.encode()))) == list(io.StringIO(text, newline=""))
+    with pytest.raises(files.ImportFailed) as failed:
+        list(files.Lines(io.BytesIO("ok\nok é\n".encode() + b"\xff\n")))
+    assert failed.value.errors == [files.RowError(3, "", "Not UTF-8 (byte 0xFF); save the file as UTF-8 and retry.")]
+
+
+def test_a_file_without_line_breaks_is_refused_before_it_fills_the_memory(monkeypatch):
+    monkeypatch.setattr(files, "MAX_LINE_CHARS", 1000)
+    monkeypatch.setattr(files, "CHUNK_BYTES", 256)
+
+    with pytest.raises(files.ImportFailed, match="A line longer than 1,000 characters"):
+        list(files.Lines(io.BytesIO(b"x" * 5000)))

@@ -12,7 +12,7 @@ class RowChecker:
     At that many the check stops (``ImportFailed``): a file of junk would
     otherwise report millions of rows, more than a page, an e-mail or the
     worker's memory can hold. The last line of the report then says how many
-    rows of ``rows`` (the table being checked) were not checked.
+    lines of the file after the table's current row (``rows``) were not checked.
     """
 
     def __init__(self, rows: Rows | None = None) -> None:
@@ -25,13 +25,12 @@ class RowChecker:
             self._stop()
 
     def _stop(self) -> None:
-        rest, complete = self.rows.count_rest() if self.rows is not None else (0, True)
+        rest = self.rows.count_rest() if self.rows is not None else 0
         stopped = f"Stopped after {len(self.errors):,} problems"
-        if not rest and complete:
-            message = f"{stopped}; the file may have more."
+        if rest:
+            message = f"{stopped}: the {rest:,} lines after row {self.rows.last} were not checked."
         else:
-            at_least = "" if complete else "at least "
-            message = f"{stopped}: {at_least}{rest:,} rows after row {self.rows.last} were not checked."
+            message = f"{stopped}; the file may have more."
         raise ImportFailed([*self.errors, RowError(None, "", message)], unchecked=rest)
 
     def integer(self, row: int, column: str, value: str) -> int | None:

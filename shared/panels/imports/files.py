@@ -6,7 +6,7 @@ rows (TSV, or CSV with Excel's quoting), and every problem becomes a
 a message, so a curator can find and fix it.
 
 A file is streamed: ``open_storage``/``open_source`` give its bytes as they
-come from storage and ``read_lines`` decodes them a chunk at a time, so a
+come from storage and ``Lines`` decodes them a chunk at a time, so a
 100 MiB upload never sits in the worker's memory whole. The report is bounded
 too: the parsers stop at ``MAX_ERRORS`` problems (``checks.RowChecker``) and
 say how many rows they did not check.
@@ -17,7 +17,6 @@ import csv
 import io
 import itertools
 from collections.abc import Iterable, Iterator
-from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -72,8 +71,8 @@ class RowError:
 class ImportFailed(Exception):
     """The file cannot be imported; ``errors`` say every reason found (nothing was changed).
 
-    ``unchecked`` is how many rows were not checked when the check stopped at
-    ``MAX_ERRORS`` problems (None when every row was checked).
+    ``unchecked`` is how many lines of the file were not checked when the check
+    stopped at ``MAX_ERRORS`` problems (None when it did not stop).
     """
 
     def __init__(self, errors: list[RowError], *, unchecked: int | None = None) -> None:
@@ -161,64 +160,121 @@ def _check_size(size: int) -> None:
 # --- From bytes to lines ---------------------------------------------------------------
 
 
-def read_lines(stream: BinaryIO) -> Iterator[str]:
-    """The file's lines, line breaks kept, decoded a chunk at a time; closes ``stream`` when done.
+class Lines:
+    """A file's lines, line breaks kept, decoded a chunk at a time as they are read; closes the stream at the end.
 
     UTF-8, with or without a byte-order mark; anything else is reported with
     the line where it goes wrong. Lines break at ``\\n``, ``\\r`` or ``\\r\\n``
     only, as ``csv`` expects, so a quoted cell spanning lines reads as before.
+    ``count_rest`` counts the lines not read yet without decoding them.
     """
-    with closing(stream):
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        head = stream.read(CHUNK_BYTES)
-        if head.startswith(UTF16_BOMS):
-            raise file_error("The file is UTF-16 (Excel's 'Unicode text'); save it as UTF-8 (tab-delimited) and retry.")
-        if head.startswith(UTF8_BOM):
-            head = head[len(UTF8_BOM) :]
-        line_breaks, pending, content = 0, "", False
-        chunk = head
-        while chunk:
-            try:
-                text = decoder.decode(chunk)
-            except UnicodeDecodeError as error:
-                raise _not_utf8(error, line_breaks) from None
-            line_breaks += chunk.count(b"\n")
-            content = content or bool(chunk.strip())
-            pending += text
-            # Whole lines only; a final "\r" may be the first half of "\r\n".
-            cut = max(pending.rfind("\n", 0, len(pending)), pending.rfind("\r", 0, len(pending) - 1)) + 1
-            if cut:
-                yield from io.StringIO(pending[:cut], newline="")
-                pending = pending[cut:]
-            if len(pending) > MAX_LINE_CHARS:
-                raise ImportFailed(
-                    [RowError(line_breaks + 1, "", f"A line longer than {MAX_LINE_CHARS:,} characters; is this a "
-                              "table?")]
-                )  # fmt: skip
-            chunk = stream.read(CHUNK_BYTES)
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._ready: Iterator[str] = iter(())
+        self._pending = ""  # decoded text after the last complete line
+        self._line_breaks = 0  # "\n" in the bytes decoded so far, to name the line of a bad byte
+        self._content = False
+        self._started = self._done = False
+
+    @classmethod
+    def of_text(cls, text: str) -> "Lines":
+        return cls(io.BytesIO(text.encode("utf-8", errors="surrogatepass")))
+
+    def __iter__(self) -> "Lines":
+        return self
+
+    def __next__(self) -> str:
+        while True:
+            line = next(self._ready, None)
+            if line is not None:
+                return line
+            if self._done:
+                raise StopIteration
+            self._read_chunk()
+
+    def push_back(self, lines: Iterable[str]) -> None:
+        """Give ``lines`` (taken from this reader to look at them) again, first."""
+        self._ready = itertools.chain(lines, self._ready)
+
+    def _read_chunk(self) -> None:
+        chunk = self._stream.read(CHUNK_BYTES)
+        at_end = not chunk
+        if not self._started:
+            self._started = True
+            while len(chunk) < len(UTF8_BOM) and (more := self._stream.read(CHUNK_BYTES)):
+                chunk += more  # the whole byte-order mark, however small the reads
+            if chunk.startswith(UTF16_BOMS):
+                self._close()
+                raise file_error(
+                    "The file is UTF-16 (Excel's 'Unicode text'); save it as UTF-8 (tab-delimited) and retry."
+                )
+            if chunk.startswith(UTF8_BOM):
+                chunk = chunk[len(UTF8_BOM) :]
         try:
-            pending += decoder.decode(b"", final=True)
+            text = self._decoder.decode(chunk, final=at_end)
         except UnicodeDecodeError as error:
-            raise _not_utf8(error, line_breaks) from None
-        if not content:
-            raise file_error("The file is empty.")
-        yield from io.StringIO(pending, newline="")
+            self._close()
+            row = self._line_breaks + error.object[: error.start].count(b"\n") + 1
+            byte = error.object[error.start : error.start + 1].hex().upper()
+            raise ImportFailed(
+                [RowError(row, "", f"Not UTF-8 (byte 0x{byte}); save the file as UTF-8 and retry.")]
+            ) from None
+        self._line_breaks += chunk.count(b"\n")
+        self._content = self._content or bool(chunk.strip())
+        pending = self._pending + text
+        if at_end:
+            self._close()
+            if not self._content:
+                raise file_error("The file is empty.")
+            self._ready, self._pending = iter(io.StringIO(pending, newline="")), ""
+            return
+        # Whole lines only; a final "\r" may be the first half of "\r\n".
+        cut = max(pending.rfind("\n"), pending.rfind("\r", 0, len(pending) - 1)) + 1
+        self._ready, self._pending = iter(io.StringIO(pending[:cut], newline="")), pending[cut:]
+        if len(self._pending) > MAX_LINE_CHARS:
+            self._close()
+            message = f"A line longer than {MAX_LINE_CHARS:,} characters; is this a table?"
+            raise ImportFailed([RowError(self._line_breaks + 1, "", message)])
+
+    def _close(self) -> None:
+        self._done = True
+        self._stream.close()
+
+    def count_rest(self) -> int:
+        """How many lines are left (blank ones too), counted in the bytes: a stopped check skips the rest fast."""
+        count = sum(1 for _ in self._ready)
+        if self._done:
+            return count
+        # The decoded text waiting for its line break, then the bytes not read yet.
+        after_cr = self._pending.endswith("\r")
+        count += after_cr
+        content = not after_cr and bool(self._pending.strip())  # text not yet ended by a line break
+        while chunk := self._stream.read(CHUNK_BYTES):
+            # Line ends are "\n", "\r\n" and a lone "\r"; a "\r\n" may straddle two chunks.
+            count += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+            count -= after_cr and chunk.startswith(b"\n")
+            after_cr = chunk.endswith(b"\r")
+            last_break = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
+            content = bool(chunk[last_break + 1 :].strip()) or (content and last_break < 0)
+        self._close()
+        return count + content  # a last line without its line break
 
 
-def _not_utf8(error: UnicodeDecodeError, line_breaks: int) -> ImportFailed:
-    row = line_breaks + error.object[: error.start].count(b"\n") + 1
-    byte = error.object[error.start : error.start + 1].hex().upper()
-    return ImportFailed([RowError(row, "", f"Not UTF-8 (byte 0x{byte}); save the file as UTF-8 and retry.")])
+def read_lines(stream: BinaryIO) -> Lines:
+    """The lines of a file opened with ``open_storage`` or ``open_source`` (see ``Lines``)."""
+    return Lines(stream)
 
 
-def lines_of(source: str | Iterable[str]) -> Iterator[str]:
-    """Text already in memory as lines (what ``read_lines`` gives for a file)."""
-    return iter(io.StringIO(source, newline="")) if isinstance(source, str) else iter(source)
+def lines_of(source: "str | Lines") -> Lines:
+    """``source`` as ``Lines``: a file's lines already, or text in memory (tests, a command's own checks)."""
+    return source if isinstance(source, Lines) else Lines.of_text(source)
 
 
 def decode(data: bytes) -> str:
-    """A whole file as text, with the same checks as ``read_lines`` (small files: tests, gene JSON)."""
-    return "".join(read_lines(io.BytesIO(data)))
+    """A whole file as text, with the same checks as ``Lines`` (gene JSON is read whole)."""
+    return "".join(Lines(io.BytesIO(data)))
 
 
 # --- From lines to rows ----------------------------------------------------------------
@@ -240,12 +296,13 @@ class Rows:
     """A table's data rows, one at a time, numbered as a spreadsheet numbers them (header = 1).
 
     Blank rows are skipped. ``read`` counts the rows given so far and ``last``
-    is the number of the latest; ``count_rest`` reads the rest of the file
-    without checking it, to say how much a stopped check left out.
+    is the number of the latest; ``count_rest`` counts the lines left in the
+    file without reading them as rows, to say how much a stopped check left out.
     """
 
-    def __init__(self, numbered: Iterator[tuple[int, list[str]]]) -> None:
+    def __init__(self, numbered: Iterator[tuple[int, list[str]]], lines: Lines) -> None:
         self._numbered = numbered
+        self._lines = lines
         self.read = 0
         self.last = 1
 
@@ -258,15 +315,8 @@ class Rows:
         self.last = number
         return number, cells
 
-    def count_rest(self) -> tuple[int, bool]:
-        """How many rows are left, and whether that is all of them (False: the rest became unreadable)."""
-        count = 0
-        try:
-            for _ in self._numbered:
-                count += 1
-        except ImportFailed:
-            return count, False
-        return count, True
+    def count_rest(self) -> int:
+        return self._lines.count_rest()
 
 
 @dataclass
@@ -275,17 +325,18 @@ class Table:
     rows: Rows
 
 
-def read_table(source: str | Iterable[str]) -> Table:
+def read_table(source: "str | Lines") -> Table:
     """Header and rows of a TSV file, or of a CSV file with Excel's quoting (quoted cells, doubled quotes).
 
-    ``source`` is the text, or its lines (``read_lines``); rows come one at a
-    time, so a large file never holds every row's cells at once. A row is one
+    ``source`` is the text, or its ``Lines``; rows come one at a time, so a
+    large file never holds every row's cells at once. A row is one
     spreadsheet row even when a quoted cell spans lines.
     """
     lines = lines_of(source)
     first_line = next(lines, "")
+    lines.push_back([first_line])
     delimiter = "\t" if "\t" in first_line or "," not in first_line else ","
-    reader = csv.reader(itertools.chain([first_line], lines), delimiter=delimiter, quotechar='"', strict=True)
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', strict=True)
 
     def records() -> Iterator[list[str]]:
         try:
@@ -302,12 +353,12 @@ def read_table(source: str | Iterable[str]) -> Table:
         (number, row) for number, row in numbered if any(cell.strip() for cell in row)
     )
     if not any(cell.strip() for cell in header):
-        # A blank first row: the file is empty if nothing follows (read_lines says so), else its header is missing.
+        # A blank first row: the file is empty if nothing follows (Lines says so), else its header is missing.
         first = next(rows, None)
         if first is None:
             raise file_error("The file is empty.")
         rows = itertools.chain([first], rows)
-    return Table(header=[cell.strip() for cell in header], rows=Rows(rows))
+    return Table(header=[cell.strip() for cell in header], rows=Rows(rows, lines))
 
 
 def normalised(name: str) -> str:

@@ -10,13 +10,12 @@ stays as an alias.
 
 import itertools
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from panels.imports.checks import RowChecker
-from panels.imports.files import ImportFailed, RowError, lines_of, read_table
+from panels.imports.files import ImportFailed, Lines, RowError, lines_of, read_table
 from panels.models import Gene
 
 HGNC_REQUIRED = ("hgnc_id", "symbol", "name", "status", "alias_symbol", "prev_symbol", "omim_id", "date_symbol_changed")
@@ -44,10 +43,10 @@ class GeneFile:
     notes: list[str] = field(default_factory=list)
 
 
-def parse(source: str | Iterable[str], *, release: date | None = None) -> GeneFile:
+def parse(source: str | Lines, *, release: date | None = None) -> GeneFile:
     """HGNC TSV or gene JSON (chosen by the first character), checked against the genes already known.
 
-    ``source`` is the file's text or its lines (``files.read_lines``); HGNC's
+    ``source`` is the file's text or its ``files.Lines``; HGNC's
     rows are checked as they are read, JSON is read whole.
     """
     lines = lines_of(source)
@@ -59,7 +58,8 @@ def parse(source: str | Iterable[str], *, release: date | None = None) -> GeneFi
     if first.lstrip()[:1] in ("[", "{"):
         parsed = _parse_json("\n" * blank + first + "".join(lines))
     else:
-        parsed = _parse_hgnc(itertools.chain(itertools.repeat("\n", blank), [first], lines), release)
+        lines.push_back(itertools.chain(itertools.repeat("\n", blank), [first]))
+        parsed = _parse_hgnc(lines, release)
     check = RowChecker()
     _check_against_database(parsed.records, check)
     if check.errors:
@@ -70,7 +70,7 @@ def parse(source: str | Iterable[str], *, release: date | None = None) -> GeneFi
 # --- HGNC complete set -----------------------------------------------------------------
 
 
-def _parse_hgnc(lines: Iterable[str], release: date | None) -> GeneFile:
+def _parse_hgnc(lines: Lines, release: date | None) -> GeneFile:
     table = read_table(lines)
     raw_header, table_rows = table.header, table.rows
     check = RowChecker(table_rows)

@@ -9,7 +9,8 @@ is never applied again, which is what makes a redelivered task harmless.
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
+from contextlib import closing
 from datetime import date
 
 import notifications.services as notifications
@@ -22,7 +23,16 @@ from serverless.uploads import clean_file_name
 
 from panels import services
 from panels.imports import gene_data, gene_file, panel_file, review_file
-from panels.imports.files import ImportFailed, RowError, bounded, open_source, open_storage, read_lines, report
+from panels.imports.files import (
+    ImportFailed,
+    Lines,
+    RowError,
+    bounded,
+    open_source,
+    open_storage,
+    read_lines,
+    report,
+)
 from panels.imports.models import GeneChunk, ImportJob
 from panels.models import Panel
 
@@ -53,13 +63,15 @@ def run(job_id, *, dispatch: Dispatch, release: date | None = None) -> str:
         return job.status
     ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(status=ImportJob.Status.RUNNING)
     try:
-        lines = read_lines(open_storage(job.source) if job.upload_id else open_source(job.source))
-        if job.kind == ImportJob.Kind.PANELS:
-            _import_panels(job, lines)
-        elif job.kind == ImportJob.Kind.REVIEWS:
-            _import_reviews(job, lines)
-        else:
-            dispatch(_plan_genes(job, lines, release))
+        # Closed however the check ends: a stream from S3 holds a connection until then.
+        with closing(open_storage(job.source) if job.upload_id else open_source(job.source)) as stream:
+            lines = read_lines(stream)
+            if job.kind == ImportJob.Kind.PANELS:
+                _import_panels(job, lines)
+            elif job.kind == ImportJob.Kind.REVIEWS:
+                _import_reviews(job, lines)
+            else:
+                dispatch(_plan_genes(job, lines, release))
     except ImportFailed as failed:
         _fail(job, failed.errors, unchecked=failed.unchecked)
     except ValidationError as error:  # a rule the row checks did not foresee: still a clear report
@@ -75,7 +87,7 @@ def _claim(job: ImportJob) -> ImportJob | None:
     return None if locked.finished else locked
 
 
-def _import_panels(job: ImportJob, lines: Iterator[str]) -> None:
+def _import_panels(job: ImportJob, lines: Lines) -> None:
     parsed = panel_file.parse(lines)
     with transaction.atomic():
         locked = _claim(job)
@@ -106,7 +118,7 @@ def _import_panels(job: ImportJob, lines: Iterator[str]) -> None:
         _succeed(locked, rows=parsed.rows, changes=changes)
 
 
-def _import_reviews(job: ImportJob, lines: Iterator[str]) -> None:
+def _import_reviews(job: ImportJob, lines: Lines) -> None:
     parsed = review_file.parse(lines)
     with transaction.atomic():
         locked = _claim(job)
@@ -130,7 +142,7 @@ def _change(panel: Panel, *, created: bool, changed: bool) -> dict:
 # --- Genes: a plan of chunks, each its own task, then one version per affected panel -----
 
 
-def _plan_genes(job: ImportJob, lines: str | Iterator[str], release: date | None) -> list[int]:
+def _plan_genes(job: ImportJob, lines: str | Lines, release: date | None) -> list[int]:
     parsed = gene_file.parse(lines, release=release)
     size = settings.IMPORT_GENE_CHUNK_ROWS
     with transaction.atomic():
@@ -242,7 +254,7 @@ def _fail(job: ImportJob, errors: Iterable[RowError], *, unchecked: int | None =
         locked.status = ImportJob.Status.FAILED
         locked.errors = [error.as_json() for error in bounded(errors)]
         if unchecked is not None:
-            locked.summary = {**locked.summary, "rows_not_checked": unchecked}
+            locked.summary = {**locked.summary, "lines_not_checked": unchecked}
         locked.finished_at = timezone.now()
         locked.save(update_fields=["status", "errors", "summary", "finished_at"])
         transaction.on_commit(lambda: notify(locked))

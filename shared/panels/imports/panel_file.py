@@ -8,14 +8,13 @@ with ``Level2``/``Level3`` as disease group and sub-group). Derived columns
 ignored: they come from the reviews and the gene data.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
 
 from panels.imports.checks import RowChecker
-from panels.imports.files import ImportFailed, normalised, read_table
+from panels.imports.files import ImportFailed, Lines, normalised, read_table
 from panels.imports.vocabulary import MODES_OF_INHERITANCE, split_list
 from panels.models import Entity, Gene, Panel
 from panels.tsv import COLUMNS
@@ -61,10 +60,10 @@ class PanelFile:
     rows: int
 
 
-def parse(source: str | Iterable[str]) -> PanelFile:
+def parse(source: str | Lines) -> PanelFile:
     """Check every row and resolve panels and genes; ``ImportFailed`` lists every problem (up to a limit).
 
-    ``source`` is the file's text or its lines (``files.read_lines``).
+    ``source`` is the file's text or its ``files.Lines``.
     """
     table = read_table(source)
     check = RowChecker(table.rows)

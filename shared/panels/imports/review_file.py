@@ -6,14 +6,13 @@ review form's labels); a curator's rating is a decision and moves the
 gene's confidence level, anyone else's is an opinion, as on the site.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
 
 from panels.imports.checks import RowChecker
-from panels.imports.files import ImportFailed, normalised, read_table
+from panels.imports.files import ImportFailed, Lines, normalised, read_table
 from panels.imports.panel_file import unknown_gene_message
 from panels.imports.vocabulary import FALSE_WORDS, MODES_OF_INHERITANCE, RATINGS, TRUE_WORDS, split_list
 from panels.models import Entity, Evaluation, Gene, Panel
@@ -60,10 +59,10 @@ class ReviewFile:
     rows: int
 
 
-def parse(source: str | Iterable[str]) -> ReviewFile:
+def parse(source: str | Lines) -> ReviewFile:
     """Check every row and resolve panels, genes and users; ``ImportFailed`` lists every problem (up to a limit).
 
-    ``source`` is the file's text or its lines (``files.read_lines``).
+    ``source`` is the file's text or its ``files.Lines``.
     """
     table = read_table(source)
     check = RowChecker(table.rows)

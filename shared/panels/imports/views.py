@@ -88,10 +88,10 @@ def job_page(request: HttpRequest, job_id: UUID) -> HttpResponse:
     # A page out of range shows the last; a page that is not a number, the first.
     errors = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"job": job, "errors": errors, "stopped": None}
-    unchecked = job.summary.get("rows_not_checked") if job.status == ImportJob.Status.FAILED else None
+    unchecked = job.summary.get("lines_not_checked") if job.status == ImportJob.Status.FAILED else None
     if unchecked is not None:
         # The checker's report is its problems and then the line saying it stopped.
-        context["stopped"] = {"problems": f"{len(job.errors) - 1:,}", "rows": f"{unchecked:,}", "one": unchecked == 1}
+        context["stopped"] = {"problems": f"{len(job.errors) - 1:,}", "lines": f"{unchecked:,}" if unchecked else ""}
     return render(request, "imports/job.html", context)
 
 
