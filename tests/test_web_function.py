@@ -434,7 +434,7 @@ def test_compression_makes_a_strong_etag_weak(lambda_context):
 
 @pytest.mark.parametrize(
     ("event_file", "limit"),
-    [("alb_get.json", "the ALB accepts 1,000,000"), ("http_api_v2.json", "the Lambda accepts 6,291,456")],
+    [("alb_get.json", "over the 1,000,000 the ALB accepts"), ("http_api_v2.json", "over the 6,291,456 Lambda accepts")],
 )
 def test_an_answer_over_the_entry_point_s_limit_is_a_500_naming_it_and_its_path_is_logged(
     web, lambda_context, echo_urls, caplog, event_file, limit

@@ -463,9 +463,9 @@ def _request_line(event: dict[str, Any]) -> str:
 def too_large(event: dict[str, Any], response: dict[str, Any], size: int) -> dict[str, Any]:
     """The 500 that replaces a response its caller would refuse, and the log line that says which path made it."""
     limit = response_limit(event)
-    entry = "ALB" if event_kind(event) == "alb" else "Lambda"
+    entry = "the ALB" if event_kind(event) == "alb" else "Lambda"
     log.error(
-        "response too large for the %s: %s answered %s with %d bytes (limit %d)",
+        "response too large for %s: %s answered %s with %d bytes (limit %d)",
         entry,
         _request_line(event),
         response.get("statusCode"),
@@ -473,7 +473,7 @@ def too_large(event: dict[str, Any], response: dict[str, Any], size: int) -> dic
         limit,
     )
     detail = (
-        f"The answer to this request is too large to deliver ({size:,} bytes; the {entry} accepts {limit:,}). "
+        f"The answer to this request is too large to deliver: {size:,} bytes, over the {limit:,} {entry} accepts. "
         "This is a fault of the service and has been logged."
     )
     return json_response(event, 500, {"detail": detail})
