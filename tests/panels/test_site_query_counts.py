@@ -19,7 +19,7 @@ PAGES = {
     "/panels/{pk}/?filter=sample&level=3&level=0": 8,
     "/panels/{super}/": 8,
     "/panels/{pk}/gene/SAMPLE/": 8,  # panel, children, entity, tags, evidence, reviews, their comments, history
-    "/panels/{super}/str/HTT_HD/": 8,
+    "/panels/{super}/str/HTT_HD/": 7,  # no reviews, so no comments to read
     "/panels/entities/": 3,  # count, page, export freshness
     "/panels/entities/?search=samp&type=gene&letter=S": 3,
     "/panels/entities/SAMPLE": 3,  # entities, tags, super panels
