@@ -143,6 +143,9 @@ def _back_to_entity(request: HttpRequest, entity: Entity, message: str, *, ok: b
     return HttpResponseRedirect(entity_url(entity))
 
 
+LEVEL_TO_RATING = {3: Evaluation.Rating.GREEN, 2: Evaluation.Rating.AMBER, 1: Evaluation.Rating.RED}
+
+
 def entity_tools_context(user, entity: Entity) -> dict[str, Any]:
     """What the entity page shows a signed-in user: which forms, filled with the entity's current values."""
     may_curate = policy.can_curate(user)
@@ -150,7 +153,12 @@ def entity_tools_context(user, entity: Entity) -> dict[str, Any]:
         "can_comment": policy.can_comment(user),
         "can_review": policy.can_review(user),
         "can_curate": may_curate,
-        "rating_form": forms.RatingForm(initial={"base_version": entity.panel.version}) if may_curate else None,
+        # The rating shown is the entity's current one, so saving another field never slips in a different one.
+        "rating_form": forms.RatingForm(
+            initial={"base_version": entity.panel.version, "rating": LEVEL_TO_RATING.get(entity.confidence_level)}
+        )
+        if may_curate
+        else None,
         "tags_form": forms.TagsForm(
             initial={"tags": sorted(t.name for t in entity.tags.all()), "base_version": entity.panel.version}
         )
@@ -293,6 +301,7 @@ def remove_entity(request: HttpRequest, pk: int, entity_type: str, entity_name: 
     entity = _entity(request, pk, entity_type, entity_name)
     if request.method == "GET":
         kind = entity.get_entity_type_display()
+        kind = kind if kind.isupper() else kind.lower()  # "gene", "region", but "STR"
         return confirmation(
             request,
             title=f"Remove {entity.entity_name} from {entity.panel.name}?",

@@ -40,6 +40,8 @@ class SignOffForm(forms.Form):
     def __init__(self, *args, versions: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["version"].choices = versions
+        # The browser's date picker offers no day after today either.
+        self.fields["signed_off_date"].widget.attrs["max"] = timezone.localdate().isoformat()
 
     def clean_signed_off_date(self) -> date:
         signed_off = self.cleaned_data["signed_off_date"]

@@ -72,6 +72,7 @@ def test_removing_a_gene_asks_then_removes_it_with_the_comment(site, entity):
     question = site.get(entity_path(entity, "remove_entity")).content.decode()
 
     assert "Remove ATXN1 from Hereditary ataxia?" in question
+    assert "The gene and its reviews leave the panel in a new version" in question
     assert f'href="{entity_path(entity, "entity_in_panel")}" class="button button--secondary" data-cancel' in question
     response = site.post(entity_path(entity, "remove_entity"), {"comment": "Not in this phenotype"})
     assert response.status_code == 302

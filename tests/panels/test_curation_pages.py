@@ -521,3 +521,15 @@ def test_readers_and_reviewers_see_no_curator_menu_and_load_no_curation_assets(r
 
     assert menu(client) == ""
     assert ("curation.js" in page) is (role != "anonymous")  # signed-in users confirm their own deletions
+
+
+@pytest.mark.parametrize("level,rating", [(0, None), (1, "RED"), (2, "AMBER"), (3, "GREEN")])
+def test_the_curator_rating_form_shows_the_entitys_current_rating(curator, entity, level, rating):
+    if rating:
+        services.review_entity(curator, entity, rating=rating)
+    entity.refresh_from_db()
+    assert entity.confidence_level == level
+
+    page = client_for("curator", curator).get(entity_path(entity, "entity_in_panel"))
+
+    assert page.context["tools"]["rating_form"].initial["rating"] == rating
