@@ -122,7 +122,7 @@ def test_a_real_year_still_filters_the_activity_admin(staff):
 
 def test_a_multipart_body_with_a_valid_csrf_token_is_a_415_not_a_raw_post_data_error():
     client = Client(enforce_csrf_checks=True)
-    client.force_login(get_user_model().objects.create_user(username="form-poster"))
+    client.force_login(make_user(Reviewer.Role.CURATOR, "form-poster"))  # only curators upload
     token = get_token(RequestFactory().get("/"))
     client.cookies["csrftoken"] = token
     response = client.post(
