@@ -13,12 +13,12 @@ local PostgreSQL), migrated, and dropped at the end. Then, in this process:
   bookkeeping at full price.
 
 Overhead per message = (batch time / 10) - direct call. The worker's cost is
-per batch, not per message: two statements, each a durable commit (one claim
-for the whole batch, so other deliveries see the lease, and one record of all
-the ends), plus the ``SELECT 1`` health check of the batch's connection check;
-per message there is the Python around each task (Powertools' batch
-processing, the ``task_started``/``task_finished`` signals and their two
-``django.tasks`` log lines, metrics). A disk with a slow flush weighs on the two
+one claim for the whole batch (so other deliveries see the lease) and one
+durable record of each task's end, written as soon as the task ends, plus the
+``SELECT 1`` health check of the batch's connection check; per message there
+is also the Python around each task (Powertools' batch processing, the
+``task_started``/``task_finished`` signals and their two ``django.tasks`` log
+lines, metrics). A disk with a slow flush weighs on the
 commits: ``--synchronous-commit off`` measures the rest alone (round trips and
 Python), clearly labelled. ``--root`` measures another checkout with the same
 harness (before and after).
