@@ -130,7 +130,8 @@ def confirmation(
         "consequence": consequence,
         "confirm": confirm,
         "cancel_url": cancel_url,
-        "action": request.path,
+        # Built again rather than request.path (decoded once): entity names keep their escaped segment.
+        "action": reverse(request.resolver_match.view_name, kwargs=request.resolver_match.kwargs),
         "hidden": hidden or {},
         "comment": comment,
     }

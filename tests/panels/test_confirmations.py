@@ -183,3 +183,20 @@ def test_a_curator_does_not_see_retired_panels_in_the_list_unless_asked(site, cu
 
     assert listed == {panel.pk, internal.pk}
     assert with_retired == {panel.pk, internal.pk, retired.pk}
+
+
+@pytest.mark.parametrize("name", ["ISCA-7/7", "add", "50%", ".."])
+def test_the_question_posts_back_to_an_entity_stored_under_any_name(site, curator, panel, name):
+    from panels.models import Entity
+
+    from tests.panels.factories import MOI
+
+    Entity.objects.create(panel=panel, entity_type="region", entity_name=name, mode_of_inheritance=MOI)
+    url = reverse("panels:remove_entity", args=[panel.pk, "region", name])
+
+    form = the_form(site.get(url).content.decode())
+
+    action = re.search(r'<form method="post" action="([^"]+)"', form).group(1)
+    assert action == url
+    assert site.post(action).status_code == 302
+    assert not panel.entities.filter(entity_name=name).exists()
