@@ -14,10 +14,16 @@ from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
+from panels.keyset import Keyset
 from panels.models import Entity, Evaluation, Evidence, Gene, Panel
 
 # Confidence levels as readers know them; the colour always comes with this text.
 CONFIDENCE = {3: "Green", 2: "Amber", 1: "Red", 0: "No list"}
+
+# Activity newest first, as every activity list shows it: each activity index ends in (created, id).
+ACTIVITY_ORDER = Keyset(("created", "id"), descending=True)
+# Entities across panels by name, kind, then row: indexes entity_name_type_id and (one kind) entity_type_name_id.
+ENTITY_ORDER = Keyset(("entity_name", "entity_type", "id"))
 
 PANEL_SORTS = {
     "name": ("name", "pk"),

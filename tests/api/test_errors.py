@@ -87,8 +87,25 @@ def test_nul_characters_are_a_400_not_a_database_error(client, catalogue, url):
 
 
 def test_a_page_past_the_end_is_a_json_404(client, catalogue):
-    assert get(client, "/api/v1/genes/", status=404, page="99") == {"detail": "Invalid page."}
-    get(client, "/api/v1/genes/", status=404, page="abc")
+    assert get(client, f"/api/v1/panels/{catalogue['breast'].pk}/genes/", status=404, page="99") == {
+        "detail": "Invalid page."
+    }
+    assert get(client, "/api/v1/genes/", status=404, page="abc") == {"detail": "Invalid page."}
+
+
+@pytest.mark.parametrize("url", ["/api/v1/genes/", "/api/v1/entities/", "/api/v1/activities/"])
+def test_a_numbered_page_past_the_first_of_a_cursor_list_is_a_404_pointing_at_next(client, catalogue, url):
+    body = get(client, url, status=404, page="2")
+
+    assert body == {"detail": "Invalid page: past the first, this list's pages are reached by its next links."}
+
+
+@pytest.mark.parametrize("cursor", ["abc", "WyJhIiwxXQ", "WyJ4IiwiQSIsImdlbmUiLDFd", "W10", "x" * 401])
+def test_a_damaged_cursor_is_a_json_404(client, catalogue, cursor):
+    assert get(client, "/api/v1/genes/", status=404, cursor=cursor) == {"detail": "Invalid cursor."}
+    assert get(client, "/api/v1/activities/", status=404, cursor=cursor) == {"detail": "Invalid cursor."}
+    url = f"/api/v1/panels/{catalogue['breast'].pk}/activities/"
+    assert get(client, url, status=404, cursor=cursor) == {"detail": "Invalid cursor."}
 
 
 def test_an_unexpected_error_is_a_json_500_not_an_html_page(client, catalogue, monkeypatch):

@@ -62,8 +62,9 @@ def test_alb_next_links_are_absolute_https_on_the_alb_host(web, lambda_context, 
     )
 
     host = "panelapp-alb-1234567890.eu-west-2.elb.amazonaws.com"
-    assert (page["count"], len(page["results"])) == (120, 100)
-    assert page["next"] == f"https://{host}/api/v1/genes/?page=2&panel_name=Intellectual+disability"
+    assert len(page["results"]) == 100
+    assert page["next"].startswith(f"https://{host}/api/v1/genes/?cursor=")
+    assert page["next"].endswith("&panel_name=Intellectual+disability")
 
 
 def test_alb_follows_its_own_next_link(web, lambda_context, big_panel):
@@ -80,15 +81,15 @@ def test_http_api_next_links_are_absolute_on_the_api_host(web, lambda_context, b
 
     page = body(web.lambda_handler(event, lambda_context))
 
-    assert (
-        page["next"] == "https://abc123def4.execute-api.eu-west-2.amazonaws.com/api/v1/genes/?confidence_level=3&page=2"
+    assert page["next"].startswith(
+        "https://abc123def4.execute-api.eu-west-2.amazonaws.com/api/v1/genes/?confidence_level=3&cursor="
     )
 
 
 def test_rest_api_next_links_carry_the_stage(web, lambda_context, big_panel):
     page = body(web.lambda_handler(rest_api_event("/api/v1/genes/", {}), lambda_context))
 
-    assert page["next"] == "https://xyz789abc0.execute-api.eu-west-2.amazonaws.com/prod/api/v1/genes/?page=2"
+    assert page["next"].startswith("https://xyz789abc0.execute-api.eu-west-2.amazonaws.com/prod/api/v1/genes/?cursor=")
 
 
 def test_panel_detail_and_its_errors_through_the_alb(web, lambda_context, big_panel):

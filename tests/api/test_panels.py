@@ -1,6 +1,7 @@
 """/api/v1/panels/...: lists, details, versions, activities, sign-offs, per-panel entities."""
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -149,12 +150,38 @@ def test_versions_lists_every_version_newest_first(client, catalogue):
 
 
 def test_panel_activities_are_a_plain_list_newest_first(client, catalogue):
-    activities = get(client, f"/api/v1/panels/{catalogue['breast'].pk}/activities/")
+    response = client.get(f"/api/v1/panels/{catalogue['breast'].pk}/activities/", HTTP_ACCEPT="application/json")
+    activities = response.json()
 
     assert isinstance(activities, list)
     assert [a["text"] for a in activities][-2:] == ["Added Gene BRCA1", "Panel created: Breast cancer"]
     for activity in activities:
         assert_shape(activity, "activity")
+    assert "Link" not in response  # the whole history fits
+
+
+def link(response, rel: str) -> str | None:
+    """The URL of a ``Link`` header's ``rel`` (RFC 8288), or None."""
+    found = re.findall(r'<([^>]+)>; rel="([a-z]+)"', response.get("Link", ""))
+    return next((url for url, name in found if name == rel), None)
+
+
+def test_a_long_panel_history_is_bounded_and_its_link_header_leads_to_the_rest(client, catalogue, curator):
+    breast = catalogue["breast"]
+    for number in range(130):
+        services.update_panel(curator, breast, disease_sub_group=f"Group {number}")
+    history = list(breast.activities.order_by("-created", "-id").values_list("text", flat=True))
+    url = f"/api/v1/panels/{breast.pk}/activities/"
+
+    first = client.get(url, HTTP_ACCEPT="application/json")
+    second = client.get(link(first, "next"), HTTP_ACCEPT="application/json")
+
+    assert [a["text"] for a in first.json()] == history[:100]
+    assert link(first, "prev") is None
+    assert link(first, "next").startswith(f"http://testserver{url}?cursor=")
+    assert [a["text"] for a in second.json()] == history[100:]
+    assert link(second, "next") is None
+    assert client.get(link(second, "prev"), HTTP_ACCEPT="application/json").json() == first.json()
 
 
 # --- /panels/signedoff/ ---------------------------------------------------------

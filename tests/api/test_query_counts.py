@@ -18,7 +18,7 @@ ENDPOINTS = {
     "/api/v1/panels/{pk}/?version=0.1": 3,
     "/api/v1/panels/{pk}/?exclude_entities=True": 3,
     "/api/v1/panels/{pk}/versions/": 3,  # panel, count, page
-    "/api/v1/panels/{pk}/activities/": 2,
+    "/api/v1/panels/{pk}/activities/": 2,  # panel, newest activities
     # Current entities: panel, child panels, panel types, count, page, tags, evidence.
     "/api/v1/panels/{pk}/genes/": 7,
     "/api/v1/panels/{pk}/genes/?confidence_level=3&tags=t": 7,
@@ -32,12 +32,15 @@ ENDPOINTS = {
     "/api/v1/panels/signedoff/": 2,
     "/api/v1/panels/signedoff/?display=all": 2,
     "/api/v1/panels/signedoff/{pk}/": 3,
-    "/api/v1/genes/": 5,  # count, page (with gene and panel), tags, evidence, panel types
-    "/api/v1/genes/SAMPLE/": 5,
-    "/api/v1/strs/": 5,
-    "/api/v1/regions/": 5,
-    "/api/v1/entities/?confidence_level=3&type=rare-disease-100k": 5,
-    "/api/v1/activities/": 2,
+    # Cursor lists count nothing: page (with gene and panel), tags, evidence, panel types.
+    "/api/v1/genes/": 4,
+    "/api/v1/genes/?page=last": 4,
+    "/api/v1/genes/SAMPLE/": 4,
+    "/api/v1/strs/": 4,
+    "/api/v1/regions/": 4,
+    "/api/v1/entities/?confidence_level=3&type=rare-disease-100k": 4,
+    "/api/v1/activities/": 1,
+    "/api/v1/activities/?page=last": 1,
 }
 
 

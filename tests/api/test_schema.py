@@ -99,12 +99,37 @@ def test_an_str_without_repeats_is_served_null_and_the_schema_allows_it(client, 
 
 
 def test_an_empty_page_is_the_first_page_and_the_schema_declares_it(client, openapi, catalogue):
-    page = parameter(get_operation(openapi, "/api/v1/genes/"), "page")
-    declared = next(p for p in get_operation(openapi, "/api/v1/genes/")["parameters"] if p["name"] == "page")
+    url = f"/api/v1/panels/{catalogue['breast'].pk}/genes/"
+    page = parameter(get_operation(openapi, "/api/v1/panels/{id}/genes/"), "page")
+    declared = next(
+        p for p in get_operation(openapi, "/api/v1/panels/{id}/genes/")["parameters"] if p["name"] == "page"
+    )
 
-    assert client.get("/api/v1/genes/", {"page": ""}).json() == client.get("/api/v1/genes/").json()
+    assert client.get(url, {"page": ""}).json() == client.get(url).json()
     assert declared["allowEmptyValue"] is True
     assert page["anyOf"] == [{"type": "integer", "minimum": 1}, {"type": "string", "enum": ["last"]}]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/genes/", "/api/v1/entities/", "/api/v1/activities/"])
+def test_cursor_lists_declare_their_cursor_first_and_last_pages_and_no_count(openapi, path):
+    operation = get_operation(openapi, path)
+    body = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    body = openapi["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]] if "$ref" in body else body
+
+    assert parameter(operation, "page")["anyOf"] == [
+        {"type": "integer", "enum": [1]},
+        {"type": "string", "enum": ["last"]},
+    ]
+    assert parameter(operation, "cursor")["pattern"] == "^[A-Za-z0-9_-]*$"
+    assert sorted(body["properties"]) == ["next", "previous", "results"]
+
+
+def test_the_panel_activities_declare_their_cursor_and_link_header(openapi):
+    operation = get_operation(openapi, "/api/v1/panels/{id}/activities/")
+
+    assert parameter(operation, "cursor")["pattern"] == "^[A-Za-z0-9_-]*$"
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"]["type"] == "array"
+    assert "Link" in operation["responses"]["200"]["headers"]
 
 
 @pytest.mark.parametrize("page", ["+1", " 1", "0_1", "\u0661"])

@@ -1,11 +1,15 @@
-"""The activity page: what changed, filtered by panel, version, entity and dates, paged; a CSV for curators."""
+"""The activity page: what changed, filtered by panel, version, entity and dates, paged by cursor; CSV for curators."""
 
 import csv
+import html
 import io
+import json
 import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from panels import services
 from panels.models import Activity
@@ -17,7 +21,7 @@ def texts(response) -> list[str]:
     """The "What" column of each row."""
     assert response.status_code == 200, response.status_code
     body = response.content.decode().split('class="activity-table"')
-    return re.findall(r"<td>([^<]*)</td>\s*</tr>", body[1]) if len(body) > 1 else []
+    return [html.unescape(t) for t in re.findall(r"<td>([^<]*)</td>\s*</tr>", body[1])] if len(body) > 1 else []
 
 
 def test_activity_lists_the_newest_change_first(client, world):
@@ -66,14 +70,134 @@ def test_bad_filters_are_a_400_that_says_why(client, world, query, message):
     assert message in response.content.decode()
 
 
-def test_activity_pages_by_fifty(client, world):
-    for number in range(20):
-        services.update_panel(world.curator, world.epilepsy, disease_sub_group=f"Sub group {number}")
-    total = Activity.objects.exclude(panel=world.internal).count()
-    assert total > 50
+def links(response) -> dict[str, str]:
+    """The pager's links by their text (Newest, Newer, Older, Oldest), as a browser without script follows them."""
+    pager = response.content.decode().split('class="pager"')
+    found = (
+        re.findall(r'<a href="([^"]*)"[^>]*>[^A-Za-z]*([A-Za-z]+)', pager[1].split("</nav>")[0])
+        if len(pager) > 1
+        else []
+    )
+    return {text: html.unescape(href) for href, text in found}
 
-    assert len(texts(client.get("/panels/activity/"))) == 50
-    assert len(texts(client.get("/panels/activity/", {"page": "2"}))) == total - 50
+
+def follow(client, href: str):
+    return client.get("/panels/activity/" + href)
+
+
+@pytest.fixture
+def long_history(world):
+    """More than two pages of activity on the public panels, three sharing one instant."""
+    for number in range(60):
+        services.update_panel(world.curator, world.epilepsy, disease_sub_group=f"Sub group {number}")
+    same = timezone.now() - timedelta(days=1)
+    Activity.objects.filter(pk__in=Activity.objects.order_by("pk").values("pk")[5:8]).update(created=same)
+    return [a.text for a in Activity.objects.exclude(panel=world.internal).order_by("-created", "-id")]
+
+
+def test_activity_pages_by_fifty_older_and_newer_links_walk_the_whole_history(client, long_history):
+    pages = [client.get("/panels/activity/")]
+    assert set(links(pages[0])) == {"Older", "Oldest"}
+    while "Older" in links(pages[-1]):
+        pages.append(follow(client, links(pages[-1])["Older"]))
+
+    assert [len(texts(page)) for page in pages[:-1]] == [50] * (len(pages) - 1)
+    assert [text for page in pages for text in texts(page)] == long_history
+    assert texts(follow(client, links(pages[-1])["Newer"])) == texts(pages[-2])
+    assert texts(follow(client, links(pages[1])["Newer"])) == texts(pages[0])
+    assert texts(follow(client, links(pages[2])["Newest"])) == texts(pages[0])
+
+
+def test_the_oldest_page_ends_the_history_and_walks_back(client, long_history):
+    oldest = follow(client, links(client.get("/panels/activity/"))["Oldest"])
+
+    assert texts(oldest) == long_history[-50:]
+    assert "The oldest changes" in oldest.content.decode()
+    assert set(links(oldest)) == {"Newest", "Newer"}
+    assert texts(follow(client, links(oldest)["Newer"])) == long_history[-100:-50]
+
+
+def test_the_pager_keeps_the_filters(client, world, long_history):
+    first = client.get("/panels/activity/", {"panel": world.epilepsy.pk})
+    older = follow(client, links(first)["Older"])
+
+    assert f"panel={world.epilepsy.pk}" in links(first)["Older"]
+    shown = texts(first) + texts(older)
+    assert "Added Gene FXN" not in shown
+    assert len(shown) == len(set(shown)) > 50
+
+
+@pytest.mark.parametrize("number", ["2", "999999"])
+def test_an_old_numbered_link_lands_on_the_newest_page_and_says_so(client, long_history, number):
+    response = client.get("/panels/activity/", {"page": number})
+
+    assert texts(response) == long_history[:50]
+    assert "Pages are no longer numbered" in response.content.decode()
+
+
+def test_page_last_is_the_oldest_page(client, long_history):
+    assert texts(client.get("/panels/activity/", {"page": "last"})) == long_history[-50:]
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "WyJhIiwxXQ", "WyJhIiwiMjAyNC0wMS0wMVQwMDowMDowMCIsMV0", "x" * 500])
+def test_a_damaged_cursor_is_a_400_that_says_so(client, world, cursor):
+    response = client.get("/panels/activity/", {"cursor": cursor})
+
+    assert response.status_code == 400
+    assert "This page link is damaged" in response.content.decode()
+
+
+def activity_plan(client, query: dict) -> list[dict]:
+    """The plan of the page's query on the activity table, as the planner makes it for a large table."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/panels/activity/", query).status_code == 200
+    [sql] = [q["sql"] for q in captured if q["sql"].startswith("SELECT") and 'FROM "panels_activity"' in q["sql"]]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("ANALYZE panels_activity")
+        # As on a large table: no reading it whole, no sorting what an index gives in order.
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", ()):
+            yield from nodes(child)
+
+    return [n for n in nodes(plan[0]["Plan"]) if n.get("Relation Name") == "panels_activity"]
+
+
+@pytest.mark.parametrize(
+    ("query", "index", "condition"),
+    [
+        ({}, "activity_created_id", None),
+        ({"panel": "{ataxia}"}, "activity_panel_created", "panel_id"),
+        ({"panel": "{ataxia}", "version": "0.1"}, "activity_panel_version", "panel_version"),
+        ({"version": "0.1"}, "activity_version_created", "panel_version"),
+        ({"entity": "scn1a"}, "activity_entity_name_upper", "upper"),
+        ({"date_from": "2020-01-01", "date_to": "2020-01-31"}, "activity_created_id", "created"),
+        ({"page": "last"}, "activity_created_id", None),
+    ],
+)
+def test_each_filter_is_read_from_an_index_in_page_order(client, world, long_history, query, index, condition):
+    query = {key: value.format(ataxia=world.ataxia.pk) for key, value in query.items()}
+
+    [scan] = activity_plan(client, query)
+
+    assert (scan["Node Type"], scan["Index Name"]) == ("Index Scan", index)
+    if condition:
+        assert condition in scan["Index Cond"].lower()
+
+
+def test_a_deeper_page_reads_from_the_index_where_the_last_one_ended(client, world, long_history):
+    cursor = links(client.get("/panels/activity/"))["Older"].split("cursor=")[1]
+
+    [scan] = activity_plan(client, {"cursor": cursor})
+
+    assert scan["Index Name"] == "activity_created_id"
+    assert "created <=" in scan["Index Cond"]
 
 
 def test_a_curator_downloads_the_filtered_activity_as_csv(client, world):

@@ -28,8 +28,9 @@ PAGES = {
     "/panels/compare/{pk}/{other}": 3,  # panels, child links, entities
     "/panels/compare/{pk}/{other}?show=differences": 3,
     "/panels/compare/{pk}/{super}/SAMPLE": 7,  # panels, child links, entities, tags, evidence, reviews, comments
-    "/panels/activity/": 3,  # count, page, panel list
-    "/panels/activity/?panel={pk}&entity=SAMPLE&date_from=2020-01-01&page=2": 3,
+    "/panels/activity/": 2,  # page (no count), panel list
+    "/panels/activity/?panel={pk}&entity=SAMPLE&date_from=2020-01-01&page=2": 2,
+    "/panels/activity/?page=last": 2,
 }
 # A signed-in curator adds the session, the user, the reviewer profile and the header's count of waiting reviewers.
 CURATOR_PAGES = {

@@ -17,6 +17,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from panels.keyset import MAX_CURSOR_LENGTH
 from rest_framework import serializers
 
 from api.v1 import schema, views
@@ -53,6 +54,17 @@ PATH_TEXT = [
 ]
 
 
+# RFC 8288: rel="next" (older entries) and rel="prev" (newer), each an absolute URL with a cursor.
+LINK = OpenApiParameter(
+    "Link",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='<url>; rel="next" and <url>; rel="prev", comma-separated, when there are more entries either way',
+    response=[200],
+)
+
+
 class ErrorSchema(serializers.Serializer):
     detail = serializers.CharField()
 
@@ -86,8 +98,22 @@ DECLARATIONS: dict[type, dict[str, Any]] = {
     views.PanelVersions: {"operation_id": "panels_versions_list", "summary": "Every version of a panel, newest first"},
     views.PanelActivities: {
         "operation_id": "panels_activities_list",
-        "summary": "A panel's activity log (not paginated, as upstream)",
-        "responses": {200: schema.ActivitySchema(many=True), **ERRORS},
+        "summary": "A panel's activity log: upstream's bare list, the newest 100; the Link header leads to older ones",
+        "parameters": [
+            query(
+                "cursor",
+                "Where the list starts: copied from the Link header, never written by hand",
+                {"type": "string", "maxLength": MAX_CURSOR_LENGTH, "pattern": "^[A-Za-z0-9_-]*$"},
+            ),
+            LINK,  # a response header (``response=[200]``)
+        ],
+        "responses": {
+            200: OpenApiResponse(
+                schema.ActivitySchema(many=True),
+                description="The newest entries (or those the cursor points to), newest first",
+            ),
+            **ERRORS,
+        },
     },
     views.ActivityList: {"operation_id": "activities_list", "summary": "Activity on public panels, newest first"},
     views.SignedOffList: {

@@ -17,7 +17,9 @@ from accounts import policy
 from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
+from panels.keyset import InvalidCursor, Keyset
 from panels.models import Activity, Entity, Evaluation, HistoricalSnapshot, Panel
+from panels.queries import ACTIVITY_ORDER, ENTITY_ORDER
 from panels.representation import ENTITY_COLLECTIONS, entities_for_api, entity_dict, iso_datetime, panel_summary
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
@@ -29,7 +31,7 @@ from rest_framework.reverse import reverse
 
 from api.v1 import large, params, schema
 from api.v1.errors import InvalidParameter
-from api.v1.pagination import PageNumbers
+from api.v1.pagination import CursorPages, PageNumbers, cursor_url
 from api.v1.renderers import BrowsableAPI
 
 COLLECTION_TYPES = {collection: entity_type for entity_type, collection in ENTITY_COLLECTIONS.items()}
@@ -111,6 +113,13 @@ class ListView(ListModelMixin, APIView):
     """A paginated list: ``{count, next, previous, results}`` (the mixin marks it so in the schema)."""
 
 
+class CursorListView(ListView):
+    """A list that grows with the tables: ``{next, previous, results}``, paged by cursor in ``keyset`` order."""
+
+    pagination_class = CursorPages
+    keyset: Keyset
+
+
 class PanelList(ListView):
     serializer_class = schema.PanelSchema
 
@@ -170,16 +179,37 @@ def activity_dict(activity: Activity) -> dict[str, Any]:
 
 
 class PanelActivities(APIView):
+    """A panel's activity, newest first: upstream's bare list, bounded.
+
+    Upstream answers the whole history, 17 MB for the busiest panel, past
+    what the ALB or API Gateway carry. The body stays a bare list, so a client
+    written for upstream reads it unchanged, of the newest ``page_size``
+    entries; older ones are a ``Link`` header away (``rel="next"``, RFC 8288),
+    each link a ``cursor`` (panels.keyset).
+    """
+
     serializer_class = schema.ActivitySchema
-    pagination_class = None  # a bare list, as upstream
+    pagination_class = None
+    page_size = 100
 
     def get(self, request: Request, pk: str) -> Response:
         panel = find_panel(pk, request.user)
-        return Response([activity_dict(a) for a in panel.activities.all()])
+        try:
+            page = ACTIVITY_ORDER.page(panel.activities.all(), request.query_params.get("cursor", ""), self.page_size)
+        except InvalidCursor as error:
+            raise NotFound(str(error)) from None
+        response = Response([activity_dict(a) for a in page.items])
+        links = [(cursor_url(request, page.next), "next"), (cursor_url(request, page.previous), "prev")]
+        if found := [f'<{url}>; rel="{rel}"' for url, rel in links if url]:
+            response["Link"] = ", ".join(found)
+        return response
 
 
-class ActivityList(ListView):
+class ActivityList(CursorListView):
+    """Activity on the panels the reader sees, newest first, 100 a page by cursor."""
+
     serializer_class = schema.ActivitySchema
+    keyset = ACTIVITY_ORDER
 
     def get(self, request: Request) -> Response:
         statuses = policy.visible_panel_statuses(request.user)
@@ -324,10 +354,11 @@ class PanelEntityEvaluations(ListView):
 # --- Entities across panels ----------------------------------------------------
 
 
-class EntitySearch(ListView):
-    """Current entities of every public panel, each with its panel."""
+class EntitySearch(CursorListView):
+    """Current entities of every public panel, each with its panel, by name (paged by cursor: no count)."""
 
     serializer_class = schema.EntitySchema
+    keyset = ENTITY_ORDER
 
     entity_types: tuple[str, ...]
 
@@ -342,7 +373,6 @@ class EntitySearch(ListView):
         if panel_names := params.comma_list(request.query_params, "panel_name"):
             entities = entities.filter(panel__name__in=panel_names)
         entities = entities_for_api(entities).select_related("panel").prefetch_related("panel__types")
-        entities = entities.order_by("entity_name", "panel__name", "pk")
         panels: dict[int, dict[str, Any]] = {}
 
         def render(entity: Entity) -> dict[str, Any]:

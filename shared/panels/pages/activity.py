@@ -1,17 +1,25 @@
-"""What changed, when, by whom: filtered by panel, version, entity and dates; a CSV for curators."""
+"""What changed, when, by whom: filtered by panel, version, entity and dates; a CSV for curators.
+
+Paged newest first by cursor (panels.keyset): "Older" and "Newer" links carry
+where the page ends, so the oldest page reads as few rows as the newest and no
+page counts the table. Each filter is served by an index of ``Activity``.
+Numbered links from before (``?page=N``) still land: 1 on the newest page,
+``last`` on the oldest, any other number on the newest with a note.
+"""
 
 from datetime import date, datetime, time, timedelta
 from itertools import chain
 
 from accounts import policy
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from panels.keyset import InvalidCursor
 from panels.models import Activity
 from panels.pages.common import bad_request, clean_text, readable_panels
+from panels.queries import ACTIVITY_ORDER
 from panels.tsv import delimited_lines
 
 PER_PAGE = 50
@@ -49,8 +57,19 @@ def activity(request: HttpRequest) -> HttpResponse:
         if not may_export:
             return render(request, "403.html", {"message": "The CSV export is for curators."}, status=403)
         return _csv(entries)
+    number, cursor = request.GET.get("page", ""), request.GET.get("cursor", "")
+    try:
+        if number == "last" and not cursor:
+            page = ACTIVITY_ORDER.last(entries, PER_PAGE)
+        else:
+            page = ACTIVITY_ORDER.page(entries, cursor, PER_PAGE)
+    except InvalidCursor:
+        return bad_request(request, "This page link is damaged or was not made here: start again from the newest.")
     context = {
-        "page": Paginator(entries, PER_PAGE).get_page(request.GET.get("page")),
+        "page": page,
+        # An old numbered link past the first page: its rows cannot be found without reading every page before.
+        "renumbered": number not in ("", "1", "last") and not cursor,
+        "oldest": number == "last" and not cursor,
         "panels": panels.order_by("name").values_list("pk", "name"),
         "panel": int(panel_id) if panel_id else None,
         "version": version,
