@@ -24,6 +24,8 @@ CONFIDENCE = {3: "Green", 2: "Amber", 1: "Red", 0: "No list"}
 ACTIVITY_ORDER = Keyset(("created", "id"), descending=True)
 # Entities across panels by name, kind, then row: indexes entity_name_type_id and (one kind) entity_type_name_id.
 ENTITY_ORDER = Keyset(("entity_name", "entity_type", "id"))
+# The site's index of entity names, one row per name and kind: index entity_name_type_id, read in order.
+ENTITY_NAME_ORDER = Keyset(("entity_name", "entity_type"))
 
 PANEL_SORTS = {
     "name": ("name", "pk"),
@@ -171,7 +173,10 @@ def super_panels_of(panels: QuerySet[Panel], child_ids: Iterable[int]) -> list[t
 
 
 def entity_index(panels: QuerySet[Panel], *, text: str = "", entity_type: str = "", letter: str = "") -> QuerySet:
-    """One row per entity name and type on these panels: how many panels hold it and how many rate it green."""
+    """One row per entity name and type on these panels: how many panels hold it and how many rate it green.
+
+    Unordered: ``ENTITY_NAME_ORDER`` pages it from the index in name order, grouping as it goes.
+    """
     entities = Entity.objects.filter(panel__in=panels)
     if text:
         entities = entities.filter(Q(entity_name__icontains=text) | Q(gene__gene_name__icontains=text))
@@ -182,7 +187,7 @@ def entity_index(panels: QuerySet[Panel], *, text: str = "", entity_type: str = 
     return (
         entities.values("entity_name", "entity_type")
         .annotate(panels=Count("panel_id", distinct=True), green=Count("id", filter=Q(confidence_level=3)))
-        .order_by("entity_name", "entity_type")
+        .order_by()
     )
 
 

@@ -1,8 +1,12 @@
 """Entity pages: the index of every gene, STR and region; one across panels; one in a panel with its evidence."""
 
+import html
+import json
 import re
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from panels import services
 
 from tests.panels.factories import make_gene
@@ -46,21 +50,76 @@ def test_the_entity_index_searches_and_filters(client, world, query, names):
     assert [name for name, _, _ in index_rows(client.get("/panels/entities/", query))] == names
 
 
-def test_the_entity_index_pages_by_a_hundred(client, world, django_db_blocker):
+@pytest.fixture
+def many_genes(world):
     from panels.models import Entity, Gene
 
     genes = Gene.objects.bulk_create(Gene(hgnc_symbol=f"ZZ{i:03}") for i in range(150))
     Entity.objects.bulk_create(
         Entity(panel=world.ataxia, entity_type="gene", entity_name=g.hgnc_symbol, gene=g) for g in genes
     )
+    return [g.hgnc_symbol for g in genes]
 
+
+def pager_links(response) -> dict[str, str]:
+    """The pager's links by text (First, Previous, Next, Last): plain hrefs a browser follows without script."""
+    pager = text(response).split('class="pager"')
+    found = (
+        re.findall(r'<a href="([^"]*)"[^>]*>[^A-Za-z]*([A-Za-z]+)', pager[1].split("</nav>")[0])
+        if len(pager) > 1
+        else []
+    )
+    return {label: html.unescape(href) for href, label in found}
+
+
+def test_the_entity_index_pages_by_a_hundred_with_next_and_previous_links(client, many_genes):
     first = client.get("/panels/entities/", {"letter": "Z"})
-    second = client.get("/panels/entities/", {"letter": "Z", "page": "2"})
-    beyond = client.get("/panels/entities/", {"letter": "Z", "page": "junk"})
+    second = client.get("/panels/entities/" + pager_links(first)["Next"])
 
-    assert len(index_rows(first)) == 100 and "Page 1 of 2" in text(first)
-    assert len(index_rows(second)) == 50 and 'href="?letter=Z&amp;page=1"' in text(second)
-    assert index_rows(beyond) == index_rows(first)
+    assert [name for name, _, _ in index_rows(first)] == many_genes[:100]
+    assert set(pager_links(first)) == {"Next", "Last"} and "letter=Z" in pager_links(first)["Next"]
+    assert [name for name, _, _ in index_rows(second)] == many_genes[100:]
+    assert set(pager_links(second)) == {"First", "Previous"}
+    assert index_rows(client.get("/panels/entities/" + pager_links(second)["Previous"])) == index_rows(first)
+    last = client.get("/panels/entities/" + pager_links(first)["Last"])
+    assert [name for name, _, _ in index_rows(last)] == many_genes[-100:]
+
+
+@pytest.mark.parametrize("number", ["2", "junk"])
+def test_an_old_numbered_link_to_the_entity_index_lands_on_its_first_page(client, many_genes, number):
+    response = client.get("/panels/entities/", {"letter": "Z", "page": number})
+
+    assert [name for name, _, _ in index_rows(response)] == many_genes[:100]
+    assert "Pages are no longer numbered" in text(response)
+
+
+def test_a_damaged_entity_index_cursor_is_a_400(client, world):
+    response = client.get("/panels/entities/", {"cursor": "WyJhIiwxXQ"})
+
+    assert response.status_code == 400
+    assert "This page link is damaged" in response.content.decode()
+
+
+def test_the_entity_index_reads_its_page_in_name_order_from_an_index(client, many_genes):
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/panels/entities/")
+    [sql] = [q["sql"] for q in captured if 'FROM "panels_entity"' in q["sql"]]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("ANALYZE panels_entity")
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", ()):
+            yield from nodes(child)
+
+    scans = [n for n in nodes(plan[0]["Plan"]) if n.get("Relation Name") == "panels_entity"]
+    assert [(n["Node Type"], n.get("Index Name")) for n in scans] == [("Index Scan", "entity_name_type_id")]
+    assert "LIMIT 101" in sql
 
 
 # --- One entity across panels --------------------------------------------------

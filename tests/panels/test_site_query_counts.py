@@ -20,8 +20,9 @@ PAGES = {
     "/panels/{super}/": 8,
     "/panels/{pk}/gene/SAMPLE/": 8,  # panel, children, entity, tags, evidence, reviews, their comments, history
     "/panels/{super}/str/HTT_HD/": 7,  # no reviews, so no comments to read
-    "/panels/entities/": 3,  # count, page, export freshness
-    "/panels/entities/?search=samp&type=gene&letter=S": 3,
+    "/panels/entities/": 2,  # page (no count), export freshness
+    "/panels/entities/?search=samp&type=gene&letter=S": 2,
+    "/panels/entities/?page=last": 2,
     "/panels/entities/SAMPLE": 3,  # entities, tags, super panels
     "/panels/entities/SAMPLE?tag=t": 3,
     "/panels/compare/": 1,

@@ -1,13 +1,13 @@
 """Entity pages: every gene, STR and region; one entity across panels; one entity in one panel."""
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from panels import queries
+from panels.keyset import InvalidCursor
 from panels.models import Activity, Entity
-from panels.pages.common import clean_text, readable_panels
+from panels.pages.common import bad_request, clean_text, readable_panels
 
 PER_PAGE = 100
 HISTORY_SHOWN = 100
@@ -16,16 +16,28 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 @require_GET
 def entity_list(request: HttpRequest) -> HttpResponse:
-    """All genes, STRs and regions on the panels the reader sees, alphabetically, a page at a time."""
+    """All genes, STRs and regions on the panels the reader sees, alphabetically, a page at a time.
+
+    Paged by cursor from the name index (no count, no OFFSET: see panels.keyset); an old ``?page=N``
+    link lands on the first page, ``?page=last`` on the last.
+    """
     text = clean_text(request, "search", 128)
     entity_type = request.GET.get("type", "") if request.GET.get("type") in Entity.Type.values else ""
     letter = request.GET.get("letter", "") if request.GET.get("letter", "") in LETTERS else ""
     rows = queries.entity_index(
         readable_panels(request, retired=False), text=text, entity_type=entity_type, letter=letter
     )
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    number, cursor = request.GET.get("page", ""), request.GET.get("cursor", "")
+    try:
+        if number == "last" and not cursor:
+            page = queries.ENTITY_NAME_ORDER.last(rows, PER_PAGE)
+        else:
+            page = queries.ENTITY_NAME_ORDER.page(rows, cursor, PER_PAGE)
+    except InvalidCursor:
+        return bad_request(request, "This page link is damaged or was not made here: start again from the first page.")
     context = {
         "page": page,
+        "renumbered": number not in ("", "1", "last") and not cursor,
         "search": text,
         "type": entity_type,
         "letter": letter,
