@@ -81,8 +81,8 @@ def test_the_alb_may_reach_cognito_over_https_only_when_cognito_is_on(resources)
 
 
 def test_the_waf_limits_each_client_address_with_a_429_and_is_on_by_default(cfn, resources):
-    assert cfn["Parameters"]["WafRateLimit"]["Default"] > 0
-    assert cfn["Conditions"]["UsesWaf"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "WafRateLimit"}, 0]}]}
+    assert int(cfn["Parameters"]["WafRateLimit"]["Default"]) >= 10
+    assert cfn["Conditions"]["UsesWaf"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "WafRateLimit"}, "0"]}]}
     assert all(resources[name]["Condition"] == "UsesWaf" for name in WAF_RESOURCES)
     acl = props(resources, "WebAcl")
     assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
