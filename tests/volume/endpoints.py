@@ -138,7 +138,7 @@ def endpoints(t: dict[str, Any]) -> list[Endpoint]:
         Endpoint("api strs", f"{api}/strs/"),
         Endpoint("api regions", f"{api}/regions/"),
         Endpoint("api activities", f"{api}/activities/"),
-        Endpoint("api activities, last page", f"{api}/activities/", {"page": str(t["activity_pages"])}, deep=True),
+        Endpoint("api activities, last page", f"{api}/activities/", {"page": "last"}, deep=True),
         Endpoint("page panels", "/panels/", accept=HTML, grows_with="panels"),
         Endpoint("page largest panel", f"/panels/{largest}/", accept=HTML, one_panel=True),
         Endpoint(

@@ -17,19 +17,11 @@ pytestmark = pytest.mark.django_db
 
 # Endpoint names (tests/volume/endpoints.py) -> why each fails today.
 # The largest panel, super panel and their old versions fit the ALB gzipped (serverless.web): its event accepts gzip.
-TOO_LARGE = {
-    "api busiest panel's activities": "issue 19: /api/v1/panels/<id>/activities/ returns the whole history (17 MB)",
-}
+TOO_LARGE: dict[str, str] = {}
 TOO_LARGE_FOR_HTTP_API = {
-    "api busiest panel's activities": TOO_LARGE["api busiest panel's activities"],
     "api largest super panel": "issue 19: the largest super panel (4,040 genes) extrapolates to just over 6 MB",
 }
 READS_GROW = {
-    "api activities": "issue 19: activity lists COUNT(*) the whole activity table",
-    "api activities, last page": "issue 19: activity lists COUNT(*) the whole table and page with OFFSET",
-    "page activity": "issue 19: activity lists COUNT(*) the whole activity table",
-    "page activity, last page": "issue 19: activity lists COUNT(*) the whole table and page with OFFSET",
-    "page activity of the busiest panel": "issue 19: activity lists COUNT(*) every row of the panel's history",
     # Not in the issue's list; found by this test: the same COUNT over the entity table (40,000 rows).
     "api genes": "found here: cross-panel entity lists COUNT every entity row of the visible panels",
     "api entities": "found here: cross-panel entity lists COUNT every entity row of the visible panels",
