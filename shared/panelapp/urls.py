@@ -36,6 +36,7 @@ urlpatterns = [
     path(settings.DJANGO_ADMIN_URL, lazy_include("panelapp.admin_urls", "admin")),
     path("uploads/", lazy_include("uploads.urls", "uploads")),
     path("api/", lazy_include("api.urls")),
+    path("WebServices/", lazy_include("api.webservices.urls", "webservices")),  # upstream's first API
     path("panels/admin/", lazy_include("panels.imports.urls", "imports")),  # curators' file imports, upstream's address
     path("panels/", lazy_include("panels.urls", "panels")),
     path("accounts/", lazy_include("accounts.urls", "accounts")),
