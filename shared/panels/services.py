@@ -856,6 +856,33 @@ def import_reviews(user, reviews: Iterable[Mapping[str, Any]], *, text: str) -> 
     return results
 
 
+@transaction.atomic
+def record_imported_reviews(reviews: Iterable[Mapping[str, Any]]) -> dict[int, bool]:
+    """As ``import_reviews``, without the versions: ``{panel id: a curated decision changed?}``.
+
+    For a file applied in parts: each panel then gets its one version for
+    the whole file from ``version_imported_panel`` once every part is in.
+    """
+    by_panel: dict[int, list[Mapping[str, Any]]] = {}
+    for review in reviews:
+        by_panel.setdefault(review["entity"].panel_id, []).append(review)
+    decided: dict[int, bool] = {}
+    for panel_id in sorted(by_panel):  # id order, as import_reviews: two imports never deadlock
+        panel = Panel.objects.select_for_update().get(pk=panel_id)
+        decided[panel_id] = False
+        for review in by_panel[panel_id]:
+            decided[panel_id] |= _record_review(panel, dict(review))
+    return decided
+
+
+@transaction.atomic
+def version_imported_panel(user, panel: Panel, *, text: str) -> Panel:
+    """One new version of ``panel`` for changes a file made in parts (``record_imported_reviews``)."""
+    panel = _locked(panel)
+    _bump(user, panel, text=text)
+    return panel
+
+
 def _record_review(panel: Panel, review: dict[str, Any]) -> bool:
     """One review of an imported file; True when it changed the entity's curated decision."""
     entity, reviewer, rating = review.pop("entity"), review.pop("user"), review.pop("rating", "")

@@ -11,6 +11,7 @@ from panels.imports.models import ImportJob
 from panels.models import Entity, HistoricalSnapshot, Panel
 from serverless.models import TaskRecord
 
+from tests.imports.conftest import drain
 from tests.imports.files import gene_row, hgnc_file, hgnc_row, panel_file, str_row
 from tests.imports.test_uploads_through_the_worker import start_import
 from tests.panels.factories import make_gene, make_panel
@@ -34,9 +35,12 @@ def test_a_redelivered_import_task_does_not_import_twice(browser, media, queues,
     event["Records"][0]["attributes"]["ApproximateReceiveCount"] = "2"
 
     assert worker.lambda_handler(event, lambda_context) == {"batchItemFailures": []}
+    # Both deliveries queued the file's one part: it is applied once.
+    drain(queues, worker, lambda_context)
 
     panel = Panel.objects.get(name="Imported panel")
     assert (panel.version, panel.snapshots.count(), panel.entities.count()) == ("0.0", 1, 1)
+    assert TaskRecord.objects.filter(task_path="panels.imports.tasks.import_part").count() == 2
     job.refresh_from_db()
     assert job.status == ImportJob.Status.SUCCEEDED
 
@@ -68,6 +72,7 @@ def test_an_import_that_dies_half_way_leaves_nothing_and_its_retry_imports_it_wh
 
     monkeypatch.setattr(services, "import_panel", dies_on_the_second_panel)
     job = start_import(browser, media, "panels", content)
+    drain(queues, worker, lambda_context, rounds=1)  # checked and staged: both panels in one part
     event = queues.receive_event()
 
     response = worker.lambda_handler(event, lambda_context)
@@ -171,7 +176,7 @@ def test_a_gene_finish_with_many_panels_continues_in_a_new_task(curator, tmp_pat
     job = jobs.create_job("genes", source=str(tmp_path / "new.tsv"), file_name="new.tsv")
     (tmp_path / "new.tsv").write_bytes(hgnc_file(hgnc_row(1, "G1", name="renamed protein")))
     planned: list[int] = []
-    jobs.run(job.pk, dispatch=planned.extend)
+    jobs.run(job.pk, dispatch=planned.extend, dispatch_parts=planned.extend)
     jobs.apply_chunk(planned[0])
 
     assert jobs.finish_genes(job.pk, seconds=0) == jobs.MORE_PANELS  # out of time after the first panel

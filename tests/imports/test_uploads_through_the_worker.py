@@ -137,7 +137,7 @@ def test_gene_import_progress_is_on_its_page(browser, media, queues, worker, lam
     from panels.imports import jobs
 
     planned: list[int] = []
-    jobs.run(job.pk, dispatch=planned.extend)
+    jobs.run(job.pk, dispatch=planned.extend, dispatch_parts=planned.extend)
     jobs.apply_chunk(planned[0])
 
     page = browser.get(reverse("imports:job", args=[job.pk])).content.decode()

@@ -1,10 +1,13 @@
-"""Running an import: read the file, check every row, then apply it all or nothing.
+"""Running an import: read the file, check every row, then apply it in parts.
 
 The same functions serve the worker's tasks (``panels.imports.tasks``) and
 the management commands, so an upload and ``manage.py import_panels`` behave
-the same and report the same rows. Every outcome is written to the
-``ImportJob`` in the transaction that applies the file: a job found finished
-is never applied again, which is what makes a redelivered task harmless.
+the same and report the same rows. A file is checked whole first: a bad row
+anywhere and nothing is staged or applied. A good file is staged in parts
+(``StagedPart``, ``GeneChunk``), each applied by a task of its own in one
+transaction that also records it applied, so no task grows with the file and
+a redelivered or killed task never applies anything twice. A job found
+finished is never run again.
 """
 
 import logging
@@ -15,7 +18,8 @@ from datetime import date
 
 import notifications.services as notifications
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -33,8 +37,8 @@ from panels.imports.files import (
     read_lines,
     report,
 )
-from panels.imports.models import GeneChunk, ImportJob
-from panels.models import Panel
+from panels.imports.models import GeneChunk, ImportJob, StagedPart
+from panels.models import Entity, Gene, Panel
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +56,20 @@ def create_job(kind: str, *, source: str, file_name: str, user=None, upload=None
     return ImportJob.objects.create(kind=kind, source=source, file_name=name, user=user, upload=upload)
 
 
-def run(job_id, *, dispatch: Dispatch, release: date | None = None) -> str:
-    """Run a job: panels and reviews to the end; genes to their chunks, handed to ``dispatch``."""
+def run(job_id, *, dispatch: Dispatch, dispatch_parts: Dispatch, release: date | None = None) -> str:
+    """Check a job's file whole, then hand its parts on.
+
+    Gene chunks go to ``dispatch``, staged parts of panel and reviews files to ``dispatch_parts``.
+    """
     job = ImportJob.objects.select_related("user", "upload").get(pk=job_id)
     if job.finished:
         return job.status
-    if job.kind == ImportJob.Kind.GENES and job.chunks_total:
-        # Planned by an earlier delivery: make sure every chunk is on its way.
-        dispatch(list(job.chunks.filter(done=False).values_list("pk", flat=True)))
+    if job.chunks_total:
+        # Planned by an earlier delivery: make sure every part is on its way.
+        if job.kind == ImportJob.Kind.GENES:
+            dispatch(list(job.chunks.filter(done=False).values_list("pk", flat=True)))
+        else:
+            dispatch_parts(list(job.parts.filter(done=False).values_list("pk", flat=True)))
         return job.status
     ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(status=ImportJob.Status.RUNNING)
     try:
@@ -67,9 +77,9 @@ def run(job_id, *, dispatch: Dispatch, release: date | None = None) -> str:
         with closing(open_storage(job.source) if job.upload_id else open_source(job.source)) as stream:
             lines = read_lines(stream)
             if job.kind == ImportJob.Kind.PANELS:
-                _import_panels(job, lines)
+                dispatch_parts(_stage_panels(job, lines))
             elif job.kind == ImportJob.Kind.REVIEWS:
-                _import_reviews(job, lines)
+                dispatch_parts(_stage_reviews(job, lines))
             else:
                 dispatch(_plan_genes(job, lines, release))
     except ImportFailed as failed:
@@ -87,46 +97,204 @@ def _claim(job: ImportJob) -> ImportJob | None:
     return None if locked.finished else locked
 
 
-def _import_panels(job: ImportJob, lines: Lines) -> None:
+# --- Panels and reviews: checked whole, staged in parts, each part its own task ------------
+#
+# Rows per part: each part's task stays well inside the worker's 60 s timeout (docs/imports.md
+# has the measured times). A panel is never split: a panel file's part holds whole panels, so
+# a panel larger than this is a part of its own.
+PART_ROWS = {ImportJob.Kind.PANELS: 2000, ImportJob.Kind.REVIEWS: 500}
+
+
+def _stage_panels(job: ImportJob, lines: Lines) -> list[int]:
     parsed = panel_file.parse(lines)
-    with transaction.atomic():
-        locked = _claim(job)
-        if locked is None:
-            return
-        changes = []
-        for rows in parsed.panels:
-            entities = [
-                {
-                    "entity_type": e.entity_type,
-                    "entity_name": e.entity_name,
-                    "gene": parsed.genes.get(e.gene_symbol),
-                    "sources": e.sources,
-                    **e.fields,
-                }
-                for e in rows.entities
-            ]
-            new_fields = {"disease_group": rows.disease_group, "disease_sub_group": rows.disease_sub_group}
-            panel, outcome = services.import_panel(
-                job.user,
-                name=rows.name,
-                panel=rows.panel,
-                entities=entities,
-                text=f"{len(entities)} entities imported from {job.file_name}",
-                **({} if rows.panel else new_fields),
-            )
-            changes.append(_change(panel, created=outcome == "created", changed=outcome != "unchanged"))
-        _succeed(locked, rows=parsed.rows, changes=changes)
+    groups: list[list[dict]] = [[]]
+    rows_in: list[int] = [0]
+    for rows in parsed.panels:
+        if groups[-1] and rows_in[-1] + len(rows.entities) > PART_ROWS[ImportJob.Kind.PANELS]:
+            groups.append([])
+            rows_in.append(0)
+        groups[-1].append(
+            {
+                "name": rows.name,
+                "panel_id": rows.panel.pk if rows.panel else None,
+                "disease_group": rows.disease_group,
+                "disease_sub_group": rows.disease_sub_group,
+                "entities": [
+                    {
+                        "entity_type": e.entity_type,
+                        "entity_name": e.entity_name,
+                        "gene_symbol": e.gene_symbol,
+                        "sources": e.sources,
+                        **e.fields,
+                    }
+                    for e in rows.entities
+                ],
+            }
+        )
+        rows_in[-1] += len(rows.entities)
+    return _stage(job, groups, rows_in, rows=parsed.rows, to_apply=len(parsed.panels))
 
 
-def _import_reviews(job: ImportJob, lines: Lines) -> None:
+REFERENCES = ("entity", "user")
+
+
+def _stage_reviews(job: ImportJob, lines: Lines) -> list[int]:
     parsed = review_file.parse(lines)
+    size = PART_ROWS[ImportJob.Kind.REVIEWS]
+    # By panel, so a panel's reviews are in as few parts as may be (its one version comes at the end).
+    ordered = sorted(parsed.reviews, key=lambda review: review["entity"].panel_id)
+    records = [
+        {"entity_id": r["entity"].pk, "user_id": r["user"].pk, **{k: v for k, v in r.items() if k not in REFERENCES}}
+        for r in ordered
+    ]
+    groups = [records[start : start + size] for start in range(0, len(records), size)]
+    return _stage(job, groups, [len(group) for group in groups], rows=parsed.rows, to_apply=len(records))
+
+
+def _stage(job: ImportJob, groups: list[list[dict]], rows_in: list[int], *, rows: int, to_apply: int) -> list[int]:
+    """Store the checked file's parts and the job's plan in one transaction; the parts' ids, to dispatch."""
     with transaction.atomic():
         locked = _claim(job)
-        if locked is None:
-            return
-        results = services.import_reviews(job.user, parsed.reviews, text=f"Reviews imported from {job.file_name}")
-        changes = [_change(panel, created=False, changed=bumped) for panel, bumped in results]
-        _succeed(locked, rows=parsed.rows, changes=changes, summary={"reviews": len(parsed.reviews)})
+        if locked is None or locked.chunks_total:
+            return []
+        parts = StagedPart.objects.bulk_create(
+            StagedPart(job=locked, index=number, records=records, rows=count)
+            for number, (records, count) in enumerate(zip(groups, rows_in, strict=True))
+        )
+        locked.rows, locked.chunks_total, locked.to_apply = rows, len(parts), to_apply
+        locked.status = ImportJob.Status.RUNNING
+        locked.save(update_fields=["rows", "chunks_total", "to_apply", "status"])
+    log.info("%s import %s: %s rows in %s parts", job.kind, job.pk, rows, len(parts))
+    return [part.pk for part in parts]
+
+
+def apply_part(part_id: int) -> ImportJob:
+    """Apply one staged part, once: its writes and its mark commit together or not at all.
+
+    A part found done (a second delivery) is left alone; a part whose task
+    was killed half-way committed nothing and is applied whole when SQS
+    delivers it again. The last part of a panel file finishes the job in the
+    same transaction; a reviews file then needs ``finish_reviews``.
+    """
+    with transaction.atomic():
+        part = StagedPart.objects.select_for_update().get(pk=part_id)
+        job = ImportJob.objects.select_related("user").get(pk=part.job_id)
+        if part.done or job.finished:
+            return job
+        try:
+            with transaction.atomic():
+                if job.kind == ImportJob.Kind.PANELS:
+                    outcome = _apply_panels(job, part.records)
+                else:
+                    outcome = _apply_reviews(part.records)
+        except (ValidationError, ObjectDoesNotExist) as error:
+            # A change since the file was checked (a panel deleted or made a super panel,
+            # an entity removed): the parts already applied stay, and the job names them.
+            _fail_part(job, part, error)
+            return ImportJob.objects.get(pk=job.pk)
+        part.done, part.records, part.outcome = True, [], outcome
+        part.save(update_fields=["done", "records", "outcome"])
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        locked.chunks_done += 1
+        if job.kind == ImportJob.Kind.PANELS:
+            locked.changes = [*locked.changes, *outcome]
+            locked.applied += len(outcome)
+        else:
+            locked.applied += part.rows
+        locked.save(update_fields=["chunks_done", "changes", "applied"])
+        if job.kind == ImportJob.Kind.PANELS and locked.chunks_done == locked.chunks_total:
+            _succeed(locked, rows=locked.rows, changes=locked.changes, summary={"panels": len(locked.changes)})
+    return ImportJob.objects.get(pk=part.job_id)
+
+
+def _apply_panels(job: ImportJob, records: list[dict]) -> list[dict]:
+    symbols = {e["gene_symbol"] for panel in records for e in panel["entities"] if e["gene_symbol"]}
+    genes = {gene.hgnc_symbol: gene for gene in Gene.objects.filter(hgnc_symbol__in=symbols)}
+    changes = []
+    for record in records:
+        entities = [
+            {**{k: v for k, v in e.items() if k != "gene_symbol"}, "gene": genes.get(e["gene_symbol"])}
+            for e in record["entities"]
+        ]
+        if any(e["gene_symbol"] and e["gene_symbol"] not in genes for e in record["entities"]):
+            raise ValidationError(f"A gene of {record['name']!r} is no longer known.")
+        existing = Panel.objects.get(pk=record["panel_id"]) if record["panel_id"] else None
+        new_fields = {"disease_group": record["disease_group"], "disease_sub_group": record["disease_sub_group"]}
+        panel, outcome = services.import_panel(
+            job.user,
+            name=record["name"],
+            panel=existing,
+            entities=entities,
+            text=f"{len(entities)} entities imported from {job.file_name}",
+            **({} if existing else new_fields),
+        )
+        changes.append(_change(panel, created=outcome == "created", changed=outcome != "unchanged"))
+    return changes
+
+
+def _apply_reviews(records: list[dict]) -> list[list]:
+    entities = Entity.objects.in_bulk({r["entity_id"] for r in records})
+    users = get_user_model().objects.select_related("reviewer").in_bulk({r["user_id"] for r in records})
+    reviews = []
+    for record in records:
+        entity, user = entities.get(record["entity_id"]), users.get(record["user_id"])
+        if entity is None or user is None:
+            raise ValidationError("A reviewed gene or a reviewer was removed after the file was checked.")
+        values = {k: v for k, v in record.items() if k not in ("entity_id", "user_id")}
+        reviews.append({"entity": entity, "user": user, **values})
+    decided = services.record_imported_reviews(reviews)
+    return [[panel_id, changed] for panel_id, changed in decided.items()]
+
+
+def _fail_part(job: ImportJob, part: StagedPart, error: Exception) -> None:
+    messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    applied = ", ".join(f"{c['panel_name']} ({c['version']})" for c in locked.changes if c["changed"]) or "none"
+    locked.status = ImportJob.Status.FAILED
+    locked.errors = [
+        RowError(None, "", f"Part {part.index + 1} of {job.chunks_total} could not be applied: {message}").as_json()
+        for message in messages
+    ] + [RowError(None, "", f"Panels changed by the parts applied before it: {applied}.").as_json()]
+    locked.finished_at = timezone.now()
+    locked.save(update_fields=["status", "errors", "finished_at"])
+    transaction.on_commit(lambda: notify(locked))
+
+
+def finish_reviews(job_id, *, seconds: float | None = None) -> str:
+    """When every part of a reviews file is in: one new version per panel where a curator's rating decided.
+
+    As ``finish_genes``: each panel in its own transaction recorded on the
+    job, so a finish cut short resumes where it stopped; ``MORE_PANELS``
+    when ``seconds`` ran out first.
+    """
+    deadline = time.monotonic() + seconds if seconds is not None else None
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    if job.finished or job.chunks_done < job.chunks_total:
+        return job.status
+    decided: dict[int, bool] = {}
+    for outcome in job.parts.values_list("outcome", flat=True):
+        for panel_id, changed in outcome:
+            decided[panel_id] = decided.get(panel_id, False) or changed
+    text = f"Reviews imported from {job.file_name}"
+    for made, panel in enumerate(Panel.objects.filter(pk__in=[pk for pk, d in decided.items() if d]).order_by("pk")):
+        if made and deadline is not None and time.monotonic() > deadline:  # at least one per task: progress
+            return MORE_PANELS
+        with transaction.atomic():
+            locked = _claim(job)
+            if locked is None or panel.pk in {change["panel_id"] for change in locked.changes}:
+                continue
+            panel = services.version_imported_panel(job.user, panel, text=text)
+            locked.changes = [*locked.changes, _change(panel, created=False, changed=True)]
+            locked.save(update_fields=["changes"])
+    with transaction.atomic():
+        locked = _claim(job)
+        if locked is not None:
+            versioned = {change["panel_id"] for change in locked.changes}
+            unchanged = Panel.objects.filter(pk__in=set(decided) - versioned).order_by("pk")
+            changes = [*locked.changes, *(_change(p, created=False, changed=False) for p in unchanged)]
+            _succeed(locked, rows=locked.rows, changes=changes, summary={"reviews": locked.to_apply})
+    job.refresh_from_db()
+    return job.status
 
 
 def _change(panel: Panel, *, created: bool, changed: bool) -> dict:
@@ -223,13 +391,18 @@ def finish_genes(job_id, *, seconds: float | None = None) -> str:
 
 
 def run_inline(job: ImportJob, *, release: date | None = None) -> ImportJob:
-    """The whole job in this process (management commands): chunks one after another, then the finish."""
-    pending: list[int] = []
-    run(job.pk, dispatch=pending.extend, release=release)
-    for chunk_id in pending:
+    """The whole job in this process (management commands): parts one after another, then the finish."""
+    chunks: list[int] = []
+    parts: list[int] = []
+    run(job.pk, dispatch=chunks.extend, dispatch_parts=parts.extend, release=release)
+    for chunk_id in chunks:
         apply_chunk(chunk_id)
+    for part_id in parts:
+        apply_part(part_id)
     if job.kind == ImportJob.Kind.GENES:
         finish_genes(job.pk)
+    elif job.kind == ImportJob.Kind.REVIEWS:
+        finish_reviews(job.pk)
     job.refresh_from_db()
     return job
 
@@ -281,7 +454,12 @@ def notify(job: ImportJob) -> None:
         ]
     else:
         subject = f"PanelApp: {name} was not imported"
-        lines = [f"{name} was not imported; nothing was changed. Fix these rows and upload it again:"]
+        if job.changes:  # a part could not be applied after the check: say exactly what did change
+            lines = [f"{name} was only partly imported. Changed before it stopped:"]
+            lines += [f"- {c['panel_name']}: version {c['version']}" for c in job.changes if c.get("changed", True)]
+            lines.append("What stopped it:")
+        else:
+            lines = [f"{name} was not imported; nothing was changed. Fix these rows and upload it again:"]
         lines += [report(job.errors[:MAILED_ERRORS])]
         if len(job.errors) > MAILED_ERRORS:
             lines.append(f"... and {len(job.errors) - MAILED_ERRORS} more on the import's page.")

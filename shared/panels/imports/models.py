@@ -43,6 +43,9 @@ class ImportJob(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     chunks_total = models.PositiveIntegerField(default=0)
     chunks_done = models.PositiveIntegerField(default=0)
+    # Panels applied (panel files) or reviews recorded (reviews files), for the page while it runs.
+    applied = models.PositiveIntegerField(default=0)
+    to_apply = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -96,3 +99,30 @@ class GeneChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id} chunk {self.index}"
+
+
+class StagedPart(models.Model):
+    """A part of a checked panel or reviews file, applied by a task of its own.
+
+    A file is checked whole before any part is staged, so a bad row stages
+    nothing. Each part is then applied in one transaction that also marks it
+    ``done``, so a part delivered twice, or killed half-way and delivered
+    again, is applied exactly once. ``records`` are emptied once applied.
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="parts")
+    index = models.PositiveIntegerField()
+    # Panels: [{"name", "panel_id", "disease_group", "disease_sub_group", "entities": [...]}];
+    # reviews: [{"row", "entity_id", "user_id", "rating", ...}].
+    records = models.JSONField(default=list)
+    rows = models.PositiveIntegerField(default=0)
+    done = models.BooleanField(default=False)
+    # What applying it did: the panels' change entries (panels) or [panel id, decided] pairs (reviews).
+    outcome = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["job", "index"]
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="one_part_per_index")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} part {self.index}"
