@@ -2,6 +2,7 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.views.generic import RedirectView
 from serverless.ratelimit import ratelimit
 
 from accounts import views
@@ -23,6 +24,8 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/token/", views.regenerate_token, name="regenerate_token"),
     path("change_password/", views.ChangePasswordView.as_view(), name="change_password"),
+    # Upstream's address of the same page (Django's default name for it).
+    path("password_change/", RedirectView.as_view(pattern_name="accounts:change_password", permanent=True)),
     # Each request e-mails someone: limited per client address, like registration.
     path(
         "password_reset/",

@@ -9,6 +9,7 @@ from django.urls import path, re_path, register_converter
 
 from panels import comment_views, curation, downloads, sign_off, views
 from panels.converters import EntityNameConverter
+from panels.pages import redirects
 
 register_converter(EntityNameConverter, "entity")
 
@@ -68,7 +69,14 @@ urlpatterns = [
         "<int:pk>/<str:entity_type>/<entity:entity_name>/clear_sources/", curation.clear_sources, name="clear_sources"
     ),
     path("<int:pk>/<str:entity_type>/<entity:entity_name>/", views.entity_in_panel, name="entity_in_panel"),
-    # Old addresses: /panels/genes/... (now entities) and PanelApp's first 24-character panel ids.
+    # Old addresses: upstream's, each sent to the page that took its place.
+    path("<int:pk>/download_version/", redirects.download_version_redirect, name="old_download_version"),
+    path("<int:pk>/<entity:entity_name>/", redirects.old_entity_redirect, name="old_entity"),
+    path("copy/<int:panel_a>/<int:panel_b>", redirects.copy_reviews_redirect, name="old_copy_reviews"),
+    path("upload_genes/", redirects.to_page, {"name": "imports:admin"}),
+    path("upload_panel/", redirects.to_page, {"name": "imports:admin"}),
+    path("upload_reviews/", redirects.to_page, {"name": "imports:admin"}),
+    # /panels/genes/... (now entities) and PanelApp's first 24-character panel ids.
     path("genes/", views.old_genes_redirect, name="old_genes"),
     path("genes/<entity:entity_name>", views.old_genes_redirect, name="old_gene"),
     re_path(r"^(?P<hash_id>[0-9a-f]{24})/(?P<rest>.*)$", views.old_panel_redirect, name="old_panel"),

@@ -1,12 +1,13 @@
 """The panel index: search by panel, disorder or gene; filter by type and disease group; sort."""
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from panels import queries
-from panels.models import HistoricalSnapshot, Panel, PanelType
+from panels.models import Entity, HistoricalSnapshot, Panel, PanelType
 from panels.pages.common import clean_text, readable_panels
 
 
@@ -15,6 +16,8 @@ def panel_list(request: HttpRequest) -> HttpResponse:
     text = clean_text(request, "search")
     type_slug = clean_text(request, "type")
     group = clean_text(request, "group", 255)
+    # Upstream's ?gene=<symbol>: the panels holding that gene, a super panel through its child (old links use it).
+    gene = clean_text(request, "gene", 128)
     sort = request.GET.get("sort", "name") if request.GET.get("sort") in queries.PANEL_SORTS else "name"
     show_retired = request.GET.get("retired") == "1"
 
@@ -29,6 +32,10 @@ def panel_list(request: HttpRequest) -> HttpResponse:
         panels = panels.filter(types__slug=type_slug)
     if group:
         panels = panels.filter(disease_group=group)
+    if gene:
+        holding = Entity.objects.filter(entity_type=Entity.Type.GENE, entity_name=gene).values("panel_id")
+        supers = Panel.objects.filter(child_panels__in=holding).values("pk")
+        panels = panels.filter(Q(pk__in=holding) | Q(pk__in=supers))
     panels = list(queries.sort_panels(panels, sort).prefetch_related("types"))
     counts = queries.confidence_counts(panels)
     signed_off = _latest_sign_offs(panels)
@@ -53,7 +60,7 @@ def panel_list(request: HttpRequest) -> HttpResponse:
         .values_list("disease_group", flat=True)
         .distinct(),
         "gene_matches": queries.gene_matches(visible, text) if text else [],
-        "filtered": bool(text or type_slug or group),
+        "filtered": bool(text or type_slug or group or gene),
     }
     return render(request, "panels/panel_list.html", context)
 
