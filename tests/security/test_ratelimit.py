@@ -132,7 +132,7 @@ def test_two_processes_hitting_one_key_share_one_exact_count_and_limit():
         pytest.skip("two processes need the shared PostgreSQL database")
     environ = {**os.environ, "DATABASE_URL": database_url(), "PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}"}
     environ["DJANGO_SETTINGS_MODULE"] = "panelapp.settings"
-    start_at = str(time.time() + 4)  # both are set up and waiting by then: their hits interleave
+    start_at = str(time.time() + 8)  # both are set up and waiting by then, even on a loaded machine: hits interleave
     processes = [
         subprocess.Popen(
             [sys.executable, "-c", COUNTER, start_at, "50"], env=environ, stdout=subprocess.PIPE, text=True
