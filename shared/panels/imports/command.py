@@ -30,6 +30,9 @@ class ImportCommand(BaseCommand):
             self.stdout.write(f"Queued for the worker as import {job.pk}; progress on {jobs.page_url(job)}")
             return
         if job.status != ImportJob.Status.SUCCEEDED:
+            if job.changes:  # a part could not be applied after the check: say exactly what did change
+                changed = "".join(f"\n- {c['panel_name']}: version {c['version']}" for c in job.changes if c["changed"])
+                raise CommandError(f"{job.file_name} was only partly imported:{changed}\n{report(job.errors)}")
             raise CommandError(f"{job.file_name} was not imported; nothing was changed.\n{report(job.errors)}")
         self.stdout.write(self.style.SUCCESS(f"{job.file_name}: {job.rows} rows imported."))
         for line in job.summary_lines:
