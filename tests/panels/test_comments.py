@@ -363,4 +363,3 @@ def test_the_migration_moves_each_reviews_comment_into_its_thread_and_back(revie
     Evaluation.objects.filter(user=reviewer).update(comments="")
     migration.threads_into_comments(state, None)
     assert Evaluation.objects.get(user=reviewer).comments == "Rewritten since"
-
