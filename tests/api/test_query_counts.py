@@ -24,10 +24,11 @@ ENDPOINTS = {
     "/api/v1/panels/{pk}/genes/?confidence_level=3&tags=t": 7,
     "/api/v1/panels/{pk}/strs/": 7,
     "/api/v1/panels/{pk}/regions/": 7,
-    "/api/v1/panels/{pk}/genes/SAMPLE/": 6,  # no count
+    # A name asked for is also looked up among genes' aliases (one query): no count.
+    "/api/v1/panels/{pk}/genes/SAMPLE/": 7,
     # An older version: panel, snapshot, its parts.
     "/api/v1/panels/{pk}/genes/?version=0.1&confidence_level=3": 3,
-    "/api/v1/panels/{pk}/genes/SAMPLE/?version=0.1": 3,
+    "/api/v1/panels/{pk}/genes/SAMPLE/?version=0.1": 4,  # and the alias lookup
     "/api/v1/panels/{pk}/genes/SAMPLE/evaluations/": 4,  # panel, entity, count, page
     "/api/v1/panels/signedoff/": 2,
     "/api/v1/panels/signedoff/?display=all": 2,
@@ -35,7 +36,7 @@ ENDPOINTS = {
     # Cursor lists count nothing: page (with gene and panel), tags, evidence, panel types.
     "/api/v1/genes/": 4,
     "/api/v1/genes/?page=last": 4,
-    "/api/v1/genes/SAMPLE/": 4,
+    "/api/v1/genes/SAMPLE/": 5,  # and the alias lookup
     "/api/v1/strs/": 4,
     "/api/v1/regions/": 4,
     "/api/v1/entities/?confidence_level=3&type=rare-disease-100k": 4,

@@ -17,10 +17,11 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from panels.bed import BUILDS, MAX_PADDING
 from panels.keyset import MAX_CURSOR_LENGTH
 from rest_framework import serializers
 
-from api.v1 import schema, views
+from api.v1 import bed, schema, views
 
 # PostgreSQL refuses NUL in text; the API answers 400 for it (params.check_characters).
 TEXT = {"type": "string", "pattern": "^[^\\x00]*$"}
@@ -33,8 +34,16 @@ def query(name: str, description: str, json_schema: dict[str, Any] | type = TEXT
 VERSION = query(
     "version", "A panel version, MAJOR.MINOR (e.g. 1.15)", {"type": "string", "pattern": "^[0-9]{1,9}\\.[0-9]{1,9}$"}
 )
+# Comma-separated, each id padded by spaces or left empty (params.EntityFilter reads exactly these).
+_HGNC_ITEM = " *([Hh][Gg][Nn][Cc]:[0-9]{1,9})? *"
+HGNC_IDS = {"type": "string", "pattern": f"^{_HGNC_ITEM}(,{_HGNC_ITEM})*$"}
 ENTITY_FILTERS = [
-    query("entity_name", "Comma-separated entity names (gene symbols, STR or region names)"),
+    query(
+        "entity_name",
+        "Comma-separated entity names (gene symbols, STR or region names); a gene also by HGNC id (HGNC:583) "
+        'or by an alias or previous symbol, which adds "matched": "alias" to the entities found that way',
+    ),
+    query("hgnc_id", "Comma-separated HGNC ids (HGNC:583): the entities of those genes", HGNC_IDS),
     query(
         "confidence_level",
         "0 (none), 1 (red), 2 (amber) or 3 (green); upstream's 4 counts as 3",
@@ -49,7 +58,9 @@ PANEL_FILTERS = [
 PATH_TEXT = [
     # drf-spectacular names a ``pk`` converter ``id`` in the schema's paths.
     OpenApiParameter("id", TEXT, OpenApiParameter.PATH, description="Panel id, old hash id or name"),
-    OpenApiParameter("entity_name", TEXT, OpenApiParameter.PATH, description="Entity name"),
+    OpenApiParameter(
+        "entity_name", TEXT, OpenApiParameter.PATH, description="Entity name; a gene also by HGNC id or alias"
+    ),
     OpenApiParameter("panel_id", TEXT, OpenApiParameter.PATH, description="Panel id, old hash id or name"),
 ]
 
@@ -142,6 +153,25 @@ DECLARATIONS: dict[type, dict[str, Any]] = {
         "parameter naming the current version is accepted and any other is answered 400.",
     },
     views.EntitySearch: {"parameters": [*ENTITY_FILTERS, *PANEL_FILTERS]},
+    bed.PanelBed: {
+        "operation_id": "panels_bed_retrieve",
+        "summary": "A panel version's genes, STRs and regions as a BED file (0-based, end exclusive)",
+        "parameters": [
+            VERSION,
+            query("build", "GRCh38 (default) or GRCh37", {"type": "string", "enum": list(BUILDS)}),
+            query(
+                "categories",
+                "Ratings as the TSV downloads' digits: 3 green, 2 amber, 1 red, 0 no list (default 01234)",
+                {"type": "string", "pattern": "^[0-4]{1,5}$"},
+            ),
+            query(
+                "padding",
+                f"Bases added on each side, 0 to {MAX_PADDING}",
+                {"type": "integer", "minimum": 0, "maximum": MAX_PADDING},
+            ),
+        ],
+        "responses": {(200, "text/plain"): OpenApiTypes.STR, **ERRORS},
+    },
     views.Root: {"exclude": True},
 }
 

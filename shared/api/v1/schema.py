@@ -84,6 +84,11 @@ class EntitySchema(serializers.Serializer):
     pathogenic_repeats = serializers.IntegerField(allow_null=True, required=False, help_text="STRs; null if not given")
     tags = serializers.ListField(child=serializers.CharField())
     panel = PanelSchema(required=False, help_text="The panel the entity is on")
+    matched = serializers.ChoiceField(
+        choices=["alias"],
+        required=False,
+        help_text="Present only when the gene was found by an alias or previous symbol, not its current symbol",
+    )
 
 
 class PanelDetailSchema(PanelSchema):

@@ -283,7 +283,7 @@ class PanelEntityMixin:
         entities = Entity.objects.filter(panel__in=children) if children else panel.entities.all()
         entities = entity_filter.apply(entities.filter(entity_type=COLLECTION_TYPES[self.collection]))
         entities = entities_for_api(entities).order_by("entity_name", "panel_id")
-        return entities, lambda entity: entity_dict(entity, children.get(entity.panel_id, own))
+        return entities, lambda entity: entity_filter.marked(entity_dict(entity, children.get(entity.panel_id, own)))
 
     def stored(self, panel: Panel, version: tuple[int, int]) -> list[dict[str, Any]]:
         data = json.loads(find_snapshot(panel, version, *HistoricalSnapshot.TEXT_FIELDS).data)
@@ -300,7 +300,8 @@ class PanelEntityList(PanelEntityMixin, ListView):
         entity_filter = params.EntityFilter.from_params(request.query_params)
         if self.is_current(panel, version):
             return self.paginated(*self.current(panel, entity_filter))
-        return self.paginated([e for e in self.stored(panel, version) if entity_filter.matches(e)])
+        found = [entity_filter.marked(e) for e in self.stored(panel, version) if entity_filter.matches(e)]
+        return self.paginated(found)
 
 
 class PanelEntityDetail(PanelEntityMixin, APIView):
@@ -308,11 +309,13 @@ class PanelEntityDetail(PanelEntityMixin, APIView):
 
     def get(self, request: Request, pk: str, entity_name: str) -> Response:
         panel, version = find_panel(pk, request.user), params.version(request.query_params)
+        # By name, HGNC id or a gene's alias: the entity under its current name.
+        entity_filter = params.EntityFilter.for_name(entity_name)
         if self.is_current(panel, version):
-            entities, render = self.current(panel, params.EntityFilter([entity_name], None, []))
+            entities, render = self.current(panel, entity_filter)
             found = [render(entity) for entity in entities[:1]]
         else:
-            found = [e for e in self.stored(panel, version) if e["entity_name"] == entity_name]
+            found = [entity_filter.marked(e) for e in self.stored(panel, version) if entity_filter.matches(e)]
         if not found:
             raise NotFound(f"{entity_name!r} is not on panel {pk}.")
         return Response(found[0])
@@ -378,7 +381,7 @@ class EntitySearch(CursorListView):
         def render(entity: Entity) -> dict[str, Any]:
             if entity.panel_id not in panels:
                 panels[entity.panel_id] = panel_summary(entity.panel)
-            return entity_dict(entity, panels[entity.panel_id])
+            return entity_filter.marked(entity_dict(entity, panels[entity.panel_id]))
 
         return self.paginated(entities, render)
 

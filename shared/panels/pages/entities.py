@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from panels import queries
 from panels.keyset import InvalidCursor
 from panels.models import Activity, Entity
-from panels.pages.common import bad_request, clean_text, readable_panels
+from panels.pages.common import bad_request, clean_text, gene_search_text, readable_panels
 
 PER_PAGE = 100
 HISTORY_SHOWN = 100
@@ -21,7 +21,7 @@ def entity_list(request: HttpRequest) -> HttpResponse:
     Paged by cursor from the name index (no count, no OFFSET: see panels.keyset); an old ``?page=N``
     link lands on the first page, ``?page=last`` on the last.
     """
-    text = clean_text(request, "search", 128)
+    text = gene_search_text(clean_text(request, "search", 128))
     entity_type = request.GET.get("type", "") if request.GET.get("type") in Entity.Type.values else ""
     letter = request.GET.get("letter", "") if request.GET.get("letter", "") in LETTERS else ""
     rows = queries.entity_index(

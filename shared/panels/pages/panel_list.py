@@ -8,12 +8,12 @@ from django.views.decorators.http import require_GET
 
 from panels import queries
 from panels.models import Entity, HistoricalSnapshot, Panel, PanelType
-from panels.pages.common import clean_text, readable_panels
+from panels.pages.common import clean_text, gene_search_text, readable_panels
 
 
 @require_GET
 def panel_list(request: HttpRequest) -> HttpResponse:
-    text = clean_text(request, "search")
+    text = gene_search_text(clean_text(request, "search"))
     type_slug = clean_text(request, "type")
     group = clean_text(request, "group", 255)
     # Upstream's ?gene=<symbol>: the panels holding that gene, a super panel through its child (old links use it).
