@@ -7,7 +7,7 @@ page that links to any stored entity renders, and the link leads to it.
 
 from django.urls import path, re_path, register_converter
 
-from panels import comment_views, curation, downloads, sign_off, views
+from panels import bed_download, comment_views, curation, downloads, sign_off, views
 from panels.converters import EntityNameConverter
 from panels.pages import redirects
 
@@ -28,6 +28,7 @@ urlpatterns = [
     path("download_regions/", downloads.all_regions, name="download_regions"),
     path("<int:pk>/", views.panel_detail, name="detail"),
     path("<int:pk>/download/<str:categories>/", downloads.panel_tsv, name="download_panel_tsv"),
+    path("<int:pk>/download/<str:categories>/bed/<str:build>/", bed_download.panel_bed, name="download_panel_bed"),
     # Reviewers and curators (panels.curation), before the entity page so "add" is never taken for a name.
     path("create/", curation.create_panel, name="create_panel"),
     path("<int:pk>/update/", curation.update_panel, name="update_panel"),
