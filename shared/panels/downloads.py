@@ -47,6 +47,11 @@ def error_page(request: HttpRequest, status: int, title: str, message: str) -> H
 @require_safe
 def panel_tsv(request: HttpRequest, pk: int, categories: str) -> HttpResponse:
     """One panel version's entities at the given confidence levels, in upstream's 36 columns."""
+    # "This colour or better": ?min_confidence=2 keeps amber and green of the categories asked for.
+    least = request.GET.get("min_confidence", "")
+    if least and least not in {"0", "1", "2", "3"}:
+        message = f"“{least}” is not a confidence level: use 0 (no list), 1 (red), 2 (amber) or 3 (green)."
+        return error_page(request, 400, "Unknown confidence level", message)
     if not tsv.valid_categories(categories):
         return error_page(
             request,
@@ -73,7 +78,9 @@ def panel_tsv(request: HttpRequest, pk: int, categories: str) -> HttpResponse:
     data = json.loads(snapshot.data)
     # Reviewers' ratings are live; an old version's are not known, and stay empty as upstream leaves them.
     ratings = rating_counts(data) if (major, minor) == current else None
-    body = tsv.panel_tsv(data, categories, ratings=ratings).encode()
+    # 4 (green and ready) is at least any level; none left is the header alone.
+    kept = "".join(digit for digit in categories if digit >= least) if least else categories
+    body = tsv.panel_tsv(data, kept, ratings=ratings).encode()
     filename = tsv.download_name(panel.name)
     if len(body) > INLINE_MAX_BYTES:
         digest = hashlib.sha256(body).hexdigest()

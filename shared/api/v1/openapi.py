@@ -49,6 +49,11 @@ ENTITY_FILTERS = [
         "0 (none), 1 (red), 2 (amber) or 3 (green); upstream's 4 counts as 3",
         {"type": "integer", "enum": [0, 1, 2, 3, 4]},
     ),
+    query(
+        "min_confidence",
+        "This colour or better: 1 (red and up), 2 (amber and green) or 3 (green); 0 is all; 4 counts as 3",
+        {"type": "integer", "enum": [0, 1, 2, 3, 4]},
+    ),
     query("tags", "Comma-separated tags; an entity matches if it has any of them"),
 ]
 PANEL_FILTERS = [

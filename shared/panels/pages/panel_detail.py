@@ -49,6 +49,10 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     text = clean_text(request, "filter")
     levels = {level for level in request.GET.getlist("level") if level in {"0", "1", "2", "3"}}
+    # "This colour or better": ?min_level=2 is amber and green, the boxes it stands for shown ticked.
+    if (least := request.GET.get("min_level", "")) in {"0", "1", "2", "3"}:
+        better = {level for level in ("0", "1", "2", "3") if level >= least}
+        levels = levels & better if levels else better
     matching = _matching(data, text.lower(), levels)
     page = Paginator(matching, ENTITIES_PER_PAGE).get_page(request.GET.get("page"))
     _prepare(panel, data, page.object_list)
