@@ -20,6 +20,7 @@ is no longer written.
 import hashlib
 import io
 import json
+import logging
 
 from accounts.policy import visible_panels
 from django.core.exceptions import ValidationError
@@ -33,6 +34,8 @@ from serverless.storage import media_redirect
 from panels import exports, tsv
 from panels.models import Evaluation, ExportFile, HistoricalSnapshot
 from panels.services import parse_version
+
+log = logging.getLogger(__name__)
 
 # Well under the ALB's 1 MB response limit, leaving room for headers.
 INLINE_MAX_BYTES = 512 * 1024
@@ -114,7 +117,17 @@ def _export_view(kind: str):
     def download(request: HttpRequest) -> HttpResponse:
         export = ExportFile.objects.filter(kind=kind).exclude(name="").first()
         # A file of an older format may hold live formulas: until it is rebuilt, it is as good as not built.
-        if not exports.servable(export):
+        servable = exports.servable(export)
+        if servable:
+            # One HEAD: a file gone from storage is rebuilt, never linked (storage would answer with its XML error).
+            try:
+                servable = not exports.forget_missing(export)
+            except Exception:
+                log.exception("Could not check the %s export in storage", kind)
+                return error_page(
+                    request, 503, "Downloads unavailable", "File storage is not answering; try again in a minute."
+                )
+        if not servable:
             exports.schedule_rebuild(delay_seconds=0)
             label = ExportFile.Kind(kind).label
             # 202: the build is under way (not an outage, which a 503 would report to monitoring).

@@ -13,6 +13,10 @@ entities, and Lambda responses stop at 1 MB), they are built by the task
   they are built from) changed. Files are named by the hash of their content
   and never overwritten, so a build run twice (SQS delivers at least once)
   writes nothing new, and a link handed out before a rebuild keeps working.
+* A file the database names but storage no longer holds (a restarted local
+  stack, a bucket restored without it) is written again: the build checks
+  each file is there, and a download checks before redirecting to it
+  (``forget_missing``), so nobody is sent to storage's own error page.
 
 A file's ``source`` begins with ``FORMAT``, the version of the code that
 writes the rows. A file of another format (one built before cells were
@@ -44,6 +48,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Count, F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
+from serverless.storage import media_exists
 
 from panels.models import Evaluation, ExportFile, HistoricalSnapshot, Panel
 from panels.tsv import ENSEMBL_RELEASES, tsv_lines
@@ -193,22 +198,30 @@ def panel_changed() -> None:
         schedule_rebuild()
 
 
-def schedule_rebuild(delay_seconds: int | None = None) -> bool:
+def schedule_rebuild(delay_seconds: int | None = None, *, force: bool = False) -> bool:
     """Queue one build of the exports unless one is already pending; True if this call queued it.
 
     ``delay_seconds`` (default ``REBUILD_DELAY_SECONDS``) lets a burst of
-    changes land before the build starts. Never raises: a change to a panel
-    must not fail because its exports could not be scheduled.
+    changes land before the build starts; only where a queue keeps the task
+    (SQS): a process that runs tasks itself (a management command beside
+    ``make run``, ``USE_SQS=FALSE``) may exit before a delayed task starts,
+    leaving the pending mark up and no build coming, so there the build
+    starts at once. ``force`` queues one even if another is pending (a file
+    found missing must not wait for a mark that may belong to a lost build).
+    Never raises: a change to a panel must not fail because its exports could
+    not be scheduled.
     """
     from panels.tasks import build_exports
 
     delay = REBUILD_DELAY_SECONDS if delay_seconds is None else delay_seconds
+    if not _queue_keeps_tasks(build_exports):
+        delay = 0
     now = timezone.now()
     marked = False
     try:
         _create_rows()
         unmarked = Q(rebuild_requested_at__isnull=True) | Q(rebuild_requested_at__lt=now - PENDING_EXPIRES_AFTER)
-        marked = bool(ExportFile.objects.filter(unmarked).update(rebuild_requested_at=now))
+        marked = bool(ExportFile.objects.filter(Q() if force else unmarked).update(rebuild_requested_at=now))
         if marked:
             build_exports.using(run_after=now + timedelta(seconds=delay) if delay else None).enqueue()
         return marked
@@ -218,6 +231,13 @@ def schedule_rebuild(delay_seconds: int | None = None) -> bool:
             with suppress(Exception):
                 ExportFile.objects.filter(rebuild_requested_at=now).update(rebuild_requested_at=None)
         return False
+
+
+def _queue_keeps_tasks(task) -> bool:
+    """Whether the task's backend hands tasks to a queue that outlives this process (SQS), not to a thread here."""
+    from serverless.tasks.backends import ThreadBackend
+
+    return not isinstance(task.get_backend(), ThreadBackend)
 
 
 # --- Freshness -------------------------------------------------------------------
@@ -290,7 +310,7 @@ def build_exports() -> dict[str, str]:
     rows = export_rows()
     ExportFile.objects.update(rebuild_requested_at=None)  # from here on, a change queues the next build
     current = sources()
-    stale = [kind for kind in Kind.values if not rows[kind].name or rows[kind].source != current[kind]]
+    stale = [kind for kind in Kind.values if rows[kind].source != current[kind] or not _stored(rows[kind].name)]
     if stale:
         built = _write_files(stale)
         now = timezone.now()
@@ -301,6 +321,27 @@ def build_exports() -> dict[str, str]:
     for kind, name in names.items():
         prune(kind, keep=name)
     return names
+
+
+def _stored(name: str) -> bool:
+    """Whether the file a row names is in the bucket: a bucket emptied or replaced (a restarted
+    local stack, a restore) loses files the database still names, and the build writes them again."""
+    return bool(name) and media_exists(name)
+
+
+def forget_missing(export: ExportFile) -> bool:
+    """If ``export``'s file is gone from storage, stop naming it and queue a build; True if it was gone.
+
+    Called before a link to the file is handed out, so nobody is sent to
+    storage's own error. The row forgets the name only if it still names that
+    file, so a build finishing meanwhile is not undone.
+    """
+    if media_exists(export.name):
+        return False
+    log.warning("The %s export %s is missing from storage: building it again", export.kind, export.name)
+    ExportFile.objects.filter(pk=export.pk, name=export.name).update(name="")
+    schedule_rebuild(delay_seconds=0, force=True)
+    return True
 
 
 def prune(kind: str, *, keep: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import socket
 from datetime import timedelta
 
 import pytest
@@ -320,6 +321,7 @@ def built_before_the_rule(kind: str = Kind.GENES) -> None:
 
 def test_a_file_of_an_older_format_is_never_served_and_a_build_is_queued(client, queued):
     built_before_the_rule(Kind.GENES)
+    exports.store_once("exports/current.tsv", io.BytesIO(b"current"))
 
     response = client.get("/panels/download_genes/")
 
@@ -382,3 +384,84 @@ def test_the_block_says_when_each_file_was_built_and_whether_an_update_is_coming
 def test_the_block_costs_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
         render_block()
+
+
+# --- Files gone from storage (a restarted local stack, a bucket restored without them) ----------
+
+
+@pytest.fixture
+def media_on_s3(s3, settings):
+    """Media on the emulated S3; static files (no collectstatic here) named as they are, for the pages."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    return s3
+
+
+def test_a_file_gone_from_storage_is_never_linked_and_a_build_is_queued_at_once(media_on_s3, client, panels, queued):
+    exports.build_exports()
+    gone = ExportFile.objects.get(kind=Kind.PANELS).name
+    media_on_s3.client.delete_object(Bucket=MEDIA_BUCKET, Key=f"media/{gone}")
+
+    response = client.get("/panels/download_panel/")
+
+    assert response.status_code == 202 and "All panels: not built yet" in response.content.decode()
+    (result,) = queued.results
+    assert result.task.func is build_exports.func and result.task.run_after is None
+    assert ExportFile.objects.get(kind=Kind.PANELS).name == ""
+    assert client.get("/panels/download_genes/").status_code == 302  # the others are still there
+
+
+def test_a_file_gone_from_storage_is_written_again_though_no_panel_changed(s3, client, panels):
+    exports.build_exports()
+    gone = ExportFile.objects.get(kind=Kind.GENES).name
+    s3.client.delete_object(Bucket=MEDIA_BUCKET, Key=f"media/{gone}")
+
+    exports.build_exports()
+
+    assert ExportFile.objects.get(kind=Kind.GENES).name == gone
+    response = client.get("/panels/download_genes/")
+    assert response.status_code == 302
+    assert requests.get(response["Location"], timeout=10).status_code == 200
+
+
+def test_a_pending_mark_does_not_keep_a_missing_file_from_being_rebuilt(media_on_s3, client, panels, queued):
+    exports.build_exports()
+    ExportFile.objects.update(rebuild_requested_at=timezone.now())  # a build that may never come
+    media_on_s3.client.delete_object(Bucket=MEDIA_BUCKET, Key=f"media/{ExportFile.objects.get(kind=Kind.STRS).name}")
+
+    assert client.get("/panels/download_strs/").status_code == 202
+
+    (result,) = queued.results
+    assert result.task.func is build_exports.func
+
+
+def test_storage_not_answering_shows_a_page_not_an_error(media_on_s3, client, panels, settings, monkeypatch):
+    exports.build_exports()
+    monkeypatch.setenv("AWS_CLIENT_MAX_ATTEMPTS", "1")
+    with socket.socket() as closed:  # a port nothing listens on: every connection is refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    default = settings.STORAGES["default"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**default, "OPTIONS": {**default["OPTIONS"], "endpoint_url": f"http://127.0.0.1:{port}"}},
+    }
+
+    response = client.get("/panels/download_panel/")
+
+    assert response.status_code == 503
+    assert "File storage is not answering" in response.content.decode()
+
+
+def test_without_a_queue_that_outlives_the_process_a_build_is_not_delayed(settings):
+    """A command beside ``make run`` runs tasks in a thread of its own and exits: a delayed build would be lost."""
+    from serverless.models import TaskRecord
+
+    settings.TASKS = {"default": {"BACKEND": "serverless.tasks.backends.ThreadBackend"}}
+
+    assert exports.schedule_rebuild()
+
+    (record,) = TaskRecord.objects.filter(task_path=build_exports.module_path)
+    assert record.run_after is None

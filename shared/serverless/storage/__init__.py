@@ -30,6 +30,19 @@ def media_url(name: str, *, expires_in: int | None = None, download_name: str | 
     return default_storage.url(name, parameters=parameters or None, expire=expires_in)
 
 
+def media_exists(name: str) -> bool:
+    """Whether a media file is there: one HEAD on S3, so a page can check before linking to it.
+
+    Missing is False whether S3 answers 404 or, without ``s3:ListBucket``, 403;
+    any other failure (S3 unreachable) raises, for the caller to tell apart.
+    """
+    from django.core.files.storage import default_storage
+
+    from serverless.uploads import stat
+
+    return stat(default_storage, name) is not None
+
+
 def media_redirect(name: str, *, download_name: str | None = None) -> "HttpResponseRedirect":
     """Send the browser to the file itself: responses through the ALB stop at 1 MB."""
     from django.http import HttpResponseRedirect
