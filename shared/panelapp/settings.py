@@ -523,6 +523,23 @@ if USE_S3:
     # Static files come from their CloudFront (or emulator) origin.
     for _directive in ("script-src", "style-src", "img-src", "font-src"):
         SECURE_CSP[_directive].append(f"{_static_protocol}//{_static_host.split('/')[0]}")
+    # Pages upload files straight to the media bucket (serverless.uploads posts every form to
+    # this URL), another origin than the site's: the one origin fetch() may reach besides ours.
+    # The bucket's regional name, never the global s3.amazonaws.com, which answers a bucket
+    # outside us-east-1 with a redirect for its first hours, and browsers refuse that for an upload.
+    if AWS_ENDPOINT_URL:
+        _endpoint = urlsplit(AWS_ENDPOINT_URL)
+        _media_upload_origin = f"{_endpoint.scheme}://{_endpoint.netloc}"
+        AWS_S3_MEDIAFILES_UPLOAD_URL = f"{_media_upload_origin}/{AWS_S3_MEDIAFILES_BUCKET_NAME}"
+    else:
+        _media_domain = _bare_host(
+            env.str(
+                "AWS_S3_MEDIAFILES_REGIONAL_DOMAIN", f"{AWS_S3_MEDIAFILES_BUCKET_NAME}.s3.{AWS_REGION}.amazonaws.com"
+            )
+        )
+        _media_upload_origin = f"https://{_media_domain}"
+        AWS_S3_MEDIAFILES_UPLOAD_URL = f"{_media_upload_origin}/"
+    SECURE_CSP["connect-src"].append(_media_upload_origin)
 
 # --- Logging: JSON lines through Powertools, one formatter for every logger ----
 

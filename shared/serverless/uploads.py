@@ -6,7 +6,10 @@ uploader's own), the content type and the size range. S3 refuses anything
 else. Afterwards the application only looks at what arrived (``stat``).
 
 ``presigned_form``, ``stat`` and ``open_stored`` take the configured default storage,
-``MediaStorage`` (S3) or ``LocalMediaStorage``. With local files
+``MediaStorage`` (S3) or ``LocalMediaStorage``. On S3 the form is posted to
+``settings.AWS_S3_MEDIAFILES_UPLOAD_URL``, the bucket's regional address, which
+the pages' Content-Security-Policy allows (the bucket's CORS allows the site in
+turn). With local files
 (``USE_S3=FALSE``) the form is posted to the application's own target
 (``uploads.views.local_target``), which enforces the same policy, signed with
 ``SECRET_KEY``: callers see one interface.
@@ -20,6 +23,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import Storage
@@ -123,7 +127,10 @@ def presigned_form(
             ],
             ExpiresIn=expires_in,
         )
-        return UploadForm(url=post["url"], fields=post["fields"])
+        # The policy is signed, not the address: the form goes to the bucket's address that
+        # settings allow in the pages' Content-Security-Policy (connect-src), so the two agree.
+        url = getattr(settings, "AWS_S3_MEDIAFILES_UPLOAD_URL", None) or post["url"]
+        return UploadForm(url=url, fields=post["fields"])
     policy = {"name": name, "content_type": content_type, "max_size": max_size, "expires": time.time() + expires_in}
     token = signing.dumps(policy, salt=LOCAL_POLICY_SALT)
     return UploadForm(url=local_url, fields={"key": name, "Content-Type": content_type, "policy": token})

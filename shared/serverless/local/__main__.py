@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+from urllib.parse import urlsplit
 
 log = logging.getLogger("serverless.local")
 
@@ -28,6 +29,12 @@ def prepare() -> None:
     except Exception as error:
         # The site still runs; only its CSS and images are missing.
         log.warning("collectstatic into the local static bucket failed: %s", error)
+
+
+def site_origin(base_url: str) -> str:
+    """``scheme://host:port`` of the address people open: the origin the media bucket lets upload."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def stop_on_signal(signum: int, frame: object) -> None:
@@ -54,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PANEL_APP_BASE_URL", f"http://{args.host}:{args.port}")
     print("Starting the embedded AWS (S3, SQS, SES)…", flush=True)
     sender = os.environ.get("DEFAULT_FROM_EMAIL", "panelapp@localhost")
-    local_aws = aws.start(host="127.0.0.1", port=args.aws_port, sender=sender)
+    local_aws = aws.start(
+        host="127.0.0.1", port=args.aws_port, sender=sender, site_origin=site_origin(os.environ["PANEL_APP_BASE_URL"])
+    )
 
     import django
 

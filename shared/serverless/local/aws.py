@@ -41,14 +41,38 @@ class LocalAWS:
         self.server.stop()
 
 
+def media_cors(site_origin: str) -> dict[str, Any]:
+    """The media bucket's CORS, as template.yaml sets it: pages of the site alone may post uploads to it."""
+    return {
+        "CORSRules": [
+            {
+                "AllowedMethods": ["GET", "PUT", "POST", "HEAD"],
+                "AllowedOrigins": [site_origin],
+                "AllowedHeaders": ["*"],
+                "ExposeHeaders": ["ETag"],
+                "MaxAgeSeconds": 3600,
+            }
+        ]
+    }
+
+
 def client(service: str, endpoint_url: str) -> Any:
     import boto3
 
     return boto3.client(service, region_name=REGION, endpoint_url=endpoint_url)
 
 
-def start(host: str = "127.0.0.1", port: int = 0, sender: str = "panelapp@localhost") -> LocalAWS:
-    """Start moto, create the buckets, queues and SES identity, and export the environment."""
+def start(
+    host: str = "127.0.0.1", port: int = 0, sender: str = "panelapp@localhost", site_origin: str | None = None
+) -> LocalAWS:
+    """Start moto, create the buckets, queues and SES identity, and export the environment.
+
+    The buckets are another origin than the site, as in AWS. ``site_origin``
+    (``http://127.0.0.1:8000``) is the one origin the media bucket's CORS
+    allows; moto's own allow-everyone CORS is turned off so that the bucket's
+    rules are the ones that answer, as S3's do.
+    """
+    os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"  # read by moto when first imported, just below
     from moto.server import ThreadedMotoServer
 
     os.environ.update(
@@ -69,6 +93,8 @@ def start(host: str = "127.0.0.1", port: int = 0, sender: str = "panelapp@localh
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     # Browsers fetch static files straight from the bucket, as CloudFront does in AWS.
     s3.put_bucket_policy(Bucket=STATIC_BUCKET, Policy=json.dumps(public_read_policy(STATIC_BUCKET)))
+    if site_origin:
+        s3.put_bucket_cors(Bucket=MEDIA_BUCKET, CORSConfiguration=media_cors(site_origin))
 
     sqs = client("sqs", endpoint_url)
     dlq_url = sqs.create_queue(QueueName=DLQ_NAME)["QueueUrl"]
