@@ -129,3 +129,27 @@ def test_ctrl_c_stops_everything(stack):
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) == 0
     eventually(lambda: any("PanelApp stopped." in line for line in output), timeout=5)
+
+
+def test_the_mailbox_shows_each_recipient_once_and_links_that_can_be_clicked():
+    """As the SES backend sends (raw, with Destinations), read back through the embedded SES."""
+    import boto3
+    from moto import mock_aws
+    from serverless.local import aws
+    from serverless.local.server import mailbox_page
+
+    raw = (
+        "From: panelapp@localhost\r\nTo: ada@example.org\r\nSubject: Reset your password\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Choose a new password: http://127.0.0.1:8000/accounts/reset/MQ/abc-123/ <now>\r\n"
+    )
+    with mock_aws():
+        ses = boto3.client("ses", region_name=aws.REGION)
+        ses.verify_email_identity(EmailAddress="panelapp@localhost")
+        ses.send_raw_email(Source="panelapp@localhost", Destinations=["ada@example.org"], RawMessage={"Data": raw})
+        page = mailbox_page(aws.sent_emails()).decode()
+
+    assert page.count("ada@example.org") == 1
+    link = "http://127.0.0.1:8000/accounts/reset/MQ/abc-123/"
+    assert f'<a href="{link}">{link}</a>' in page
+    assert "&lt;now&gt;" in page  # the rest stays escaped text

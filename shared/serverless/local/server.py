@@ -37,7 +37,15 @@ def response_body(response: dict[str, Any]) -> bytes:
     return base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
 
 
+def recipients(destinations: list[str]) -> list[str]:
+    """Each recipient once: moto lists a raw message's ``Destinations`` and its To header both."""
+    return list(dict.fromkeys(destinations))
+
+
 def mailbox_page(messages: list[Any]) -> bytes:
+    """The sent e-mails, newest first, their links clickable (confirmation, password reset)."""
+    from django.utils.html import urlize
+
     items = []
     for sent in reversed(messages):
         parsed = email.message_from_string(sent.raw_data, policy=email.policy.default)
@@ -47,8 +55,8 @@ def mailbox_page(messages: list[Any]) -> bytes:
             "<article><h2>{}</h2><p>From {} to {}</p><pre>{}</pre></article>".format(
                 html.escape(str(parsed["subject"] or "(no subject)")),
                 html.escape(str(parsed["from"] or sent.source)),
-                html.escape(", ".join(sent.destinations)),
-                html.escape(text),
+                html.escape(", ".join(recipients(sent.destinations))),
+                urlize(text, autoescape=True),
             )
         )
     body = "".join(items) or "<p>No e-mail sent yet.</p>"
