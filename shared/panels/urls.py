@@ -9,7 +9,7 @@ from django.urls import path, re_path, register_converter
 
 from panels import bed_download, comment_views, curation, downloads, sign_off, views
 from panels.converters import EntityNameConverter
-from panels.pages import redirects
+from panels.pages import diff, redirects
 
 register_converter(EntityNameConverter, "entity")
 
@@ -29,6 +29,9 @@ urlpatterns = [
     path("<int:pk>/", views.panel_detail, name="detail"),
     path("<int:pk>/download/<str:categories>/", downloads.panel_tsv, name="download_panel_tsv"),
     path("<int:pk>/download/<str:categories>/bed/<str:build>/", bed_download.panel_bed, name="download_panel_bed"),
+    path("<int:pk>/diff/", diff.diff_latest, name="diff_latest"),
+    path("<int:pk>/diff/<str:from_version>/<str:to_version>/", diff.diff_page, name="diff"),
+    path("<int:pk>/diff/<str:from_version>/<str:to_version>/tsv/", diff.diff_tsv, name="diff_tsv"),
     # Reviewers and curators (panels.curation), before the entity page so "add" is never taken for a name.
     path("create/", curation.create_panel, name="create_panel"),
     path("<int:pk>/update/", curation.update_panel, name="update_panel"),

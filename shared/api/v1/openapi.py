@@ -21,7 +21,7 @@ from panels.bed import BUILDS, MAX_PADDING
 from panels.keyset import MAX_CURSOR_LENGTH
 from rest_framework import serializers
 
-from api.v1 import bed, schema, views
+from api.v1 import bed, diffs, schema, views
 
 # PostgreSQL refuses NUL in text; the API answers 400 for it (params.check_characters).
 TEXT = {"type": "string", "pattern": "^[^\\x00]*$"}
@@ -176,6 +176,22 @@ DECLARATIONS: dict[type, dict[str, Any]] = {
             ),
         ],
         "responses": {(200, "text/plain"): OpenApiTypes.STR, **ERRORS},
+    },
+    diffs.PanelDiff: {
+        "operation_id": "panels_diff_retrieve",
+        "summary": "What changed between two versions of a panel, line by line with who and when; 500 lines a page",
+        "parameters": [
+            query("from", "The version to compare from, MAJOR.MINOR (default: the one before to)", VERSION.type),
+            query("to", "The version to compare to, MAJOR.MINOR (default: the latest)", VERSION.type),
+            OpenApiParameter(
+                "page",
+                {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "enum": ["last"]}]},
+                OpenApiParameter.QUERY,
+                required=False,
+                allow_blank=True,
+                description="A page number from 1, or last; empty is the first page. Past the last page: 404.",
+            ),
+        ],
     },
     views.Root: {"exclude": True},
 }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from api.v1 import bed, views
+from api.v1 import bed, diffs, views
 
 app_name = "api-v1"
 
@@ -54,6 +54,7 @@ urlpatterns = [
     path("panels/<str:pk>/versions/", views.PanelVersions.as_view(), name="panel-versions"),
     path("panels/<str:pk>/activities/", views.PanelActivities.as_view(), name="panel-activities"),
     path("panels/<str:pk>/bed/", bed.PanelBed.as_view(), name="panel-bed"),
+    path("panels/<str:pk>/diff/", diffs.PanelDiff.as_view(), name="panel-diff"),
     *entity_paths("genes"),
     *entity_paths("strs"),
     *entity_paths("regions"),
