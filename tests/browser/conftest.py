@@ -7,6 +7,7 @@ serves it: every request becomes an ALB event for ``functions/web``'s
 browser downloaded by Playwright.
 """
 
+import json
 import os
 import re
 import threading
@@ -56,6 +57,34 @@ def site(transactional_db, settings, monkeypatch) -> Iterator[str]:
     yield base_url
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def aws_site(site, s3_server, settings, monkeypatch):
+    """``site`` as ``make run`` and AWS serve it: static and media files in buckets on another origin.
+
+    S3 is the emulator on a loopback port of its own (``s3_server``: signatures
+    and POST policies checked). The settings module is evaluated for S3 as on
+    Lambda (storages, CSP, upload address), the media bucket gets the local
+    stack's CORS (the site's origin) and static files are collected into their
+    bucket, public as ``make run`` makes it. Returns the emulator (``.client``,
+    ``.endpoint``); the pages are at ``site``.
+    """
+    from django.core.management import call_command
+    from serverless.local.aws import media_cors, public_read_policy
+
+    from tests.test_storage_emulator import STATIC_BUCKET, configure_s3, use_s3
+
+    s3 = use_s3(s3_server, settings, monkeypatch)
+    computed = configure_s3(monkeypatch, settings, s3.endpoint)
+    for name in ("SECURE_CSP", "AWS_S3_MEDIAFILES_UPLOAD_URL"):  # what the pages and the upload forms read
+        if name in computed:
+            setattr(settings, name, computed[name])
+    s3.client.put_bucket_policy(Bucket=STATIC_BUCKET, Policy=json.dumps(public_read_policy(STATIC_BUCKET)))
+    s3.client.put_bucket_cors(Bucket="panelapp-media", CORSConfiguration=media_cors(site))
+    if not s3.keys(STATIC_BUCKET, "static/staticfiles.json"):  # moto's buckets outlive a module: collect once
+        call_command("collectstatic", interactive=False, verbosity=0)
+    return s3
 
 
 @pytest.fixture(scope="module")

@@ -67,12 +67,13 @@ def start(
 ) -> LocalAWS:
     """Start moto, create the buckets, queues and SES identity, and export the environment.
 
-    The buckets are another origin than the site, as in AWS. ``site_origin``
-    (``http://127.0.0.1:8000``) is the one origin the media bucket's CORS
-    allows; moto's own allow-everyone CORS is turned off so that the bucket's
-    rules are the ones that answer, as S3's do.
+    The buckets are another origin than the site, as in AWS: the pages' CSP
+    allows this origin for uploads, and ``site_origin`` (``http://127.0.0.1:8000``)
+    is the one origin the media bucket's CORS allows, as template.yaml's does.
+    moto (5.2) answers a form POST with no CORS headers of the bucket's, so its
+    own allow-every-origin CORS stays on: locally the CSP, not the bucket, is
+    what a wrong origin would trip over.
     """
-    os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"  # read by moto when first imported, just below
     from moto.server import ThreadedMotoServer
 
     os.environ.update(
