@@ -86,6 +86,10 @@ class ErrorSchema(serializers.Serializer):
 
 
 ERRORS = {
+    304: OpenApiResponse(
+        description="Not modified: the If-None-Match (an ETag, weak or strong) or If-Modified-Since sent is current; "
+        "no body, and not counted against the rate limit"
+    ),
     400: OpenApiResponse(ErrorSchema, description="A malformed parameter; the message names it"),
     404: OpenApiResponse(ErrorSchema, description="No such panel, version, entity or page"),
     429: OpenApiResponse(
@@ -104,6 +108,14 @@ DECLARATIONS: dict[type, dict[str, Any]] = {
             query("type", "Comma-separated panel type slugs"),
             query("name", "Panel id, name or part of the name"),
             query("retired", "true to include retired panels", OpenApiTypes.BOOL),
+            OpenApiParameter(
+                "changed_since",
+                # Empty is no filter, as for the other parameters.
+                {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "enum": [""]}]},
+                OpenApiParameter.QUERY,
+                required=False,
+                description="Only panels whose latest version is newer than this ISO 8601 time (UTC without offset)",
+            ),
         ],
     },
     views.PanelDetail: {

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -78,6 +79,21 @@ def hgnc_ids(values: list[str]) -> list[str]:
         if not HGNC_ID.fullmatch(value):
             raise InvalidParameter(f"Incorrect hgnc_id {value!r}: expected HGNC:<number>, e.g. HGNC:583.")
     return ["HGNC:" + value[5:] for value in values]
+
+
+def changed_since(params: Mapping[str, str]) -> datetime | None:
+    """``changed_since``: an ISO 8601 time (``2026-12-01T00:00:00Z``); without an offset it is UTC."""
+    value = params.get("changed_since", "").strip()
+    if not value:
+        return None
+    try:
+        # RFC 3339 allows a lower-case t and z, and a space for the T; Python reads them upper-case.
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidParameter(
+            f"Incorrect changed_since {value!r}: expected an ISO 8601 time, e.g. 2026-12-01T00:00:00Z."
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def integer(params: Mapping[str, str], name: str) -> int | None:

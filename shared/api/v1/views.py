@@ -21,7 +21,7 @@ from panels.keyset import InvalidCursor, Keyset
 from panels.models import Activity, Entity, Evaluation, HistoricalSnapshot, Panel
 from panels.queries import ACTIVITY_ORDER, ENTITY_ORDER
 from panels.representation import ENTITY_COLLECTIONS, entities_for_api, entity_dict, iso_datetime, panel_summary
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
 from rest_framework.renderers import JSONRenderer
@@ -29,7 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api.v1 import large, params, schema
+from api.v1 import conditional, large, params, schema
 from api.v1.errors import InvalidParameter
 from api.v1.pagination import CursorPages, PageNumbers, cursor_url
 from api.v1.renderers import BrowsableAPI
@@ -90,6 +90,10 @@ class APIView(GenericAPIView):
 
     renderer_classes = [JSONRenderer, BrowsableAPI]
     pagination_class = PageNumbers
+    # ETag and Last-Modified on every 200, and 304 for a current copy (api.v1.conditional).
+    answers_conditional_requests = True
+    # When this view's content was made, where it knows exactly (a stored version); else the newest change.
+    last_modified = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -99,6 +103,15 @@ class APIView(GenericAPIView):
         # What a response holds depends on who asks: caches must key on the credentials.
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Authorization", "Cookie"])
+        if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.streaming:
+            response = conditional.answer(request, response, self.last_modified)
+        # A conditional request was left uncounted by the throttle: a 304 stays free, anything else counts.
+        throttle = getattr(request._request, "deferred_throttle", None)
+        if throttle is not None and response.status_code != 304:
+            request._request.deferred_throttle = None
+            if not throttle.count(request):
+                response = self.handle_exception(Throttled(throttle.wait()))
+                response = super().finalize_response(request, response, *args, **kwargs)
         return response
 
     def paginated(self, items: list | QuerySet, render=lambda item: item) -> Response:
@@ -134,6 +147,9 @@ class PanelList(ListView):
                 panels = panels.filter(pk=int(name))
             else:
                 panels = panels.filter(Q(hash_id=name) | Q(name__icontains=name))
+        # Incremental sync: only panels with a version newer than the client's last (docs/api.md).
+        if (since := params.changed_since(request.query_params)) is not None:
+            panels = panels.filter(version_created__gt=since)
         return self.paginated(panels, panel_summary)
 
 
@@ -142,7 +158,8 @@ class PanelDetail(APIView):
 
     def get(self, request: Request, pk: str) -> HttpResponse:
         version = params.version(request.query_params)
-        snapshot = find_snapshot(find_panel(pk, request.user), version, *HistoricalSnapshot.TEXT_FIELDS)
+        snapshot = find_snapshot(find_panel(pk, request.user), version, "created", *HistoricalSnapshot.TEXT_FIELDS)
+        self.last_modified = snapshot.created
         if request.query_params.get("exclude_entities") == "True":
             data = json.loads(snapshot.data)
             for collection in ENTITY_COLLECTIONS.values():
@@ -251,12 +268,13 @@ class SignedOffDetail(APIView):
         panel = find_panel(panel_id, request.user)
         snapshot = (
             panel.snapshots.filter(signed_off_date__isnull=False)
-            .only(*HistoricalSnapshot.TEXT_FIELDS)
+            .only("created", *HistoricalSnapshot.TEXT_FIELDS)
             .order_by("-major_version", "-minor_version")
             .first()
         )
         if snapshot is None:
             raise NotFound(f"Panel {panel.pk} has no signed-off version.")
+        self.last_modified = snapshot.created
         return json_response(request, snapshot.data)
 
 
@@ -286,7 +304,9 @@ class PanelEntityMixin:
         return entities, lambda entity: entity_filter.marked(entity_dict(entity, children.get(entity.panel_id, own)))
 
     def stored(self, panel: Panel, version: tuple[int, int]) -> list[dict[str, Any]]:
-        data = json.loads(find_snapshot(panel, version, *HistoricalSnapshot.TEXT_FIELDS).data)
+        snapshot = find_snapshot(panel, version, "created", *HistoricalSnapshot.TEXT_FIELDS)
+        self.last_modified = snapshot.created  # an old version's entities are as they were then
+        data = json.loads(snapshot.data)
         own = {key: value for key, value in data.items() if key not in ENTITY_COLLECTIONS.values()}
         # Entity lists always carry their panel (a super panel's already name their child).
         return [{**entity, "panel": entity.get("panel", own)} for entity in data[self.collection]]
