@@ -72,7 +72,11 @@ def gene_matches(panels: QuerySet[Panel], text: str) -> list[tuple[Panel, Entity
     for super_panel, child_id in super_panels_of(panels, by_panel):
         child = by_panel[child_id]
         matches.append((super_panel, child, child.panel))
-    return sorted(matches, key=lambda match: (match[0].name.lower(), match[0].pk, match[1].entity_type))
+    # The child panel last: a super panel can hold the gene through two children.
+    return sorted(
+        matches,
+        key=lambda match: (match[0].name.lower(), match[0].pk, match[1].entity_type, match[2].pk if match[2] else 0),
+    )
 
 
 def child_panel_ids(panel_ids: Iterable[int]) -> dict[int, list[int]]:
