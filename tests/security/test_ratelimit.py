@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from datetime import timedelta
 
 import pytest
@@ -110,12 +109,15 @@ def test_the_clear_sessions_periodic_task_prunes_ended_windows_too():
 # --- Two processes, one limit -------------------------------------------------
 
 COUNTER = """
-import json, os, sys, time
+import json, sys
 import django
 django.setup()
+from django.db import connection
 from serverless import ratelimit
-start_at, hits = float(sys.argv[1]), int(sys.argv[2])
-time.sleep(max(0, start_at - time.time()))
+hits = int(sys.argv[1])
+connection.ensure_connection()
+print("ready", flush=True)
+sys.stdin.readline()  # both processes start hitting at once, however long each took to set up
 usages = [ratelimit.hit("shared", "one-client", ratelimit.Rate(60, 3600)) for _ in range(hits)]
 print(json.dumps([[u.hits, u.exceeded] for u in usages]))
 """
@@ -132,13 +134,20 @@ def test_two_processes_hitting_one_key_share_one_exact_count_and_limit():
         pytest.skip("two processes need the shared PostgreSQL database")
     environ = {**os.environ, "DATABASE_URL": database_url(), "PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}"}
     environ["DJANGO_SETTINGS_MODULE"] = "panelapp.settings"
-    start_at = str(time.time() + 8)  # both are set up and waiting by then, even on a loaded machine: hits interleave
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", COUNTER, start_at, "50"], env=environ, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", COUNTER, "50"],
+            env=environ,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         for _ in range(2)
     ]
+    assert [p.stdout.readline().strip() for p in processes] == ["ready", "ready"]
+    for process in processes:  # go, to both, before waiting for either
+        process.stdin.write("go\n")
+        process.stdin.flush()
     results = [json.loads(p.communicate(timeout=120)[0]) for p in processes]
 
     counts = sorted(hits for result in results for hits, _ in result)
