@@ -260,7 +260,7 @@ def test_an_unknown_panel_action_is_refused(curator, panel):
 
     # /panels/<id>/<name>/ is upstream's older address of an entity: read-only, and no entity is called "explode".
     assert client.post(f"/panels/{panel.pk}/explode/").status_code == 405
-    assert client.get(f"/panels/{panel.pk}/explode/").status_code == 404
+    assert client.get(f"/panels/{panel.pk}/explode/", follow=True).status_code == 404
 
 
 def test_a_curator_copies_reviews_between_panels(curator, panel, entity):
