@@ -67,6 +67,7 @@ def web_environment(aws: dict[str, str]) -> dict[str, str]:
         "DATABASE_HOST": "127.0.0.1",
         "AWS_S3_STATICFILES_BUCKET_NAME": aws["StaticBucket"],
         "AWS_S3_MEDIAFILES_BUCKET_NAME": aws["MediaBucket"],
+        "AWS_S3_MEDIAFILES_REGIONAL_DOMAIN": f"{aws['MediaBucket']}.s3.{REGION}.amazonaws.com",
         "AWS_S3_STATICFILES_CUSTOM_DOMAIN": "d111111abcdef8.cloudfront.net",
         "TASK_QUEUE_NAME": aws["TaskQueue"].rsplit("/", 1)[1],
         "TASK_QUEUE_URL": aws["TaskQueue"],

@@ -184,6 +184,7 @@ def lambda_environment(function: str, aws: dict, database: dict) -> dict[str, st
         "DATABASE_HOST": database["host"],
         "AWS_S3_STATICFILES_BUCKET_NAME": aws["StaticBucket"],
         "AWS_S3_MEDIAFILES_BUCKET_NAME": aws["MediaBucket"],
+        "AWS_S3_MEDIAFILES_REGIONAL_DOMAIN": f"{aws['MediaBucket']}.s3.eu-west-2.amazonaws.com",
         "AWS_S3_STATICFILES_CUSTOM_DOMAIN": "d111111abcdef8.cloudfront.net",
         "TASK_QUEUE_NAME": "panelapp",
         "TASK_QUEUE_URL": aws["TaskQueue"],

@@ -92,6 +92,8 @@ class Gene(models.Model):
 
     class Meta:
         ordering = ["hgnc_symbol"]
+        # Naming a gene by its HGNC id; its aliases have a GIN index on PostgreSQL (migration 0007).
+        indexes = [models.Index(fields=["hgnc_id"], name="gene_hgnc_id")]
 
     def __str__(self) -> str:
         return self.hgnc_symbol

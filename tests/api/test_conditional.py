@@ -117,6 +117,15 @@ def test_a_malformed_changed_since_is_a_400_naming_it(client, catalogue):
     assert "changed_since" in response.json()["detail"]
 
 
+def test_changed_since_takes_any_offset_python_reads_and_refuses_a_time_past_the_calendar(client, catalogue):
+    # Python reads offsets up to a day; PostgreSQL's limit is 15:59, so the time is moved to UTC first.
+    far_offset = client.get("/api/v1/panels/", {"changed_since": "0535-10-28T02:58:11.765830-21:02"})
+    past_the_calendar = client.get("/api/v1/panels/", {"changed_since": "0001-01-01T00:00:00+05:00"})
+
+    assert far_offset.status_code == 200
+    assert past_the_calendar.status_code == 400 and "changed_since" in past_the_calendar.json()["detail"]
+
+
 def test_if_modified_since_in_the_future_of_every_change_is_a_304_on_lists(client, catalogue):
     later = http_date(4102444800)  # 2100-01-01
 

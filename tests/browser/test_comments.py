@@ -3,6 +3,7 @@
 import pytest
 from accounts.models import Reviewer
 from panels.models import Comment
+from playwright.sync_api import expect
 
 from tests.accounts.conftest import PASSWORD, make_account
 from tests.browser.conftest import sign_in
@@ -11,8 +12,9 @@ from tests.panels.factories import add_gene, make_panel
 PHONE = 390
 
 
-def thread_texts(tab) -> list[str]:
-    return [text.strip() for text in tab.locator(".thread__text").all_inner_texts()]
+def shows_thread(tab, texts: list[str]) -> None:
+    """The page the last click leads to shows these comments (waiting for it, as a reader would)."""
+    expect(tab.locator(".thread__text")).to_have_text(texts)
 
 
 def test_a_reviewer_comments_twice_edits_one_deletes_their_own_and_a_curator_deletes_another(browser, site, screenshot):
@@ -35,7 +37,7 @@ def test_a_reviewer_comments_twice_edits_one_deletes_their_own_and_a_curator_del
     assert tab.get_by_label("Comments").input_value() == ""  # a new comment, not the old one to overwrite
     tab.get_by_label("Comments").fill("A third family since")
     tab.get_by_role("button", name="Update my review").click()
-    assert thread_texts(tab) == ["Two unrelated familes", "A third family since"]
+    shows_thread(tab, ["Two unrelated familes", "A third family since"])
 
     # The reviewer corrects the first comment: it keeps its place and says it was edited.
     first = Comment.objects.get(text="Two unrelated familes")
@@ -46,14 +48,14 @@ def test_a_reviewer_comments_twice_edits_one_deletes_their_own_and_a_curator_del
     tab.get_by_label("Comment").fill("Two unrelated families")
     tab.get_by_role("button", name="Save my comment").click()
     assert "Your comment is updated." in tab.locator("main").inner_text()
-    assert thread_texts(tab) == ["Two unrelated families", "A third family since"]
+    shows_thread(tab, ["Two unrelated families", "A third family since"])
     assert "edited" in tab.locator(f"#comment-{first.pk} .thread__meta").inner_text()
 
     # ... and deletes the second one of theirs.
     second = Comment.objects.get(text="A third family since")
     tab.locator(f"#comment-{second.pk}").get_by_role("button", name="Delete").click()
     tab.get_by_text("The comment is deleted.").wait_for()
-    assert thread_texts(tab) == ["Two unrelated families"]
+    shows_thread(tab, ["Two unrelated families"])
 
     # Another reviewer comments; they see no edit or delete on the first reviewer's comment.
     other = browser.new_context(base_url=site).new_page()
@@ -76,7 +78,7 @@ def test_a_reviewer_comments_twice_edits_one_deletes_their_own_and_a_curator_del
     assert desk.locator(f"#comment-{theirs.pk}").get_by_role("link", name="Edit").count() == 0
     desk.locator(f"#comment-{theirs.pk}").get_by_role("button", name="Delete").click()
     desk.get_by_text("The comment is deleted.").wait_for()
-    assert thread_texts(desk) == ["Two unrelated families"]
+    shows_thread(desk, ["Two unrelated families"])
     assert list(Comment.objects.values_list("text", flat=True)) == ["Two unrelated families"]
 
 

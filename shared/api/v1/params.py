@@ -89,11 +89,12 @@ def changed_since(params: Mapping[str, str]) -> datetime | None:
     try:
         # RFC 3339 allows a lower-case t and z, and a space for the T; Python reads them upper-case.
         moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-    except ValueError:
+        # In UTC: Python takes offsets up to a day, PostgreSQL only up to 15:59.
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # OverflowError: a year-1 or year-9999 time moved past the calendar
         raise InvalidParameter(
             f"Incorrect changed_since {value!r}: expected an ISO 8601 time, e.g. 2026-12-01T00:00:00Z."
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def integer(params: Mapping[str, str], name: str) -> int | None:
