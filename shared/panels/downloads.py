@@ -32,7 +32,7 @@ from django.views.decorators.http import require_safe
 from serverless.storage import media_redirect
 
 from panels import exports, tsv
-from panels.models import Evaluation, ExportFile, HistoricalSnapshot
+from panels.models import Evaluation, ExportFile, HistoricalSnapshot, Panel
 from panels.services import parse_version
 
 log = logging.getLogger(__name__)
@@ -55,41 +55,61 @@ def panel_tsv(request: HttpRequest, pk: int, categories: str) -> HttpResponse:
     if least and least not in {"0", "1", "2", "3"}:
         message = f"“{least}” is not a confidence level: use 0 (no list), 1 (red), 2 (amber) or 3 (green)."
         return error_page(request, 400, "Unknown confidence level", message)
-    if not tsv.valid_categories(categories):
-        return error_page(
-            request,
-            400,
-            "Unknown categories",
-            f"“{categories}” is not a list of categories. Use the digits 0 to 4: 3 green, 2 amber, 1 red, "
-            "0 no list; for example 34 for the green list or 01234 for the whole panel.",
-        )
+    if (refused := categories_refused(request, categories)) is not None:
+        return refused
+    found = requested_version(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    panel, snapshot = found
+    data = json.loads(snapshot.data)
+    # Reviewers' ratings are live; an old version's are not known, and stay empty as upstream leaves them.
+    current = (snapshot.major_version, snapshot.minor_version) == (panel.major_version, panel.minor_version)
+    ratings = rating_counts(data) if current else None
+    # 4 (green and ready) is at least any level; none left is the header alone.
+    kept = "".join(digit for digit in categories if digit >= least) if least else categories
+    body = tsv.panel_tsv(data, kept, ratings=ratings).encode()
+    stored_as = f"downloads/panels/{panel.pk}/{snapshot.version}/{categories}"
+    return attachment(body, tsv.download_name(panel.name), tsv.CONTENT_TYPE, stored_as, "tsv")
+
+
+def categories_refused(request: HttpRequest, categories: str) -> HttpResponse | None:
+    """The error page for a category string that is not one (``34`` green, ``01234`` all), else None."""
+    if tsv.valid_categories(categories):
+        return None
+    return error_page(
+        request,
+        400,
+        "Unknown categories",
+        f"“{categories}” is not a list of categories. Use the digits 0 to 4: 3 green, 2 amber, 1 red, "
+        "0 no list; for example 34 for the green list or 01234 for the whole panel.",
+    )
+
+
+def requested_version(request: HttpRequest, pk: int) -> tuple[Panel, HistoricalSnapshot] | HttpResponse:
+    """The panel and the version a download asks for (``?version=``, else the current), or the page saying why not."""
     panel = visible_panels(request.user, retired=True).filter(pk=pk)
     panel = panel.only("pk", "name", "major_version", "minor_version").first()
     if panel is None:
         return error_page(request, 404, "Panel not found", f"There is no panel {pk}.")
-    current = (panel.major_version, panel.minor_version)
-    major, minor = current
+    major, minor = panel.major_version, panel.minor_version
     if "version" in request.GET:
         try:
             major, minor = parse_version(request.GET["version"])
         except ValidationError as error:
             return error_page(request, 400, "Unknown version", error.messages[0])
     snapshot = HistoricalSnapshot.objects.filter(panel=panel, major_version=major, minor_version=minor)
-    snapshot = snapshot.only("major_version", "minor_version", *HistoricalSnapshot.TEXT_FIELDS).first()
+    snapshot = snapshot.only("panel_id", "major_version", "minor_version", *HistoricalSnapshot.TEXT_FIELDS).first()
     if snapshot is None:
         return error_page(request, 404, "Version not found", f"{panel.name} has no version {major}.{minor}.")
-    data = json.loads(snapshot.data)
-    # Reviewers' ratings are live; an old version's are not known, and stay empty as upstream leaves them.
-    ratings = rating_counts(data) if (major, minor) == current else None
-    # 4 (green and ready) is at least any level; none left is the header alone.
-    kept = "".join(digit for digit in categories if digit >= least) if least else categories
-    body = tsv.panel_tsv(data, kept, ratings=ratings).encode()
-    filename = tsv.download_name(panel.name)
+    return panel, snapshot
+
+
+def attachment(body: bytes, filename: str, content_type: str, stored_as: str, extension: str) -> HttpResponse:
+    """The file as an attachment; too large to send inline, stored once (``<stored_as>-<sha256>``) and redirected."""
     if len(body) > INLINE_MAX_BYTES:
-        digest = hashlib.sha256(body).hexdigest()
-        name = f"downloads/panels/{panel.pk}/{snapshot.version}/{categories}-{digest}.tsv"
+        name = f"{stored_as}-{hashlib.sha256(body).hexdigest()}.{extension}"
         return media_redirect(exports.store_once(name, io.BytesIO(body)), download_name=filename)
-    response = HttpResponse(body, content_type=tsv.CONTENT_TYPE)
+    response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
