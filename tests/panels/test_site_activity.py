@@ -61,13 +61,26 @@ def test_activity_filters_by_date_range(client, world):
         ({"date_from": "yesterday"}, "Date from &#x27;yesterday&#x27; is not a date (YYYY-MM-DD)."),
         ({"date_to": "2025-13-01"}, "Date to &#x27;2025-13-01&#x27; is not a date"),
         ({"panel": "ataxia"}, "is not a panel id"),
+        ({"version": "abc"}, "Version &#x27;abc&#x27; is not a panel version: expected MAJOR.MINOR"),
+        ({"panel": "{ataxia}", "version": "1.x"}, "Version &#x27;1.x&#x27; is not a panel version"),
     ],
 )
 def test_bad_filters_are_a_400_that_says_why(client, world, query, message):
+    query = {name: value.format(ataxia=world.ataxia.pk) for name, value in query.items()}
     response = client.get("/panels/activity/", query)
 
     assert response.status_code == 400
     assert message in response.content.decode()
+
+
+def test_a_bad_filter_keeps_the_form_filled_in_to_correct_it_and_lists_no_changes(client, world):
+    response = client.get("/panels/activity/", {"panel": world.ataxia.pk, "version": "abc", "entity": "ATXN1"})
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert 'value="abc"' in body and 'value="ATXN1"' in body
+    assert f'<option value="{world.ataxia.pk}" selected>' in body
+    assert 'class="activity-table"' not in body and "No activity matches." not in body
 
 
 def links(response) -> dict[str, str]:

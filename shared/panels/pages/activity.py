@@ -11,11 +11,13 @@ from datetime import date, datetime, time, timedelta
 from itertools import chain
 
 from accounts import policy
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from panels import services
 from panels.keyset import InvalidCursor
 from panels.models import Activity
 from panels.pages.common import bad_request, clean_text, readable_panels
@@ -34,13 +36,23 @@ def activity(request: HttpRequest) -> HttpResponse:
     panel_id = request.GET.get("panel", "")
     version = clean_text(request, "version", 16)
     entity = clean_text(request, "entity", 128)
+    context = {
+        "panels": panels.order_by("name").values_list("pk", "name"),
+        "panel": int(panel_id) if panel_id.isascii() and panel_id.isdigit() else None,
+        "version": version,
+        "entity": entity,
+        "date_from": request.GET.get("date_from", ""),
+        "date_to": request.GET.get("date_to", ""),
+        "may_export": policy.can_curate(request.user),
+        "csv_rows": CSV_ROWS,
+    }
     try:
         since, until = _date(request, "date_from"), _date(request, "date_to")
+        _check_filters(panel_id, version)
     except ValueError as error:
-        return bad_request(request, str(error))
+        # A filter that cannot match would list nothing and read as "no changes": the page says what is wrong.
+        return render(request, "panels/activity.html", {**context, "error": str(error)}, status=400)
     if panel_id:
-        if not (panel_id.isascii() and panel_id.isdigit()):
-            return bad_request(request, f"Panel {panel_id!r} is not a panel id.")
         entries = entries.filter(panel_id=int(panel_id))
     if version:
         entries = entries.filter(panel_version=version)
@@ -52,9 +64,8 @@ def activity(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(created__lt=_start_of(until + timedelta(days=1)))
     entries = entries.order_by("-created", "-id")
 
-    may_export = policy.can_curate(request.user)
     if request.GET.get("format") == "csv":
-        if not may_export:
+        if not context["may_export"]:
             return render(request, "403.html", {"message": "The CSV export is for curators."}, status=403)
         return _csv(entries)
     number, cursor = request.GET.get("page", ""), request.GET.get("cursor", "")
@@ -65,21 +76,24 @@ def activity(request: HttpRequest) -> HttpResponse:
             page = ACTIVITY_ORDER.page(entries, cursor, PER_PAGE)
     except InvalidCursor:
         return bad_request(request, "This page link is damaged or was not made here: start again from the newest.")
-    context = {
+    context |= {
         "page": page,
         # An old numbered link past the first page: its rows cannot be found without reading every page before.
         "renumbered": number not in ("", "1", "last") and not cursor,
         "oldest": number == "last" and not cursor,
-        "panels": panels.order_by("name").values_list("pk", "name"),
-        "panel": int(panel_id) if panel_id else None,
-        "version": version,
-        "entity": entity,
-        "date_from": request.GET.get("date_from", ""),
-        "date_to": request.GET.get("date_to", ""),
-        "may_export": may_export,
-        "csv_rows": CSV_ROWS,
     }
     return render(request, "panels/activity.html", context)
+
+
+def _check_filters(panel_id: str, version: str) -> None:
+    """A ValueError saying which of the panel and version filters is malformed."""
+    if panel_id and not (panel_id.isascii() and panel_id.isdigit()):
+        raise ValueError(f"Panel {panel_id!r} is not a panel id.")
+    if version:
+        try:
+            services.parse_version(version)
+        except ValidationError:
+            raise ValueError(f"Version {version!r} is not a panel version: expected MAJOR.MINOR, e.g. 1.15.") from None
 
 
 def _date(request: HttpRequest, name: str) -> date | None:
