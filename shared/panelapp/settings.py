@@ -343,6 +343,10 @@ PANEL_EXPORTS_REBUILD_ON_CHANGE = env.bool("PANEL_EXPORTS_REBUILD_ON_CHANGE", Tr
 PANELAPP_APPS += ["panels.imports"]
 INSTALLED_APPS += ["panels.imports"]
 TASK_MODULES += ["panels.imports.tasks"]
+# Watching panels (docs/api.md, "Feeds and watching"): Atom feeds and e-mail to watchers on promotion, an app
+# of its own so the panels services only announce versions (panels.signals) and never call it.
+PANELAPP_APPS += ["subscriptions"]
+INSTALLED_APPS += ["subscriptions"]
 # Genes per chunk task of a gene file: HGNC's ~45,000 rows become ~23 tasks,
 # each a few seconds and well within the worker's timeout and memory.
 IMPORT_GENE_CHUNK_ROWS = env.int("IMPORT_GENE_CHUNK_ROWS", 2000)

@@ -5,7 +5,7 @@ An entity's name is one segment whatever it holds (``panels.converters``): a
 page that links to any stored entity renders, and the link leads to it.
 """
 
-from django.urls import path, re_path, register_converter
+from django.urls import include, path, re_path, register_converter
 
 from panels import bed_download, comment_views, curation, downloads, sign_off, views
 from panels.converters import EntityNameConverter
@@ -16,6 +16,8 @@ register_converter(EntityNameConverter, "entity")
 app_name = "panels"
 urlpatterns = [
     path("", views.panel_list, name="list"),
+    # Atom feeds and watching a panel (subscriptions), before any pattern that would take "feed" for a name.
+    path("", include("subscriptions.urls")),
     path("entities/", views.entity_list, name="entities"),
     path("entities/<entity:entity_name>", views.entity_detail, name="entity"),
     path("compare/", views.compare_form, name="compare_form"),

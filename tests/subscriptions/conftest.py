@@ -1,0 +1,22 @@
+"""What the watching tests share: a curator, a public panel of theirs, watchers with addresses, and the mail path."""
+
+import pytest
+from accounts.models import Reviewer
+
+from tests.accounts.conftest import make_account, queued_mail  # noqa: F401 (a fixture used here)
+from tests.panels.factories import make_panel, make_user
+
+
+@pytest.fixture
+def curator():
+    return make_user(Reviewer.Role.CURATOR)
+
+
+@pytest.fixture
+def panel(curator):
+    return make_panel(curator, name="Hereditary ataxia")
+
+
+@pytest.fixture
+def watcher():
+    return make_account("watcher", Reviewer.Role.EXTERNAL, email="watcher@example.org")
