@@ -139,7 +139,7 @@ def test_an_entity_page_shows_the_gene_data(client, world):
     gene = world.ataxia.entities.get(entity_name="ATXN1").gene
 
     assert gene.hgnc_id in page
-    assert f'<a href="https://omim.org/entry/{gene.omim_gene[0]}">' in page
+    assert f'<a href="https://omim.org/entry/{gene.omim_gene[0]}" rel="noopener noreferrer">' in page
     assert "ENSG" in page and "1:300-400" in page
 
 
@@ -183,7 +183,7 @@ def test_an_entity_in_a_panel_shows_every_review_with_reviewer_and_affiliation(c
 def test_publications_link_to_pubmed_when_they_are_pubmed_ids(client, world):
     page = text(client.get(f"/panels/{world.ataxia.pk}/gene/ATXN1/"))
 
-    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/8358429/">PMID 8358429</a>' in page
+    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/8358429/" rel="noopener noreferrer">PMID 8358429</a>' in page
     assert "Smith 2020" in page and "pubmed.ncbi.nlm.nih.gov/2020" not in page
 
 

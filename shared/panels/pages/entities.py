@@ -1,5 +1,7 @@
 """Entity pages: every gene, STR and region; one entity across panels; one entity in one panel."""
 
+from typing import NamedTuple
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -12,6 +14,20 @@ from panels.pages.common import bad_request, clean_text, gene_search_text, reada
 PER_PAGE = 100
 HISTORY_SHOWN = 100
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# The panel page lists genes, then STRs, then regions, each by name: previous and next follow that order.
+LISTING_ORDER = (Entity.Type.GENE, Entity.Type.STR, Entity.Type.REGION)
+
+
+class Neighbour(NamedTuple):
+    """The entity listed before or after this one on the panel page."""
+
+    entity_type: str
+    entity_name: str
+
+    @property
+    def kind(self) -> str:
+        """ "Gene", "STR" or "Region", as the page names it."""
+        return Entity.Type(self.entity_type).label
 
 
 @require_GET
@@ -78,7 +94,8 @@ def entity_in_panel(request: HttpRequest, pk: int, entity_type: str, entity_name
         raise Http404(f"{entity_type!r} is not a kind of entity: gene, str or region.")
     panel = get_object_or_404(readable_panels(request), pk=pk)
     children = queries.child_panel_ids([panel.pk]).get(panel.pk, [])
-    entity = queries.entity_in_panels(children or [panel.pk], entity_type, entity_name)
+    sources = children or [panel.pk]
+    entity = queries.entity_in_panels(sources, entity_type, entity_name)
     if entity is None:
         raise Http404(f"{panel.name} has no {entity_type} {entity_name}.")
     history = Activity.objects.filter(
@@ -93,5 +110,31 @@ def entity_in_panel(request: HttpRequest, pk: int, entity_type: str, entity_name
         "evidence": list(entity.evidence.all()),
         "tags": [tag.name for tag in entity.tags.all()],
         "history": history,
+        "previous": _neighbour(sources, entity, after=False),
+        "next": _neighbour(sources, entity, after=True),
     }
     return render(request, "panels/entity_in_panel.html", context)
+
+
+def _neighbour(panel_ids: list[int], entity: Entity, *, after: bool) -> Neighbour | None:
+    """The entity the panel page lists just before (or after) this one, across the genes, STRs and regions.
+
+    The panel page lists the current version, which the rows hold, ordered by name within each type.
+    Each query reads one row from the (panel, type, name) index, so a 2,500-gene panel costs what a
+    small one does: one query, or up to three at the end of a type. A super panel's children may
+    hold the same name twice; its page shows one of them, so the next name is the next entity.
+    """
+    position = LISTING_ORDER.index(entity.entity_type)
+    later_types = LISTING_ORDER[position + 1 :] if after else LISTING_ORDER[:position][::-1]
+    same_type = Entity.objects.filter(panel_id__in=panel_ids, entity_type=entity.entity_type)
+    if after:
+        candidates = [same_type.filter(entity_name__gt=entity.entity_name)]
+    else:
+        candidates = [same_type.filter(entity_name__lt=entity.entity_name)]
+    candidates += [Entity.objects.filter(panel_id__in=panel_ids, entity_type=kind) for kind in later_types]
+    order = "entity_name" if after else "-entity_name"
+    for rows in candidates:
+        found = rows.order_by(order).values_list("entity_type", "entity_name").first()
+        if found is not None:
+            return Neighbour(*found)
+    return None

@@ -1,4 +1,4 @@
-"""Small pieces of the site's pages: confidence badges, publication and OMIM links, coordinates."""
+"""Small pieces of the site's pages: confidence badges, publication links, coordinates (other sites: outside_links)."""
 
 import re
 
@@ -52,16 +52,9 @@ def publication(text: str) -> str:
     match = PUBMED_ID.match(text or "")
     if match:
         pmid = match.group(1)
-        return format_html('<a href="https://pubmed.ncbi.nlm.nih.gov/{}/">PMID {}</a>', pmid, pmid)
+        link = '<a href="https://pubmed.ncbi.nlm.nih.gov/{}/" rel="noopener noreferrer">PMID {}</a>'
+        return format_html(link, pmid, pmid)
     return format_html("{}", text)
-
-
-@register.simple_tag
-def omim(number: str) -> str:
-    number = str(number).strip()
-    if number.isdigit():
-        return format_html('<a href="https://omim.org/entry/{}">{}</a>', number, number)
-    return format_html("{}", number)
 
 
 @register.filter
