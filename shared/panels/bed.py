@@ -32,7 +32,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from panels.tsv import ENSEMBL_RELEASES, ascii_only
+from panels.file_names import panel_file_name
+from panels.tsv import ENSEMBL_RELEASES
 
 # The builds a file is asked for, and where each is kept in the stored JSON.
 BUILDS = {"GRCh37": ("GRch37", "grch37_coordinates"), "GRCh38": ("GRch38", "grch38_coordinates")}
@@ -143,8 +144,8 @@ def parse_padding(text: str) -> int:
 
 
 def download_name(panel_name: str, version: str, build: str, categories: str) -> str:
-    """``Hereditary ataxia_v1.2_GRCh38_34.bed``: ASCII, as the TSV downloads name theirs."""
-    return f"{ascii_only(panel_name)}_v{version}_{build}_{categories}.bed"
+    """``Hereditary ataxia-v1.2-GRCh38-34.bed``: named as the TSV downloads are (``panels.file_names``)."""
+    return panel_file_name(panel_name, version, "bed", build, categories)
 
 
 def gene_location(gene_data: dict[str, Any] | None, assembly: str) -> tuple[str, int, int] | None:

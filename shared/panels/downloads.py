@@ -27,11 +27,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 from serverless.storage import media_redirect
 
 from panels import exports, tsv
+from panels.file_names import attachment_header, panel_file_name
 from panels.models import Evaluation, ExportFile, HistoricalSnapshot, Panel
 from panels.services import parse_version
 
@@ -69,7 +69,8 @@ def panel_tsv(request: HttpRequest, pk: int, categories: str) -> HttpResponse:
     kept = "".join(digit for digit in categories if digit >= least) if least else categories
     body = tsv.panel_tsv(data, kept, ratings=ratings).encode()
     stored_as = f"downloads/panels/{panel.pk}/{snapshot.version}/{categories}"
-    return attachment(body, tsv.download_name(panel.name), tsv.CONTENT_TYPE, stored_as, "tsv")
+    filename = panel_file_name(panel.name, snapshot.version, "tsv")
+    return attachment(body, filename, tsv.CONTENT_TYPE, stored_as, "tsv")
 
 
 def categories_refused(request: HttpRequest, categories: str) -> HttpResponse | None:
@@ -110,7 +111,7 @@ def attachment(body: bytes, filename: str, content_type: str, stored_as: str, ex
         name = f"{stored_as}-{hashlib.sha256(body).hexdigest()}.{extension}"
         return media_redirect(exports.store_once(name, io.BytesIO(body)), download_name=filename)
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = attachment_header(filename)
     return response
 
 

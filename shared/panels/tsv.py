@@ -122,11 +122,6 @@ def ascii_only(text: str) -> str:
     return _NON_ASCII.sub(" ", text)
 
 
-def download_name(panel_name: str) -> str:
-    """The file name upstream gives a panel download."""
-    return f"{ascii_only(panel_name)}.tsv"
-
-
 def rating_percentages(green: int, amber: int, red: int) -> str:
     """``green;amber;red`` as whole percentages of the reviews (``0;0;0`` without any)."""
     total = green + amber + red

@@ -49,7 +49,7 @@ def test_a_panel_tsv_downloads_from_its_page_and_parses(page, curator):
 
     download = follow_link(page, f"/panels/{panel.pk}/download/01234/")
 
-    assert download.suggested_filename == "Hereditary ataxia.tsv"
+    assert download.suggested_filename == f"Hereditary ataxia-v{Panel.objects.get(pk=panel.pk).version}.tsv"
     rows = parse(download.path().read_text(encoding="utf-8"))
     assert [(r["Entity Name"], r["Entity type"], r["GEL_Status"]) for r in rows] == [
         ("ATXN1", "gene", "3"),
@@ -77,7 +77,7 @@ def test_a_panel_above_1_mb_downloads_from_s3(page, curator, s3):
     download = follow_link(page, f"/panels/{panel.pk}/download/01234/")
 
     assert download.url.startswith(f"{s3.endpoint}/panelapp-media/media/downloads/panels/{panel.pk}/")
-    assert download.suggested_filename == f"{panel.name}.tsv"
+    assert download.suggested_filename == f"{panel.name}-v{Panel.objects.get(pk=panel.pk).version}.tsv"
     text = download.path().read_text(encoding="utf-8")
     assert len(text.encode()) > 1024 * 1024
     assert len(parse(text)) == 6000

@@ -77,7 +77,7 @@ def test_a_demo_panels_bed_holds_its_genes_strs_and_regions_where_they_are_store
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
-    assert f'filename="Intellectual disability_v{panel.version}_{build}_01234.bed"' in response["Content-Disposition"]
+    assert f'filename="Intellectual disability-v{panel.version}-{build}-01234.bed"' in response["Content-Disposition"]
     found = intervals(response.content)
     assert set(found) == expected(panel, build)
     # 4 of the 5 genes are placed on GRCh37, all 5 on GRCh38; the FMR1 STR and both regions on both.

@@ -131,7 +131,7 @@ def test_the_tsv_holds_the_pages_lines(client, changed):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/tab-separated-values; charset=utf-8"
-    assert 'filename="Hereditary ataxia_changes_v1.0_to_v3.1.tsv"' in response["Content-Disposition"]
+    assert response["Content-Disposition"] == 'attachment; filename="Hereditary ataxia-v1.0-to-v3.1.tsv"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode(), newline=""), delimiter="\t"))
     expected = lines_of(changed, "1.0", "3.1")
     assert [row["Line"] for row in rows] == [line.text for line in expected]

@@ -68,12 +68,21 @@ def test_the_header_is_upstreams_36_columns_tab_separated_with_crlf(client, pane
     assert len(tsv.COLUMNS) == 36
 
 
-def test_the_response_is_a_tsv_attachment_named_like_upstreams(client, panel):
+def test_the_response_is_a_tsv_attachment_named_after_the_panel_and_its_version(client, panel):
     response = download(client, panel)
 
     assert response["Content-Type"] == "text/tab-separated-values; charset=utf-8"
-    # Upstream turns each run of non-ASCII characters in the name into a space.
-    assert response["Content-Disposition"] == 'attachment; filename="Hereditary ataxia   adult onset.tsv"'
+    # The en dash is punctuation outside the safe set.
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="Hereditary ataxia _ adult onset-v{panel.version}.tsv"'
+    )
+
+
+def test_each_version_of_a_panel_downloads_under_a_name_of_its_own(client, panel):
+    old = download(client, panel, version="0.1")
+
+    assert old.status_code == 200 and panel.version != "0.1"
+    assert 'filename="Hereditary ataxia _ adult onset-v0.1.tsv"' in old["Content-Disposition"]
 
 
 def test_a_gene_row_holds_upstreams_values(client, panel, curator):
@@ -314,7 +323,7 @@ def test_a_panel_above_the_inline_limit_is_stored_once_and_redirected_to_s3(s3, 
     fetched = requests.get(response["Location"], timeout=30)
     assert fetched.status_code == 200
     assert len(fetched.content) > 1024 * 1024  # more than the ALB would carry
-    assert fetched.headers["Content-Disposition"] == f'attachment; filename="{LONG_NAME}.tsv"'
+    assert fetched.headers["Content-Disposition"] == f'attachment; filename="{LONG_NAME}-v0.1.tsv"'
     rows = parse(fetched.content)
     assert len(rows) == 5000 and {r["GEL_Status"] for r in rows} == {"3"}
     # Content-addressed: asked twice, stored once.

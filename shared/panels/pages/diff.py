@@ -14,12 +14,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_safe
 from serverless.storage import media_redirect
 
 from panels import diffs, exports, tsv
 from panels.downloads import INLINE_MAX_BYTES
+from panels.file_names import attachment_header, panel_file_name
 from panels.models import HistoricalSnapshot, Panel
 from panels.pages.common import bad_request, readable_panels
 
@@ -66,13 +66,13 @@ def diff_tsv(request: HttpRequest, pk: int, from_version: str, to_version: str) 
     if isinstance(found, HttpResponse):
         return found
     body = "".join(found.tsv_lines()).encode()
-    filename = f"{tsv.ascii_only(panel.name)}_changes_v{found.old.version}_to_v{found.new.version}.tsv"
+    filename = panel_file_name(panel.name, found.old.version, "tsv", f"to-v{found.new.version}")
     if len(body) > INLINE_MAX_BYTES:
         digest = hashlib.sha256(body).hexdigest()
         name = f"downloads/panels/{panel.pk}/diff/{found.old.version}-{found.new.version}-{digest}.tsv"
         return media_redirect(exports.store_once(name, io.BytesIO(body)), download_name=filename)
     response = HttpResponse(body, content_type=tsv.CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = attachment_header(filename)
     return response
 
 
