@@ -261,6 +261,9 @@ class EntityAdmin(admin.ModelAdmin):
 class EvaluationForm(forms.ModelForm):
     phenotypes = LinesField(required=False)
     publications = LinesField(required=False)
+    comments = forms.CharField(
+        widget=forms.Textarea, required=False, help_text="Added to your comment thread on this entity."
+    )
 
     class Meta:
         model = Evaluation
@@ -271,7 +274,6 @@ class EvaluationForm(forms.ModelForm):
             "mode_of_pathogenicity",
             "phenotypes",
             "publications",
-            "comments",
             "current_diagnostic",
             "clinically_relevant",
         ]

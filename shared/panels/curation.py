@@ -182,7 +182,8 @@ def review(request: HttpRequest, pk: int, entity_type: str, entity_name: str) ->
     form_class = forms.ReviewForm if policy.can_review(request.user) else forms.CommentForm
     initial = {}
     if mine is not None:
-        initial = {name: getattr(mine, name) for name in form_class.base_fields}
+        # The comment box always starts empty: saving adds a comment to the thread, never rewrites one.
+        initial = {name: getattr(mine, name) for name in form_class.base_fields if name != "comments"}
     form = form_class(_posted(request), initial=initial)
     context = {"entity": entity, "panel": entity.panel, "form": form, "mine": mine}
     if request.method == "POST" and form.is_valid():
@@ -208,15 +209,6 @@ def delete_review(request: HttpRequest, pk: int, entity_type: str, entity_name: 
         raise PermissionDenied("Only its author or a curator may delete a review.")
     services.delete_review(request.user, evaluation)
     messages.success(request, "The review is deleted.")
-    return HttpResponseRedirect(entity_url(entity))
-
-
-@allowed(policy.can_curate)
-@require_POST
-def delete_comment(request: HttpRequest, pk: int, entity_type: str, entity_name: str, review_pk: int) -> HttpResponse:
-    entity = _entity(request, pk, entity_type, entity_name)
-    services.delete_comment(request.user, get_object_or_404(Evaluation, pk=review_pk, entity=entity))
-    messages.success(request, "The comment is deleted.")
     return HttpResponseRedirect(entity_url(entity))
 
 

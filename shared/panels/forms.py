@@ -52,15 +52,7 @@ class PublicationsMixin:
         return check_publications(self.cleaned_data["publications"], kept=self.initial.get("publications") or ())
 
 
-class NewCommentMixin:
-    """``comments`` adds a comment to the author's thread: the box always starts empty, never holding an old one."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.initial.pop("comments", None)
-
-
-class ReviewForm(PublicationsMixin, NewCommentMixin, forms.Form):
+class ReviewForm(PublicationsMixin, forms.Form):
     """A verified reviewer's review of an entity (upstream's fields)."""
 
     rating = forms.ChoiceField(
@@ -89,7 +81,7 @@ class ReviewForm(PublicationsMixin, NewCommentMixin, forms.Form):
         return data
 
 
-class CommentForm(NewCommentMixin, forms.Form):
+class CommentForm(forms.Form):
     """What an external (registered, not yet verified) user may add: a comment."""
 
     comments = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Comment")

@@ -49,6 +49,11 @@ class Panel(models.Model):
     disease_group = models.CharField(max_length=255, blank=True)
     disease_sub_group = models.CharField(max_length=255, blank=True)
     relevant_disorders = models.JSONField(default=list, blank=True)
+    # Upstream's Level4Title: what the panel is for, and the disorder codes it covers.
+    description = models.TextField(blank=True)
+    omim = models.JSONField(default=list, blank=True)
+    orphanet = models.JSONField(default=list, blank=True)
+    hpo = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.INTERNAL, db_index=True)
     types = models.ManyToManyField(PanelType, blank=True, related_name="panels")
     child_panels = models.ManyToManyField(
@@ -136,6 +141,10 @@ class Entity(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="entities")
     # A curator's mark that curation is complete (upstream's "ready"); not part of the API.
     ready = models.BooleanField(default=False, editable=False)
+    # Added or changed by a reviewer and waiting for a curator's approval (upstream's "flagged").
+    flagged = models.BooleanField(default=False, editable=False)
+    # Genes: the transcripts the panel's curators chose (upstream v3.1.1's ``transcript``).
+    transcript = models.JSONField(default=list, blank=True)
     # STRs and regions
     chromosome = models.CharField(max_length=8, blank=True)
     grch37_start = models.PositiveBigIntegerField(null=True, blank=True)
@@ -206,7 +215,6 @@ class Evaluation(models.Model):
     mode_of_pathogenicity = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     phenotypes = models.JSONField(default=list, blank=True)
     publications = models.JSONField(default=list, blank=True)
-    comments = models.TextField(blank=True)
     current_diagnostic = models.BooleanField(default=False)
     clinically_relevant = models.BooleanField(null=True, blank=True)
     # The panel version the review was made against.
@@ -229,8 +237,7 @@ class Comment(models.Model):
     a rating is a review with no rating, as upstream does), so each review
     keeps its own comment history and goes with it when deleted. Saving the
     review form adds a comment; the author edits or deletes one comment at a
-    time. ``Evaluation.comments``, the single text this replaced, is kept
-    unread until a later migration drops it. Written by ``panels.comments``.
+    time. Written by ``panels.comments``.
     """
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="thread")

@@ -514,20 +514,6 @@ def delete_review(user, evaluation: Evaluation) -> None:
 
 
 @writer
-def delete_comment(user, evaluation: Evaluation) -> Evaluation:
-    """A curator removes a review's comment (the rating and the rest of the review stay)."""
-    panel = _locked(evaluation.entity.panel)
-    evaluation = Evaluation.objects.select_related("entity").get(pk=evaluation.pk, entity__panel=panel)
-    if evaluation.comments:
-        evaluation.comments = ""
-        evaluation.save(update_fields=["comments", "modified"])
-        entity = evaluation.entity
-        text = f"{entity.entity_name}: comment by {_name(evaluation.user)} deleted"
-        _log(user, panel, text, entity_ref=_ref(entity))
-    return evaluation
-
-
-@writer
 def copy_reviews(user, source: Panel, target: Panel) -> int:
     """Copy every review on ``source`` to the same entity (type and name) on ``target``, where that
     reviewer has none there yet; in bulk, so a large panel takes a constant number of queries.

@@ -50,11 +50,6 @@ urlpatterns = [
         curation.delete_review,
         name="delete_review",
     ),
-    path(
-        "<int:pk>/<str:entity_type>/<entity:entity_name>/comment/<int:review_pk>/delete/",
-        curation.delete_comment,
-        name="delete_comment",
-    ),
     # One comment of a review's thread, at upstream's addresses.
     path(
         "<int:pk>/<str:entity_type>/<entity:entity_name>/edit_comment/<int:comment_pk>/",

@@ -59,7 +59,7 @@ from django.db import connection, transaction
 
 from panels import services, vocabulary
 from panels.imports import gene_data, gene_file
-from panels.models import Activity, Entity, Evaluation, Evidence, Gene, HistoricalSnapshot, Panel, PanelType
+from panels.models import Activity, Comment, Entity, Evaluation, Evidence, Gene, HistoricalSnapshot, Panel, PanelType
 from panels.representation import panel_detail, panel_entities, panel_stats, panel_summary, render
 
 # The real PanelApp's volume (scale 1.0).
@@ -565,6 +565,18 @@ class _Builder:
         words = self.rng.choices(COMMENT_WORDS, k=self.rng.randrange(0, 60))
         return " ".join(words).capitalize() + ("." if words else "")
 
+    def copy_comments(self, comments: list[tuple]) -> None:
+        """Each review's comment as the first of its thread, as ``review_entity`` adds it."""
+        review_ids = {
+            (entity_id, user_id): pk
+            for pk, entity_id, user_id in Evaluation.objects.values_list("pk", "entity_id", "user_id")
+        }
+        rows = [
+            (review_ids[entity_id, user_id], user_id, text, version, created, created)
+            for entity_id, user_id, text, version, created in comments
+        ]
+        _copy(Comment, ("evaluation_id", "user_id", "text", "version", "created", "modified"), rows)
+
     def make_bulk_reviews(self) -> None:
         """The rest of the reviews, as ``review_entity`` stores them, with their activity lines."""
         rng = self.rng
@@ -574,7 +586,7 @@ class _Builder:
         # Some genes draw far more opinions than others.
         cumulative = list(_accumulate(rng.paretovariate(1.5) for _ in entities))
         wanted = self.volume.count(REVIEWS) - len(taken)
-        evaluations, activities, decisions = [], [], {}
+        evaluations, comments, activities, decisions = [], [], [], {}
         for n in range(max(wanted, 0)):
             entity = entities[bisect.bisect(cumulative, rng.random() * cumulative[-1])]
             curator = rng.random() < 0.08
@@ -586,23 +598,13 @@ class _Builder:
             created = self.when(n / max(wanted, 1) + rng.uniform(-0.02, 0.02))
             rating = self.rating()
             version = f"0.{rng.randrange(1, 50)}"
-            evaluations.append(
-                (
-                    entity.pk,
-                    user.pk,
-                    rating,
-                    entity.mode_of_inheritance,
-                    None,
-                    json.dumps(entity.phenotypes[: rng.choice((0, 1, 2))]),
-                    json.dumps(entity.publications[: rng.choice((0, 1))]),
-                    self.comment(),
-                    rng.random() < 0.2,
-                    rng.choice((None, True, False)),
-                    version,
-                    created,
-                    created,
-                )
-            )
+            phenotypes = json.dumps(entity.phenotypes[: rng.choice((0, 1, 2))])
+            publications = json.dumps(entity.publications[: rng.choice((0, 1))])
+            if comment := self.comment():  # drawn here, so a seed builds the same data as before threads
+                comments.append((entity.pk, user.pk, comment, version, created))
+            diagnostic, relevant = rng.random() < 0.2, rng.choice((None, True, False))
+            row = (entity.pk, user.pk, rating, entity.mode_of_inheritance, None, phenotypes, publications)
+            evaluations.append((*row, diagnostic, relevant, version, created, created))
             text = f"{entity.entity_name} was reviewed" + (f": rated {rating}" if rating else "")
             who = (created, panel.pk, panel.name, version, user.pk, _name(user))
             activities.append((*who, "entity", "gene", entity.entity_name, text))
@@ -618,7 +620,6 @@ class _Builder:
                 "mode_of_pathogenicity",
                 "phenotypes",
                 "publications",
-                "comments",
                 "current_diagnostic",
                 "clinically_relevant",
                 "version",
@@ -627,6 +628,7 @@ class _Builder:
             ),
             evaluations,
         )
+        self.copy_comments(comments)
         self.copy_activities(activities)
         # A curator's rating is the entity's decision: its Expert Review evidence and confidence level.
         Evidence.objects.filter(entity_id__in=decisions, name__in=services.EXPERT_REVIEWS).delete()

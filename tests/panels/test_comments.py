@@ -344,15 +344,21 @@ def test_the_profile_shows_each_reviews_latest_comment(reviewer, entity):
 
 
 def test_the_migration_moves_each_reviews_comment_into_its_thread_and_back(reviewer, entity):
-    """Run 0006 backwards then forwards on real rows: the old column's text becomes the thread's first comment."""
+    """Run 0006 backwards then forwards on real rows: the old column's text becomes the thread's first comment.
+
+    The column is gone since 0008; it is put back inside the test's transaction, which rolls it away again.
+    """
     services.review_entity(reviewer, entity, rating="GREEN")
-    Evaluation.objects.filter(user=reviewer).update(comments="Written before threads")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # PostgreSQL alters no table with checks pending
+        cursor.execute("ALTER TABLE panels_evaluation ADD COLUMN comments text NOT NULL DEFAULT ''")
+    migration = importlib.import_module("panels.migrations.0006_comment_thread")
+    state = MigrationExecutor(connection).loader.project_state(("panels", "0006_comment_thread")).apps
+    OldEvaluation = state.get_model("panels", "Evaluation")
+    OldEvaluation.objects.filter(user_id=reviewer.pk).update(comments="Written before threads")
     created = Evaluation.objects.get(user=reviewer).created
     Evaluation.objects.filter(user=reviewer).update(modified=created + timedelta(days=2))
     services.review_entity(make_user(Reviewer.Role.REVIEWER), entity, rating="RED")  # no comment: no thread
-    migration = importlib.import_module("panels.migrations.0006_comment_thread")
-    executor = MigrationExecutor(connection)
-    state = executor.loader.project_state(("panels", "0006_comment_thread")).apps
 
     migration.comments_into_threads(state, None)
 
@@ -360,6 +366,6 @@ def test_the_migration_moves_each_reviews_comment_into_its_thread_and_back(revie
     assert (comment.text, comment.user, comment.created) == ("Written before threads", reviewer, created)
     assert comment.edited  # the review changed after it was made: the text may have too
     comments.edit_comment(reviewer, comment, "Rewritten since")
-    Evaluation.objects.filter(user=reviewer).update(comments="")
+    OldEvaluation.objects.filter(user_id=reviewer.pk).update(comments="")
     migration.threads_into_comments(state, None)
-    assert Evaluation.objects.get(user=reviewer).comments == "Rewritten since"
+    assert OldEvaluation.objects.get(user_id=reviewer.pk).comments == "Rewritten since"

@@ -95,16 +95,6 @@ def test_a_reviewer_deletes_their_own_review(curator, panel):
     assert Activity.objects.filter(text__startswith="ATXN1: review by", text__endswith="deleted").exists()
 
 
-def test_a_curator_deletes_a_comment_and_the_rating_stays(curator, panel):
-    entity = add_gene(curator, panel, "ATXN1")
-    review = services.review_entity(reviewer_with_email("a@example.org"), entity, rating="RED", comments="Spam")
-
-    services.delete_comment(curator, review)
-
-    review.refresh_from_db()
-    assert (review.rating, review.comments) == ("RED", "")
-
-
 def test_copying_reviews_fills_matching_entities_without_overwriting(curator, panel):
     alice, bob = reviewer_with_email("alice@example.org"), reviewer_with_email("bob@example.org")
     source_entity = add_gene(curator, panel, "ATXN1")

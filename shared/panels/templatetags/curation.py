@@ -54,6 +54,5 @@ def panel_tools(context: template.Context, panel: Panel) -> dict[str, Any]:
 
 @register.simple_tag(takes_context=True)
 def review_actions(context: template.Context, review: Evaluation) -> dict[str, bool]:
-    """Whether the signed-in user may delete this review, or its comment (``{% review_actions r as may %}``)."""
-    user = context["request"].user
-    return {"delete": policy.can_delete_review(user, review), "delete_comment": policy.can_curate(user)}
+    """Whether the signed-in user may delete this review (``{% review_actions r as may %}``)."""
+    return {"delete": policy.can_delete_review(context["request"].user, review)}
