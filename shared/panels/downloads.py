@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 
 # Well under the ALB's 1 MB response limit, leaving room for headers.
 INLINE_MAX_BYTES = 512 * 1024
-# What a client asking for an export never built is told to wait (the build takes seconds to a minute).
-FIRST_BUILD_RETRY_SECONDS = 60
+# What a client asking for an export not built (or being rebuilt) is told to wait: a build takes up to a minute.
+BUILD_RETRY_SECONDS = 60
 
 
 def error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
@@ -136,9 +136,11 @@ def rating_counts(panel_data: dict) -> tsv.Ratings:
 def _export_view(kind: str):
     @require_safe
     def download(request: HttpRequest) -> HttpResponse:
-        export = ExportFile.objects.filter(kind=kind).exclude(name="").first()
+        export = ExportFile.objects.filter(kind=kind).first()
         # A file of an older format may hold live formulas: until it is rebuilt, it is as good as not built.
         servable = exports.servable(export)
+        # Why there is no file to link, for the page: never built, built in an older format, or lost from storage.
+        missing_because = "format" if export and export.name and not servable else "never"
         if servable:
             # One HEAD: a file gone from storage is rebuilt, never linked (storage would answer with its XML error).
             try:
@@ -148,12 +150,20 @@ def _export_view(kind: str):
                 return error_page(
                     request, 503, "Downloads unavailable", "File storage is not answering; try again in a minute."
                 )
+            missing_because = "lost"
+        elif export and export.built_at and not export.name:
+            # Found lost on an earlier request (forget_missing cleared the name): still a rebuild, not a first build.
+            missing_because = "lost"
         if not servable:
             exports.schedule_rebuild(delay_seconds=0)
-            label = ExportFile.Kind(kind).label
+            context = {
+                "label": ExportFile.Kind(kind).label,
+                "missing_because": missing_because,
+                "built_at": export.built_at if export else None,
+            }
             # 202: the build is under way (not an outage, which a 503 would report to monitoring).
-            response = render(request, "panels/download_pending.html", {"label": label}, status=202)
-            response["Retry-After"] = str(FIRST_BUILD_RETRY_SECONDS)
+            response = render(request, "panels/download_pending.html", context, status=202)
+            response["Retry-After"] = str(BUILD_RETRY_SECONDS)
             return response
         return media_redirect(export.name, download_name=exports.download_name(export))
 

@@ -149,7 +149,7 @@ def test_all_panels_downloads_after_a_command_line_import_and_after_a_restart(
         aws_site.client.delete_object(Bucket=MEDIA_BUCKET, Key=key)
     response = page.goto("/panels/download_panel/")
 
-    assert response.status == 202 and page.locator("h1").inner_text() == "All panels: not built yet"
+    assert response.status == 202 and page.locator("h1").inner_text() == "All panels: being rebuilt"
     screenshot(page, "downloads-rebuilding-after-restart", width=390)
     built()
     assert download_all_panels(page) == rows

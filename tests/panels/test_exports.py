@@ -326,6 +326,7 @@ def test_a_file_of_an_older_format_is_never_served_and_a_build_is_queued(client,
     response = client.get("/panels/download_genes/")
 
     assert response.status_code == 202 and response["Retry-After"] == "60"
+    assert "All genes: being rebuilt" in response.content.decode() and "older format" in response.content.decode()
     (result,) = queued.results
     assert result.task.func is build_exports.func
     assert client.get("/panels/download_strs/").status_code == 302  # the other files are current
@@ -406,10 +407,14 @@ def test_a_file_gone_from_storage_is_never_linked_and_a_build_is_queued_at_once(
 
     response = client.get("/panels/download_panel/")
 
-    assert response.status_code == 202 and "All panels: not built yet" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 202 and "All panels: being rebuilt" in page and "no longer in storage" in page
+    assert "first build" not in page
     (result,) = queued.results
     assert result.task.func is build_exports.func and result.task.run_after is None
     assert ExportFile.objects.get(kind=Kind.PANELS).name == ""
+    again = client.get("/panels/download_panel/").content.decode()  # the name is forgotten: still a rebuild
+    assert "All panels: being rebuilt" in again and "first build" not in again
     assert client.get("/panels/download_genes/").status_code == 302  # the others are still there
 
 
