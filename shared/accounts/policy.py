@@ -116,6 +116,11 @@ def can_upload_files(user) -> bool:
     return _acts_as_curator(user)
 
 
+def can_edit_home_content(user) -> bool:
+    """Edit the home page's tabs and upload their images and files: the site's curators speak for it."""
+    return _acts_as_curator(user)
+
+
 def can_approve_reviewers(user) -> bool:
     """See the users waiting to become reviewers and approve or reject them."""
     return _acts_as_curator(user)

@@ -42,7 +42,8 @@ MAINTENANCE_MODE = env.bool("MAINTENANCE_MODE", False)
 
 # PanelApp's own apps, apart: an init ahead of any request (SnapStart) compiles their
 # templates, not the admin's or DRF's (serverless.preload).
-PANELAPP_APPS = ["serverless", "accounts", "panels", "api", "uploads", "notifications"]
+# content: the home page's tabs, images and files, which curators edit (docs/home-content.md).
+PANELAPP_APPS = ["serverless", "accounts", "panels", "api", "uploads", "notifications", "content"]
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -544,6 +545,15 @@ if USE_S3:
         _media_upload_origin = f"https://{_media_domain}"
         AWS_S3_MEDIAFILES_UPLOAD_URL = f"{_media_upload_origin}/"
     SECURE_CSP["connect-src"].append(_media_upload_origin)
+    # Home page images (the content app) are redirects to expiring media links: img-src follows the redirect.
+    # boto3 presigns on the bucket's global name, which may redirect to the regional one in a bucket's first hours.
+    _media_image_origins = [_media_upload_origin]
+    if AWS_S3_MEDIAFILES_CUSTOM_DOMAIN:
+        _media_image_origins.append(f"https://{AWS_S3_MEDIAFILES_CUSTOM_DOMAIN}")
+    elif not AWS_ENDPOINT_URL:
+        _media_image_origins.append(f"https://{AWS_S3_MEDIAFILES_BUCKET_NAME}.s3.amazonaws.com")
+    _after_data = SECURE_CSP["img-src"].index("data:") + 1
+    SECURE_CSP["img-src"][_after_data:_after_data] = _media_image_origins
 
 # --- Logging: JSON lines through Powertools, one formatter for every logger ----
 

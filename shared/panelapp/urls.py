@@ -35,6 +35,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path(settings.DJANGO_ADMIN_URL, lazy_include("panelapp.admin_urls", "admin")),
     path("uploads/", lazy_include("uploads.urls", "uploads")),
+    path("content/", lazy_include("content.urls", "content")),  # the home page's tabs, images and files
     path("api/", lazy_include("api.urls")),
     path("WebServices/", lazy_include("api.webservices.urls", "webservices")),  # upstream's first API
     path("panels/admin/", lazy_include("panels.imports.urls", "imports")),  # curators' file imports, upstream's address

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from accounts import policy
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -12,7 +13,16 @@ from panelapp import __version__
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """The search, the ways in, and the curators' tabs (``?tab=<slug>``, the first by default), in one query."""
+    from content.models import HomeTab
+
+    slug = request.GET.get("tab", "")
+    tabs = list(HomeTab.objects.for_home(slug))
+    shown = next((tab for tab in tabs if tab.shown), None)
+    if slug and shown is None:
+        raise Http404(f"The home page has no tab {slug!r}.")
+    context = {"tabs": tabs, "shown": shown, "can_edit": policy.can_edit_home_content(request.user)}
+    return render(request, "home.html", context)
 
 
 @require_GET
