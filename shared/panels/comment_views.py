@@ -2,7 +2,8 @@
 
 The addresses are upstream PanelApp's (``edit_comment/<id>/``,
 ``delete_comment/<id>/`` under the entity), answered as every other write of
-the site is: a plain POST and a redirect back to the entity's page.
+the site is: a plain POST and a redirect back to the entity's page. Deleting
+asks first: its link (a GET) is the question, whose form posts the delete.
 """
 
 from accounts import policy
@@ -10,10 +11,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.text import Truncator
+from django.views.decorators.http import require_http_methods
 
 from panels import comments, forms
-from panels.curation import allowed, entity_url
+from panels.curation import allowed, confirmation, entity_url
 from panels.models import Comment, Entity
 
 
@@ -63,12 +65,20 @@ def edit_comment(request: HttpRequest, pk: int, entity_type: str, entity_name: s
 
 
 @allowed(policy.can_comment)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def delete_comment(request: HttpRequest, pk: int, entity_type: str, entity_name: str, comment_pk: int) -> HttpResponse:
     entity = _entity(request, pk, entity_type, entity_name)
     comment = _comment(entity, comment_pk)
     if not policy.can_delete_comment(request.user, comment):
         raise PermissionDenied("Only its author or a curator may delete a comment.")
+    if request.method == "GET":  # a destructive action asks first, as the curators' do
+        return confirmation(
+            request,
+            title=f"Delete this comment on {entity.entity_name}?",
+            consequence=f"“{Truncator(comment.text).chars(120)}” leaves the thread for good; the review stays.",
+            confirm="Delete the comment",
+            cancel_url=entity_url(entity) + f"#comment-{comment.pk}",
+        )
     try:
         comments.delete_comment(request.user, comment)
     except Comment.DoesNotExist:

@@ -254,8 +254,21 @@ def test_the_author_sees_edit_and_delete_and_a_curator_only_delete(reviewer, cur
     as_author = signed_in(reviewer).get(url("entity_in_panel", entity)).content.decode()
     as_curator = signed_in(curator).get(url("entity_in_panel", entity)).content.decode()
 
-    assert f'href="{edit}"' in as_author and f'action="{delete}"' in as_author
-    assert f'href="{edit}"' not in as_curator and f'action="{delete}"' in as_curator
+    assert f'href="{edit}"' in as_author and f'href="{delete}" data-confirm' in as_author
+    assert f'href="{edit}"' not in as_curator and f'href="{delete}" data-confirm' in as_curator
+
+
+def test_deleting_asks_first_on_a_page_whose_form_posts_the_delete(reviewer, entity):
+    services.review_entity(reviewer, entity, comments="Second thoughts")
+    comment = Comment.objects.get()
+    delete = url("delete_comment_by_user", entity, comment.pk)
+
+    question = signed_in(reviewer).get(delete)
+
+    page = question.content.decode()
+    assert question.status_code == 200 and "Delete this comment on ATXN1?" in page
+    assert "“Second thoughts” leaves the thread" in page and f'action="{delete}"' in page
+    assert Comment.objects.filter(pk=comment.pk).exists()  # asking deletes nothing
 
 
 def test_the_author_edits_a_comment_through_its_page(reviewer, entity):
@@ -321,14 +334,6 @@ def test_a_comment_of_another_entity_or_gone_is_a_404(reviewer, curator, panel, 
 
     assert (wrong_entity.status_code, missing.status_code) == (404, 404)
     assert Comment.objects.exists()
-
-
-def test_deleting_with_a_get_is_refused(reviewer, entity):
-    services.review_entity(reviewer, entity, comments="Mine")
-
-    response = signed_in(reviewer).get(url("delete_comment_by_user", entity, Comment.objects.get().pk))
-
-    assert response.status_code == 405 and Comment.objects.exists()
 
 
 def test_the_profile_shows_each_reviews_latest_comment(reviewer, entity):
