@@ -54,6 +54,9 @@ class Panel(models.Model):
     omim = models.JSONField(default=list, blank=True)
     orphanet = models.JSONField(default=list, blank=True)
     hpo = models.JSONField(default=list, blank=True)
+    # Every code the panel answers to (panels.codes.phenotype_codes), kept by the service layer for
+    # the phenotype filters; a GIN index on PostgreSQL (migration 0009).
+    phenotype_codes = models.JSONField(default=list, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.INTERNAL, db_index=True)
     types = models.ManyToManyField(PanelType, blank=True, related_name="panels")
     child_panels = models.ManyToManyField(
