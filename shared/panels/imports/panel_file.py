@@ -1,9 +1,16 @@
 """Upstream PanelApp's panel file: 36 tab-separated columns, one row per gene, STR or region.
 
 The columns are those of a panel download (``panels.tsv.COLUMNS``), so a
-downloaded panel uploads again unchanged. ``Level4`` names the panel: an
-existing panel of that name is updated, otherwise one is created (internal,
-with ``Level2``/``Level3`` as disease group and sub-group). Derived columns
+downloaded panel uploads again unchanged. As upstream's importer, columns
+are read by position: the header must be that layout, in the wording of any
+upstream release (its own test files call both name columns ``Entity
+Symbol``), and a row may stop early (a spreadsheet drops a row's trailing
+empty cells; upstream writes gene rows without the STR and region columns).
+``Level4`` names the panel: an existing panel of that name is updated,
+otherwise one is created (internal, with ``Level2``/``Level3`` as disease
+group and sub-group, and the first row's ``Description``, ``Omim``,
+``Orphanet`` and ``HPO``, as upstream creates it). A later row for an entity
+already in the file updates it, as upstream's does. Derived columns
 (``GEL_Status``, ratings, ``version``, ``ready``, Ensembl ids, HGNC) are
 ignored: they come from the reviews and the gene data.
 """
@@ -15,12 +22,15 @@ from django.db import connection
 
 from panels.imports.checks import RowChecker
 from panels.imports.files import ImportFailed, Lines, normalised, read_table
-from panels.imports.vocabulary import MODES_OF_INHERITANCE, split_list
+from panels.imports.vocabulary import MODES_OF_INHERITANCE, gene_symbol, split_list
 from panels.models import Entity, Gene, Panel
 from panels.tsv import COLUMNS
 
-# Older upstream files call the first column "Entity Symbol".
-HEADER_ALIASES = {0: {normalised("Entity Symbol")}}
+# Each column's wordings in upstream's releases where they differ from ``COLUMNS``: its downloads say
+# "Entity Name" and "Gene Symbol", its own upload test files (2.3 to 3.1) "Entity Symbol" for both.
+OTHER_WORDINGS = {0: ("Entity Symbol",), 2: ("Entity Symbol",)}
+# Panel-level code lists (with ``Description``): upstream gives a panel it creates these from its first row.
+PANEL_CODES = {"omim": "Omim", "orphanet": "Orphanet", "hpo": "HPO"}
 ENTITY_TYPES = {"gene": Entity.Type.GENE, "str": Entity.Type.STR, "region": Entity.Type.REGION}
 POSITION_COLUMNS = {
     "grch37_start": "Position GRCh37 Start",
@@ -49,6 +59,7 @@ class PanelRows:
     first_row: int
     disease_group: str
     disease_sub_group: str
+    codes: dict[str, Any]  # description and PANEL_CODES, for a panel the file creates
     entities: list[EntityRow] = field(default_factory=list)
     panel: Panel | None = None  # the existing panel of that name, once resolved
 
@@ -71,12 +82,13 @@ def parse(source: str | Lines) -> PanelFile:
     if check.errors:
         raise ImportFailed(check.errors)
     panels: dict[str, PanelRows] = {}
+    # (panel, type, name) -> the entity's index in its panel's list, to update it from a later row.
     seen: dict[tuple[str, str, str], int] = {}
     for number, cells in table.rows:
         if len(cells) > len(COLUMNS):
             check.error(number, "", f"{len(cells)} columns; a panel file has {len(COLUMNS)}.")
             continue
-        # Upstream writes gene rows without the trailing STR and region columns.
+        # Columns by position; a row that stops early has empty cells after its last.
         values = dict(zip(COLUMNS, [c.strip() for c in cells] + [""] * (len(COLUMNS) - len(cells)), strict=True))
         entity = _entity(number, values, check)
         name = values["Level4"]
@@ -84,16 +96,16 @@ def parse(source: str | Lines) -> PanelFile:
             check.error(number, "Level4", "The panel name is empty.")
             continue
         check.fits(number, "Level4", Panel, "name", name)
-        panel = panels.setdefault(
-            name, PanelRows(name, number, disease_group=values["Level2"], disease_sub_group=values["Level3"])
-        )
+        panel = panels.setdefault(name, _panel_rows(number, values))
         if entity is None:
             continue
         key = (name, entity.entity_type, entity.entity_name)
         if key in seen:
-            check.error(number, "Entity Name", f"{entity.entity_name} is already on row {seen[key]} for {name}.")
+            earlier = panel.entities[seen[key]]
+            entity.sources = list(dict.fromkeys([*earlier.sources, *entity.sources]))
+            panel.entities[seen[key]] = entity
             continue
-        seen[key] = number
+        seen[key] = len(panel.entities)
         panel.entities.append(entity)
     if not table.rows.read:
         check.error(None, "", "The file has a header but no rows.")
@@ -104,17 +116,32 @@ def parse(source: str | Lines) -> PanelFile:
     return PanelFile(panels=sorted(panels.values(), key=lambda p: p.name), genes=genes, rows=table.rows.read)
 
 
+def _panel_rows(number: int, values: dict[str, str]) -> PanelRows:
+    codes: dict[str, Any] = {"description": values["Description"]}
+    codes.update({field: split_list(values[column]) for field, column in PANEL_CODES.items()})
+    return PanelRows(
+        values["Level4"], number, disease_group=values["Level2"], disease_sub_group=values["Level3"], codes=codes
+    )
+
+
 def _check_header(header: list[str], check: RowChecker) -> None:
-    expected = [normalised(column) for column in COLUMNS]
     found = [normalised(column) for column in header]
     if len(found) > 1 and found[1] in ENTITY_TYPES:
         check.error(1, "", "The first row must be the header (" + ", ".join(COLUMNS[:4]) + ", ...); it is data.")
         return
+    if found[:2] == [normalised("Gene_Symbol"), normalised("Sources(; separated)")]:
+        check.error(1, "", "This is a reviews file (or a panel file of PanelApp before 2.3); upload it as reviews.")
+        return
+    if found[1:3] == [normalised("Entity type"), normalised("Sources(; separated)")]:
+        message = "A panel file of PanelApp before 2.3: add a 'Gene Symbol' column after 'Entity type'."
+        check.error(1, "Gene Symbol", message)
+        return
     for index, column in enumerate(COLUMNS):
         name = found[index] if index < len(found) else None
+        wordings = {normalised(wording) for wording in (column, *OTHER_WORDINGS.get(index, ()))}
         if name is None:
             check.error(1, column, f"Missing column {column!r} (column {index + 1}).")
-        elif name != expected[index] and name not in HEADER_ALIASES.get(index, ()):
+        elif name not in wordings:
             check.error(1, column, f"Column {index + 1} must be {column!r}, not {header[index]!r}.")
         if len(check.errors) >= 5:  # a different file altogether: the first few say enough
             break
@@ -128,7 +155,7 @@ def _entity(number: int, values: dict[str, str], check: RowChecker) -> EntityRow
         check.error(number, "Entity type", f"Unknown entity type {values['Entity type']!r}: gene, str or region.")
         return None
     name = values["Entity Name"]
-    symbol = values["Gene Symbol"]
+    symbol = gene_symbol(values["Gene Symbol"])
     if entity_type == Entity.Type.GENE:
         if not symbol:
             check.error(number, "Gene Symbol", "A gene row needs its gene symbol.")

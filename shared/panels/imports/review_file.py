@@ -2,19 +2,26 @@
 
 ``Level4`` names the panel, ``Gene_Symbol`` the gene on it and ``Username``
 the reviewer (an existing account). ``Rate`` is GREEN, AMBER or RED (or the
-review form's labels); a curator's rating is a decision and moves the
-gene's confidence level, anyone else's is an opinion, as on the site.
+review form's labels), or empty for a review without a rating, as upstream
+3.1 takes it; a curator's rating is a decision and moves the gene's
+confidence level, anyone else's is an opinion, as on the site.
+
+As upstream's importer, columns are read by position and a row may stop
+early (a spreadsheet drops trailing empty cells); the gene symbol keeps only
+the characters a symbol can hold, and the gene is found on the panel by its
+symbol, whatever the entity is called there.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from panels.imports.checks import RowChecker
 from panels.imports.files import ImportFailed, Lines, normalised, read_table
 from panels.imports.panel_file import unknown_gene_message
-from panels.imports.vocabulary import FALSE_WORDS, MODES_OF_INHERITANCE, RATINGS, TRUE_WORDS, split_list
+from panels.imports.vocabulary import FALSE_WORDS, MODES_OF_INHERITANCE, RATINGS, TRUE_WORDS, gene_symbol, split_list
 from panels.models import Entity, Evaluation, Gene, Panel
 
 COLUMNS = (
@@ -81,10 +88,12 @@ def parse(source: str | Lines) -> ReviewFile:
         raise ImportFailed(check.errors)
     rows = []
     for number, cells in table.rows:
-        if len(cells) != len(COLUMNS):
+        if len(cells) > len(COLUMNS):
             check.error(number, "", f"{len(cells)} columns; a reviews file has {len(COLUMNS)}.")
             continue
-        rows.append(_row(number, dict(zip(COLUMNS, [c.strip() for c in cells], strict=True)), check))
+        # Columns by position; a row that stops early has empty cells after its last.
+        cells = [c.strip() for c in cells] + [""] * (len(COLUMNS) - len(cells))
+        rows.append(_row(number, dict(zip(COLUMNS, cells, strict=True)), check))
     if not table.rows.read:
         check.error(None, "", "The file has a header but no rows.")
     reviews, panels = _resolve(rows, check)
@@ -94,12 +103,13 @@ def parse(source: str | Lines) -> ReviewFile:
 
 
 def _row(number: int, values: dict[str, str], check: RowChecker) -> ReviewRow:
+    values["Gene_Symbol"] = gene_symbol(values["Gene_Symbol"])
     for column in ("Gene_Symbol", "Level4", "Username"):
         if not values[column]:
             check.error(number, column, "Empty; every review names its gene, panel and reviewer.")
-    rating = RATINGS.get(values["Rate"])
-    if rating is None:
-        check.error(number, "Rate", f"Unknown rating {values['Rate']!r}: GREEN, AMBER or RED.")
+    rating = RATINGS.get(values["Rate"], "") if values["Rate"] else ""
+    if values["Rate"] and not rating:
+        check.error(number, "Rate", f"Unknown rating {values['Rate']!r}: GREEN, AMBER, RED or empty.")
     moi = check.one_of(
         number, "Model_Of_Inheritance", values["Model_Of_Inheritance"], MODES_OF_INHERITANCE, "mode of inheritance"
     )
@@ -137,15 +147,17 @@ def _resolve(rows: list[ReviewRow], check: RowChecker) -> tuple[list[dict[str, A
         .objects.select_related("reviewer")
         .filter(**{f"{get_user_model().USERNAME_FIELD}__in": {r.username for r in rows}})
     }
-    entities = {
-        (e.panel_id, e.entity_name): e
-        for e in Entity.objects.filter(
-            panel__in=[p for found in panels.values() for p in found],
-            entity_type=Entity.Type.GENE,
-            entity_name__in={r.gene_symbol for r in rows},
-        )
-    }
     symbols = {r.gene_symbol for r in rows}
+    entities: dict[tuple[int, str], Entity] = {}
+    # By the gene's symbol, as upstream finds it; by the entity's name too, which is the symbol
+    # unless the gene was renamed after the panel already had the new symbol.
+    for e in Entity.objects.filter(
+        Q(entity_name__in=symbols) | Q(gene__hgnc_symbol__in=symbols),
+        panel__in=[p for found in panels.values() for p in found],
+        entity_type=Entity.Type.GENE,
+    ).select_related("gene"):
+        entities.setdefault((e.panel_id, e.gene.hgnc_symbol if e.gene else e.entity_name), e)
+        entities.setdefault((e.panel_id, e.entity_name), e)
     known_genes = set(Gene.objects.filter(hgnc_symbol__in=symbols).values_list("hgnc_symbol", flat=True))
     reviews, used = [], {}
     seen: dict[tuple[int, int], int] = {}
