@@ -259,6 +259,7 @@ def test_the_entity_page_explains_ratings_beside_the_curators_rating_form(client
 
 
 def test_the_guidance_shows_ratings_as_colour_and_word(client, world):
+    client.force_login(world.reviewer)
     page = text(client.get(entity_url(world.ataxia, "gene", "ATXN1")))
     aside = page.split('<aside class="guidance"')[1].split("</aside>")[0]
 
@@ -271,3 +272,7 @@ def test_an_str_on_a_panel_without_a_gene_still_renders(client, curator):
     add_str(curator, panel, "NOGENE_STR")
 
     assert "NOGENE_STR on other sites" in text(client.get(entity_url(panel, "str", "NOGENE_STR")))
+
+
+def test_a_reader_who_may_not_review_sees_no_reviewer_guidance_on_the_entity_page(client, world):
+    assert guidance_topics(text(client.get(entity_url(world.ataxia, "gene", "ATXN1")))) == []

@@ -2,6 +2,7 @@
 
 from typing import NamedTuple
 
+from accounts import policy
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -110,6 +111,8 @@ def entity_in_panel(request: HttpRequest, pk: int, entity_type: str, entity_name
         "evidence": list(entity.evidence.all()),
         "tags": [tag.name for tag in entity.tags.all()],
         "history": history,
+        # Guidance on ratings and terms sits beside the forms that set them: for those who may.
+        "guidance": policy.can_review(request.user, entity.panel),
         "previous": _neighbour(sources, entity, after=False),
         "next": _neighbour(sources, entity, after=True),
     }
