@@ -162,9 +162,9 @@ def visible_panels(user, queryset: QuerySet | None = None, *, retired: bool = Fa
     return panels.filter(status__in=visible_panel_statuses(user, retired=retired))
 
 
-def can_watch_panel(user, panel) -> bool:
-    """Any verified user may watch a panel they can read (its promotions are e-mailed to them)."""
-    return _signed_in(user) and panel.status in visible_panel_statuses(user, retired=True)
+def can_watch_panel(user, panel=None) -> bool:
+    """Any verified user may watch a panel they can read (its promotions are e-mailed to them); no panel: any."""
+    return _signed_in(user) and (panel is None or panel.status in visible_panel_statuses(user, retired=True))
 
 
 def can_delete_review(user, evaluation) -> bool:

@@ -432,7 +432,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # The views' OpenAPI declarations live apart and load only with the schema (api.v1.openapi).
-    "PREPROCESSING_HOOKS": ["api.v1.openapi.preprocessing_hook"],
+    # ... then the watched-panels endpoints' (subscriptions.openapi).
+    "PREPROCESSING_HOOKS": ["api.v1.openapi.preprocessing_hook", "subscriptions.openapi.preprocessing_hook"],
 }
 
 # --- Accounts and API authentication (accounts app) ---------------------------

@@ -1,6 +1,7 @@
 """API v1 paths, as upstream PanelApp's (trailing slashes included)."""
 
 from django.urls import path
+from subscriptions import api as subscriptions
 
 from api.v1 import bed, diffs, views
 
@@ -63,4 +64,7 @@ urlpatterns = [
     *search_paths("regions", views.RegionSearch),
     *search_paths("entities", views.AnyEntitySearch),
     path("activities/", views.ActivityList.as_view(), name="activities"),
+    # The signed-in user's watched panels (beyond upstream; docs/api.md, "Feeds and watching").
+    path("subscriptions/", subscriptions.SubscriptionList.as_view(), name="subscriptions"),
+    path("subscriptions/<int:panel_id>/", subscriptions.SubscriptionDetail.as_view(), name="subscription"),
 ]
