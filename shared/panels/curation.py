@@ -29,8 +29,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from panels import forms, services, tasks
+from panels.gene_search import MAX_QUERY_LENGTH, find_genes, gene_data_loaded
 from panels.models import Entity, Evaluation, Panel
-from panels.pages.common import bad_request
+from panels.pages.common import bad_request, clean_text
 
 # More reviews than this are copied by the worker, well inside the web function's timeout.
 COPY_IN_REQUEST_LIMIT = 2000
@@ -216,16 +217,26 @@ def delete_review(request: HttpRequest, pk: int, entity_type: str, entity_name: 
 @require_http_methods(["GET", "POST"])
 @answers_refusals
 def add_entity(request: HttpRequest, pk: int, entity_type: str) -> HttpResponse:
-    """A new gene, STR or region on a panel; a verified reviewer's addition carries their review."""
+    """A new gene, STR or region on a panel; a verified reviewer's addition carries their review.
+
+    A gene is one of the loaded genes: ``?find=`` lists the genes a text
+    matches (the form's search without JavaScript), ``?gene=`` opens the form
+    with one chosen, and a symbol no gene has lists the genes it resembles.
+    """
     panel = _panel(request, pk)
     policy.check_can_contribute_to(request.user, panel)
     if entity_type not in Entity.Type.values:
         raise Http404(f"No entity type {entity_type}.")
     curator = policy.can_curate(request.user)
-    form = forms.NewEntityForm(_posted(request), entity_type=entity_type, initial={"base_version": panel.version})
+    initial = {"base_version": panel.version}
+    if entity_type == Entity.Type.GENE and request.GET.get("gene"):
+        initial["name"] = clean_text(request, "gene", max_length=128)
+    form = forms.NewEntityForm(_posted(request), entity_type=entity_type, initial=initial)
     review_form = None if curator else forms.ReviewForm(_posted(request), prefix="review")
-    context = {"panel": panel, "entity_type": entity_type, "form": form, "review_form": review_form}
     valid = form.is_valid() & (review_form is None or review_form.is_valid())
+    context = {"panel": panel, "entity_type": entity_type, "form": form, "review_form": review_form}
+    if entity_type == Entity.Type.GENE:
+        context.update(_gene_finder(request, form))
     if request.method == "POST" and valid:
         name = form.cleaned_data["name"]
 
@@ -254,6 +265,24 @@ def add_entity(request: HttpRequest, pk: int, entity_type: str) -> HttpResponse:
         return HttpResponseRedirect(entity_url(entity))
     status = 400 if request.method == "POST" else 200
     return render(request, "panels/curation/entity_form.html", context, status=status)
+
+
+def _gene_finder(request: HttpRequest, form: forms.NewEntityForm) -> dict[str, Any]:
+    """The add-gene page's search: whether there are genes to find at all, and the ones found for ``?find=``.
+
+    After a symbol no gene has, the genes like it are listed instead, so the
+    next step is a click. Without gene data the page says who loads it.
+    """
+    loaded = gene_data_loaded()
+    find = clean_text(request, "find", max_length=MAX_QUERY_LENGTH)
+    if "name" in form.errors and form.data.get("name"):
+        find = form.data["name"].replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
+    return {
+        "gene_data_loaded": loaded,
+        "can_import_genes": policy.can_upload_files(request.user),
+        "find": find,
+        "found": find_genes(find) if loaded and find else [],
+    }
 
 
 # --- Curators: entities ----------------------------------------------------------------

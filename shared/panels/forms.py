@@ -6,13 +6,15 @@ sees what changed (``services.StaleVersionError``).
 """
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 
-from panels.models import Entity, Evaluation, Panel, PanelType
+from panels.models import Entity, Evaluation, Gene, Panel, PanelType
 from panels.publications import check_publications
-from panels.vocabulary import MODES_OF_INHERITANCE, MODES_OF_PATHOGENICITY, choices
+from panels.vocabulary import EVIDENCE_SOURCES, MODES_OF_INHERITANCE, MODES_OF_PATHOGENICITY, choices
 
 TAG_SEPARATORS = re.compile(r"[,;\n]")
 
@@ -37,6 +39,38 @@ class TagsField(forms.CharField):
 
     def to_python(self, value: Any) -> list[str]:
         return sorted({tag.strip() for tag in TAG_SEPARATORS.split(value or "") if tag.strip()})
+
+
+class SourcesField(forms.MultipleChoiceField):
+    """Evidence sources ticked from upstream's list (``vocabulary.EVIDENCE_SOURCES``).
+
+    A value not on the list is kept as sent, and a value of several lines is
+    several sources: API-era clients and older forms post sources that way.
+    """
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=[(source, source) for source in EVIDENCE_SOURCES], **kwargs)
+
+    def to_python(self, value: Any) -> list[str]:
+        values = super().to_python(value)
+        return [line.strip() for value in values for line in value.splitlines() if line.strip()]
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
+class SourcesMixin(forms.Form):
+    """Sources ticked from the list plus any typed under "Other sources", as one list without repeats."""
+
+    sources = SourcesField(required=False, label="Evidence sources")
+    other_sources = LinesField(required=False, label="Other sources", help_text="Sources not in the list, one per line")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["sources"] = list(dict.fromkeys(data.get("sources", []) + data.pop("other_sources", [])))
+        return data
 
 
 class VersionedForm(forms.Form):
@@ -156,33 +190,66 @@ class EntityForm(PublicationsMixin, VersionedForm):
         return initial
 
 
-class NewEntityForm(EntityForm):
+class NewEntityForm(SourcesMixin, EntityForm):
     """A new gene (by HGNC symbol), STR or region on a panel, with its evidence sources."""
 
     name = forms.CharField(max_length=128, label="Gene symbol or name")
-    sources = LinesField(required=False, help_text="Evidence sources, one per line")
 
-    field_order = ["name", "sources"]
-    common_fields = EntityForm.common_fields | {"name", "sources"}
+    field_order = ["name", "sources", "other_sources"]
+    common_fields = EntityForm.common_fields | {"name", "sources", "other_sources"}
 
     def __init__(self, *args: Any, entity_type: str, **kwargs: Any) -> None:
         super().__init__(*args, entity_type=entity_type, **kwargs)
+        # Transcripts are the curators' choice for the panel (as upstream): set on the edit form.
+        self.fields.pop("transcript", None)
         if entity_type == Entity.Type.GENE:
             self.fields["name"].label = "Gene symbol (HGNC)"
+            self.fields["name"].help_text = "A gene's current symbol; search for it by symbol, alias or HGNC id"
+            # gene-search.js suggests loaded genes as the curator types; the field works without it.
+            self.fields["name"].widget.attrs.update(
+                {"autocomplete": "off", "spellcheck": "false", "data-gene-search": reverse("panels:gene_search")}
+            )
         else:
             self.fields["name"].label = "Name"
             self.fields["name"].help_text = "Letters, digits, spaces and - _ . $ ~ @ #"
 
     def clean_name(self) -> str:
-        """The service's rule, checked here too so the reason shows next to the name."""
+        """The service's rules, checked here too so the reason shows next to the name."""
         from panels.services import check_entity_name
 
-        return check_entity_name(self.cleaned_data["name"])
+        name = check_entity_name(self.cleaned_data["name"])
+        if self.entity_type == Entity.Type.GENE and not Gene.objects.filter(hgnc_symbol=name).exists():
+            raise forms.ValidationError(
+                f"Unknown gene symbol {name!r}: no loaded gene has it as its current symbol.", code="unknown_gene"
+            )
+        return name
 
     def service_fields(self) -> dict[str, Any]:
         data = super().service_fields()
         data.pop("name")
         data.pop("sources")
+        return data
+
+
+class AddSourcesForm(SourcesMixin, forms.Form):
+    """A curator's further evidence sources for an entity already on a panel."""
+
+    # The entity page holds other curators' forms: prefixed ids and names keep this one's apart.
+    prefix = "add"
+    comment = forms.CharField(required=False, help_text="Stored with the new version")
+
+    def __init__(self, *args: Any, present: Iterable[str] = (), **kwargs: Any) -> None:
+        """``present``: the entity's sources now, left out of the list (adding one again is refused)."""
+        super().__init__(*args, **kwargs)
+        present = set(present)
+        field = self.fields["sources"]
+        field.choices = [choice for choice in field.choices if choice[0] not in present]
+        field.label = "Add evidence sources"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors and not data["sources"]:
+            raise forms.ValidationError("Tick a source or type one under Other sources.", code="no_sources")
         return data
 
 

@@ -9,7 +9,7 @@ from django.urls import include, path, re_path, register_converter
 
 from panels import bed_download, comment_views, curation, downloads, sign_off, views
 from panels.converters import EntityNameConverter
-from panels.pages import diff, redirects
+from panels.pages import diff, gene_search, redirects
 
 register_converter(EntityNameConverter, "entity")
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("compare/<int:panel_a>/<int:panel_b>", views.compare_panels, name="compare"),
     path("compare/<int:panel_a>/<int:panel_b>/<entity:gene_symbol>", views.compare_gene, name="compare_gene"),
     path("activity/", views.activity, name="activity"),
+    path("gene_search/", gene_search.gene_search, name="gene_search"),  # the add-gene form's suggestions (JSON)
     path("download_panel/", downloads.all_panels, name="download_panels"),
     path("download_genes/", downloads.all_genes, name="download_genes"),
     path("download_strs/", downloads.all_strs, name="download_strs"),

@@ -28,6 +28,36 @@ MODES_OF_PATHOGENICITY = (
 )
 
 
+# Diagnostic laboratories' gene lists: each counts as one point of an entity's
+# confidence until a curator rates it (``panels.services.confidence_level``).
+HIGH_CONFIDENCE_EVIDENCE_SOURCES = (
+    "Radboud University Medical Center, Nijmegen",
+    "Illumina TruGenome Clinical Sequencing Services",
+    "Emory Genetics Laboratory",
+    "UKGTN",
+)
+
+EVIDENCE_SOURCES = (
+    *HIGH_CONFIDENCE_EVIDENCE_SOURCES,
+    "Other",
+    "Expert list",
+    "Expert Review",
+    "Literature",
+    "Eligibility statement prior genetic testing",
+    "Research",
+    "NHS GMS",
+    "ClinGen",
+)
+"""Where the evidence for an entity comes from, as upstream PanelApp lists them to pick from (``Evidence.ALL_SOURCES``).
+
+They are data, not labels: the API, downloads and upstream's files carry these
+exact strings, and confidence counts the high-confidence ones by name. A
+source not on the list may still be typed. A curator's rating is stored as an
+evidence name too ("Expert Review Green", ...), but it is set by rating, never
+picked as a source.
+"""
+
+
 def choices(values: tuple[str, ...], blank: str = "Not set") -> list[tuple[str, str]]:
     """Form choices with an empty first option."""
     return [("", blank), *((value, value) for value in values)]

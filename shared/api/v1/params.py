@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from panels.gene_search import genes_named
 from panels.models import Entity, Gene
 from panels.services import parse_version
 
@@ -165,8 +166,7 @@ class EntityFilter:
         """
         if not self.entity_names:
             return self
-        genes = Gene.objects.filter(Q(hgnc_symbol__in=self.entity_names) | Q(alias__has_any_keys=self.entity_names))
-        genes = list(genes.values_list("hgnc_symbol", "alias"))
+        genes = list(genes_named(self.entity_names).values_list("hgnc_symbol", "alias"))
         current = {symbol for symbol, _ in genes}
         aliases = {
             name: symbol
