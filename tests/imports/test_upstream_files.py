@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from accounts.models import Reviewer
 from django.urls import reverse
+from panels import services
 from panels.imports import panel_file, review_file
 from panels.imports.files import ImportFailed
 from panels.imports.models import ImportJob
@@ -252,3 +253,39 @@ def test_upstream_s_download_imports_and_imports_again_unchanged(genes, tmp_path
 
     assert Panel.objects.get(pk=panel.pk).version == panel.version
     assert ImportJob.objects.latest("created_at").changes[0]["changed"] is False
+
+
+@pytest.mark.xfail(
+    not {"description", "omim", "orphanet", "hpo"} <= services.PANEL_FIELDS,
+    reason="services.import_panel does not take a panel's description and codes yet",
+    strict=True,
+)
+def test_a_panel_the_file_creates_takes_its_description_and_codes_from_its_first_row(genes, tmp_path, capsys):
+    imported("panels", fixture("upstream_panel_file.tsv"), tmp_path, capsys)
+
+    kidney = Panel.objects.get(name=KIDNEY)
+    assert kidney.description == "Kidney cysts in children and adults"
+    assert (kidney.omim, kidney.orphanet, kidney.hpo) == (["173900", "613095"], ["ORPHA:730"], ["HP:0000113"])
+
+
+def test_a_new_panel_s_bad_code_is_a_row_error(tmp_path, capsys):
+    make_gene("BRCA1")
+    content = make_panel_file(gene_row("BRCA1", Omim="asdf;173900", HPO="HP:12"))
+
+    status, _, err = run_command("panels", content, tmp_path, capsys=capsys)
+
+    assert status == 1
+    assert "row 2, column 'Omim': Incorrect OMIM number 'asdf'" in err
+    assert "row 2, column 'HPO': Incorrect HPO term 'HP:12'" in err
+    assert not Panel.objects.exists()
+
+
+def test_an_existing_panel_keeps_its_codes_whatever_the_file_says(curator, tmp_path, capsys):
+    panel = make_panel(curator, name="Existing panel")
+    make_gene("BRCA1")
+
+    imported("panels", make_panel_file(gene_row("BRCA1", panel.name, Omim="asdf", HPO="HP:0000001")), tmp_path, capsys)
+
+    panel.refresh_from_db()
+    assert (panel.omim, panel.hpo) == ([], [])
+    assert panel.entities.filter(entity_name="BRCA1").exists()

@@ -119,6 +119,7 @@ def _stage_panels(job: ImportJob, lines: Lines) -> list[int]:
                 "panel_id": rows.panel.pk if rows.panel else None,
                 "disease_group": rows.disease_group,
                 "disease_sub_group": rows.disease_sub_group,
+                "codes": rows.codes,
                 "entities": [
                     {
                         "entity_type": e.entity_type,
@@ -219,7 +220,11 @@ def _apply_panels(job: ImportJob, records: list[dict]) -> list[dict]:
         if any(e["gene_symbol"] and e["gene_symbol"] not in genes for e in record["entities"]):
             raise ValidationError(f"A gene of {record['name']!r} is no longer known.")
         existing = Panel.objects.get(pk=record["panel_id"]) if record["panel_id"] else None
-        new_fields = {"disease_group": record["disease_group"], "disease_sub_group": record["disease_sub_group"]}
+        new_fields = {
+            "disease_group": record["disease_group"],
+            "disease_sub_group": record["disease_sub_group"],
+            **_new_panel_codes(record),
+        }
         panel, outcome = services.import_panel(
             job.user,
             name=record["name"],
@@ -230,6 +235,15 @@ def _apply_panels(job: ImportJob, records: list[dict]) -> list[dict]:
         )
         changes.append(_change(panel, created=outcome == "created", changed=outcome != "unchanged"))
     return changes
+
+
+def _new_panel_codes(record: dict) -> dict:
+    """The description and disorder codes a panel the file creates takes from its first row (as upstream's).
+
+    Only the fields the service layer takes for a panel (``services.PANEL_FIELDS``);
+    a part staged before codes were staged has none.
+    """
+    return {field: value for field, value in record.get("codes", {}).items() if field in services.PANEL_FIELDS}
 
 
 def _apply_reviews(records: list[dict]) -> list[list]:

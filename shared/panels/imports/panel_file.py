@@ -18,8 +18,10 @@ ignored: they come from the reviews and the gene data.
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 
+from panels import codes as disorder_codes
 from panels.imports.checks import RowChecker
 from panels.imports.files import ImportFailed, Lines, normalised, read_table
 from panels.imports.vocabulary import MODES_OF_INHERITANCE, gene_symbol, split_list
@@ -111,6 +113,7 @@ def parse(source: str | Lines) -> PanelFile:
         check.error(None, "", "The file has a header but no rows.")
     genes = _resolve_genes(panels.values(), check)
     _resolve_panels(panels.values(), check)
+    _check_codes(panels.values(), check)
     if check.errors:
         raise ImportFailed(check.errors)
     return PanelFile(panels=sorted(panels.values(), key=lambda p: p.name), genes=genes, rows=table.rows.read)
@@ -118,7 +121,7 @@ def parse(source: str | Lines) -> PanelFile:
 
 def _panel_rows(number: int, values: dict[str, str]) -> PanelRows:
     codes: dict[str, Any] = {"description": values["Description"]}
-    codes.update({field: split_list(values[column]) for field, column in PANEL_CODES.items()})
+    codes.update({kind: split_list(values[column]) for kind, column in PANEL_CODES.items()})
     return PanelRows(
         values["Level4"], number, disease_group=values["Level2"], disease_sub_group=values["Level3"], codes=codes
     )
@@ -251,3 +254,20 @@ def _resolve_panels(panels, check: RowChecker) -> None:
             rows.panel = matches[0]
             if rows.panel.child_panels.exists():
                 check.error(rows.first_row, "Level4", f"{rows.name!r} is a super panel: import into its children.")
+
+
+def _check_codes(panels, check: RowChecker) -> None:
+    """A panel the file creates takes its first row's codes, checked and written as the site writes them.
+
+    An existing panel keeps its own, as upstream's importer leaves them: a
+    download imported back changes nothing.
+    """
+    for rows in panels:
+        if rows.panel is not None:
+            continue
+        for kind, column in PANEL_CODES.items():
+            try:
+                rows.codes[kind] = disorder_codes.clean_codes(kind, rows.codes[kind])
+            except ValidationError as error:
+                for message in error.messages:
+                    check.error(rows.first_row, column, message)
