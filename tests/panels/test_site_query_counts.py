@@ -18,8 +18,9 @@ PAGES = {
     "/panels/{pk}/?version=0.1": 8,
     "/panels/{pk}/?filter=sample&level=3&level=0": 8,
     "/panels/{super}/": 8,
-    "/panels/{pk}/gene/SAMPLE/": 8,  # panel, children, entity, tags, evidence, reviews, their comments, history
-    "/panels/{super}/str/HTT_HD/": 7,  # no reviews, so no comments to read
+    # panel, children, entity, tags, evidence, reviews, their comments, history, previous and next
+    "/panels/{pk}/gene/SAMPLE/": 9,
+    "/panels/{super}/str/HTT_HD/": 8,  # no reviews, so no comments to read
     "/panels/entities/": 2,  # page (no count), export freshness
     "/panels/entities/?search=samp&type=gene&letter=S": 2,
     "/panels/entities/?page=last": 2,

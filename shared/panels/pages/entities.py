@@ -3,6 +3,7 @@
 from typing import NamedTuple
 
 from accounts import policy
+from django.db.models import CharField, IntegerField, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -113,31 +114,39 @@ def entity_in_panel(request: HttpRequest, pk: int, entity_type: str, entity_name
         "history": history,
         # Guidance on ratings and terms sits beside the forms that set them: for those who may.
         "guidance": policy.can_review(request.user, entity.panel),
-        "previous": _neighbour(sources, entity, after=False),
-        "next": _neighbour(sources, entity, after=True),
     }
+    context["previous"], context["next"] = _neighbours(sources, entity)
     return render(request, "panels/entity_in_panel.html", context)
 
 
-def _neighbour(panel_ids: list[int], entity: Entity, *, after: bool) -> Neighbour | None:
-    """The entity the panel page lists just before (or after) this one, across the genes, STRs and regions.
+def _neighbours(panel_ids: list[int], entity: Entity) -> tuple[Neighbour | None, Neighbour | None]:
+    """The entities the panel page lists just before and just after this one, across genes, STRs and regions.
 
-    The panel page lists the current version, which the rows hold, ordered by name within each type.
-    Each query reads one row from the (panel, type, name) index, so a 2,500-gene panel costs what a
-    small one does: one query, or up to three at the end of a type. A super panel's children may
-    hold the same name twice; its page shows one of them, so the next name is the next entity.
+    The panel page lists the current version, which the rows hold, by name within each type. One
+    query whatever the panel's size: a UNION of one-row reads of the (panel, type, name) index, the
+    nearest name of this type on each side and the nearest entity of each other type, the nearest
+    candidate winning. A super panel's children may hold one name twice; its page shows one of them,
+    so the neighbour is the next *name*.
     """
     position = LISTING_ORDER.index(entity.entity_type)
-    later_types = LISTING_ORDER[position + 1 :] if after else LISTING_ORDER[:position][::-1]
-    same_type = Entity.objects.filter(panel_id__in=panel_ids, entity_type=entity.entity_type)
-    if after:
-        candidates = [same_type.filter(entity_name__gt=entity.entity_name)]
-    else:
-        candidates = [same_type.filter(entity_name__lt=entity.entity_name)]
-    candidates += [Entity.objects.filter(panel_id__in=panel_ids, entity_type=kind) for kind in later_types]
-    order = "entity_name" if after else "-entity_name"
-    for rows in candidates:
-        found = rows.order_by(order).values_list("entity_type", "entity_name").first()
-        if found is not None:
-            return Neighbour(*found)
-    return None
+    rows = Entity.objects.filter(panel_id__in=panel_ids)
+    same_type = rows.filter(entity_type=entity.entity_type)
+    sides = {
+        # side: [(candidates, order)], nearest first
+        "previous": [(same_type.filter(entity_name__lt=entity.entity_name), "-entity_name")]
+        + [(rows.filter(entity_type=kind), "-entity_name") for kind in reversed(LISTING_ORDER[:position])],
+        "next": [(same_type.filter(entity_name__gt=entity.entity_name), "entity_name")]
+        + [(rows.filter(entity_type=kind), "entity_name") for kind in LISTING_ORDER[position + 1 :]],
+    }
+    reads = [
+        candidates.order_by(order)
+        .annotate(side=Value(side, output_field=CharField()), step=Value(step, output_field=IntegerField()))
+        .values_list("side", "step", "entity_type", "entity_name")[:1]
+        for side, steps in sides.items()
+        for step, (candidates, order) in enumerate(steps)
+    ]
+    nearest: dict[str, tuple[int, Neighbour]] = {}
+    for side, step, entity_type, entity_name in reads[0].union(*reads[1:], all=True):
+        if side not in nearest or step < nearest[side][0]:
+            nearest[side] = (step, Neighbour(entity_type, entity_name))
+    return tuple(nearest[side][1] if side in nearest else None for side in ("previous", "next"))
