@@ -14,11 +14,15 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core import mail
 
 from tests.conftest import ROOT, load_function
+
+if TYPE_CHECKING:
+    from tests.browser.stack import LocalStack
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Without the background-networking flags Chromium keeps calling Google's
@@ -85,6 +89,34 @@ def aws_site(site, s3_server, settings, monkeypatch):
     if not s3.keys(STATIC_BUCKET, "static/staticfiles.json"):  # moto's buckets outlive a module: collect once
         call_command("collectstatic", interactive=False, verbosity=0)
     return s3
+
+
+@pytest.fixture(scope="module")
+def local_stack(django_db_setup, django_db_blocker) -> Iterator["LocalStack"]:
+    """``make run`` in a process of its own on the test database (``tests.browser.stack``), for one module.
+
+    Starting it loads the demo data; it is flushed away at once, so each test
+    arranges the world it needs, as on ``site``. Stopped with Ctrl-C after the module.
+    """
+    from django.core.management import call_command
+    from django.db import connection
+
+    from tests.browser.stack import LocalStack, database_url
+
+    stack = LocalStack(database_url(connection.settings_dict))
+    stack.start()
+    try:
+        with django_db_blocker.unblock():
+            call_command("flush", interactive=False, verbosity=0)
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def stack_site(local_stack, transactional_db) -> str:
+    """The base URL of the local stack, for a test whose data the stack's own processes must see (committed)."""
+    return local_stack.url
 
 
 @pytest.fixture(scope="module")
