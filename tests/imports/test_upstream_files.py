@@ -241,6 +241,28 @@ def test_a_panel_s_own_download_imports_unchanged(browser, curator, tmp_path, ca
     assert Panel.objects.get(pk=panel.pk).version == panel.version
 
 
+def test_the_download_of_a_panel_named_outside_ascii_imports_onto_that_panel(browser, curator, tmp_path, capsys):
+    panel = make_panel(curator, name="Ménière disease \u2013 familial")
+    add_gene(curator, panel, "BRCA1")
+    panel.refresh_from_db()
+    download = browser.get(f"/panels/{panel.pk}/download/01234/")
+    assert "\tM ni re disease   familial\t" in download.content.decode()  # as upstream writes it
+
+    imported("panels", download.content, tmp_path, capsys)
+
+    assert list(Panel.objects.values_list("pk", flat=True)) == [panel.pk]
+    assert Panel.objects.get(pk=panel.pk).version == panel.version
+
+
+def test_a_reviews_file_names_a_panel_as_the_download_writes_it(curator):
+    panel = make_panel(curator, name="Ménière disease")
+    add_gene(curator, panel, "BRCA1")
+
+    parsed = review_file.parse(reviews_file(review_row("BRCA1", "M ni re disease", "curator")).decode())
+
+    assert [review["entity"].panel_id for review in parsed.reviews] == [panel.pk]
+
+
 def test_upstream_s_download_imports_and_imports_again_unchanged(genes, tmp_path, capsys):
     imported("panels", fixture("upstream_download.tsv"), tmp_path, capsys)
     panel = Panel.objects.get(name="Inherited retinal disorders")

@@ -15,11 +15,13 @@ already in the file updates it, as upstream's does. Derived columns
 ignored: they come from the reviews and the gene data.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import F, Func, Value
 
 from panels import codes as disorder_codes
 from panels.imports.checks import RowChecker
@@ -40,6 +42,8 @@ POSITION_COLUMNS = {
     "grch38_start": "Position GRCh38 Start",
     "grch38_end": "Position GRCh38 End",
 }
+# What the TSV download writes as one space (``tsv.ascii_only``), as a PostgreSQL pattern.
+NON_ASCII_RUN = "[^\u0001-\u007f]+"
 STR_NUMBERS = {"normal_repeats": "STR Normal Repeats", "pathogenic_repeats": "STR Pathogenic Repeats"}
 
 
@@ -240,11 +244,29 @@ def unknown_gene_message(symbol: str) -> str:
     return f"Unknown gene symbol {symbol!r}{hint}."
 
 
-def _resolve_panels(panels, check: RowChecker) -> None:
-    names = [panel.name for panel in panels]
+def panels_named(names: Iterable[str]) -> dict[str, list[Panel]]:
+    """The panels (not deleted) each name in a file stands for, in id order; two queries at most.
+
+    A name is a panel's own, or the panel's name as the TSV download writes it
+    (each run of non-ASCII characters a space, upstream's ``remove_non_ascii``):
+    a downloaded ``Ménière disease`` says ``M nière disease`` and still names its panel.
+    """
+    names = set(names)
+    live = Panel.objects.exclude(status=Panel.Status.DELETED).order_by("pk")
     found: dict[str, list[Panel]] = {}
-    for panel in Panel.objects.exclude(status=Panel.Status.DELETED).filter(name__in=names).order_by("pk"):
+    for panel in live.filter(name__in=names):
         found.setdefault(panel.name, []).append(panel)
+    # Only a name with a space can be one written ASCII-only; PostgreSQL rewrites the names as the download does.
+    rest = [name for name in names - found.keys() if " " in name]
+    if rest and connection.vendor == "postgresql":
+        written = Func(F("name"), Value(NON_ASCII_RUN), Value(" "), Value("g"), function="regexp_replace")
+        for panel in live.annotate(written=written).filter(written__in=rest):
+            found.setdefault(panel.written, []).append(panel)
+    return found
+
+
+def _resolve_panels(panels, check: RowChecker) -> None:
+    found = panels_named(panel.name for panel in panels)
     for rows in panels:
         matches = found.get(rows.name, [])
         if len(matches) > 1:

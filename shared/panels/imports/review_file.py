@@ -20,7 +20,7 @@ from django.db.models import Q
 
 from panels.imports.checks import RowChecker
 from panels.imports.files import ImportFailed, Lines, normalised, read_table
-from panels.imports.panel_file import unknown_gene_message
+from panels.imports.panel_file import panels_named, unknown_gene_message
 from panels.imports.vocabulary import FALSE_WORDS, MODES_OF_INHERITANCE, RATINGS, TRUE_WORDS, gene_symbol, split_list
 from panels.models import Entity, Evaluation, Gene, Panel
 
@@ -137,10 +137,7 @@ def _row(number: int, values: dict[str, str], check: RowChecker) -> ReviewRow:
 
 def _resolve(rows: list[ReviewRow], check: RowChecker) -> tuple[list[dict[str, Any]], list[Panel]]:
     """Panels, genes on them and reviewers, each found in one query."""
-    panels: dict[str, list[Panel]] = {}
-    names = {r.panel_name for r in rows}
-    for panel in Panel.objects.exclude(status=Panel.Status.DELETED).filter(name__in=names).order_by("pk"):
-        panels.setdefault(panel.name, []).append(panel)
+    panels = panels_named(r.panel_name for r in rows)
     users = {
         u.get_username(): u
         for u in get_user_model()
