@@ -137,3 +137,25 @@ def test_a_symbol_held_by_another_gene_is_reported(tmp_path, capsys, db):
 
     assert status == 1
     assert "row 2, column 'symbol': BBB belongs to another gene in PanelApp" in err
+
+
+def test_an_hgnc_row_that_stops_early_reads_its_missing_cells_as_empty(tmp_path, capsys, db):
+    """A spreadsheet saving HGNC's set as text drops each row's trailing empty cells."""
+    content = hgnc_file(hgnc_row(1100, "BRCA1", omim_id="", mirbase=""))
+    lines = content.decode().splitlines()
+    short = lines[1].rstrip("\t")
+    assert short.count("\t") < lines[0].count("\t")
+
+    status, _, err = run_command("genes", f"{lines[0]}\n{short}\n".encode(), tmp_path, capsys=capsys)
+
+    assert (status, err) == (0, "")
+    assert Gene.objects.get().omim_gene == []
+
+
+def test_an_hgnc_row_longer_than_the_header_is_a_row_error(tmp_path, capsys, db):
+    content = hgnc_file(hgnc_row(1100, "BRCA1")).decode().rstrip("\n") + "\tstray\n"
+
+    status, _, err = run_command("genes", content.encode(), tmp_path, capsys=capsys)
+
+    assert status == 1
+    assert "row 2: 34 columns; the header has 33." in err

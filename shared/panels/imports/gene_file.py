@@ -86,10 +86,11 @@ def _parse_hgnc(lines: Lines, release: date | None) -> GeneFile:
     records, skipped, count, newest = [], 0, 0, date.min
     for number, cells in table_rows:
         count += 1
-        if len(cells) != len(header):
+        if len(cells) > len(header):
             check.error(number, "", f"{len(cells)} columns; the header has {len(header)}.")
             continue
-        values = {column: cells[index].strip() for column, index in position.items()}
+        # A row that stops early (a spreadsheet drops trailing empty cells) has empty cells after its last.
+        values = {column: cells[index].strip() if index < len(cells) else "" for column, index in position.items()}
         if values["status"].lower() != "approved":
             skipped += 1  # withdrawn entries keep their symbol out of use
             continue
