@@ -110,6 +110,11 @@ def entity_dict(entity: Entity, panel: dict[str, Any] | None = None) -> dict[str
         data["normal_repeats"] = entity.normal_repeats
         data["pathogenic_repeats"] = entity.pathogenic_repeats
     data["tags"] = [t.name for t in entity.tags.all()]
+    if entity.entity_type == Entity.Type.GENE and entity.transcript:
+        # v3.1.1's field, given only when a curator chose transcripts: every gene stored before
+        # had none, so versions keep their stored parts byte for byte. Before ``panel``, which
+        # a super panel's stored entities carry last (``snapshots.compose``).
+        data["transcript"] = list(entity.transcript)
     if panel is not None:
         data["panel"] = panel
     return data

@@ -14,10 +14,11 @@ PAGES = {
     "/panels/": 8,  # panels, types, child links, rating counts, sign-offs, type list, disease groups, export freshness
     "/panels/?search=sample&sort=genes": 10,  # + matching entities, their super panels
     "/panels/?type=rare-disease-100k&group=Neurology&retired=1": 8,
-    "/panels/{pk}/": 8,  # panel, snapshot and its parts, review counts, versions, children, last sign-off, contributors
-    "/panels/{pk}/?version=0.1": 8,
-    "/panels/{pk}/?filter=sample&level=3&level=0": 8,
-    "/panels/{super}/": 8,
+    # panel, snapshot and its parts, flagged entities, review counts, versions, children, last sign-off, contributors
+    "/panels/{pk}/": 9,
+    "/panels/{pk}/?version=0.1": 8,  # an old version shows no flags (they are live marks)
+    "/panels/{pk}/?filter=sample&level=3&level=0": 9,
+    "/panels/{super}/": 9,
     # panel, children, entity, tags, evidence, reviews, their comments, history, previous and next
     "/panels/{pk}/gene/SAMPLE/": 9,
     "/panels/{super}/str/HTT_HD/": 8,  # no reviews, so no comments to read

@@ -55,6 +55,12 @@ ENTITY_FILTERS = [
         {"type": "integer", "enum": [0, 1, 2, 3, 4]},
     ),
     query("tags", "Comma-separated tags; an entity matches if it has any of them"),
+    query(
+        "flagged",
+        "true: only entities a reviewer added, waiting for a curator's approval; false: only the others. "
+        "The flag is a live mark: with an older version, its entities are kept by their flag now",
+        OpenApiTypes.BOOL,
+    ),
 ]
 PANEL_FILTERS = [
     query("type", "Comma-separated panel type slugs"),

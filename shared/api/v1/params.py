@@ -44,6 +44,11 @@ def boolean(params: Mapping[str, str], name: str) -> bool:
     raise InvalidParameter(f"Incorrect {name} {params[name]!r}: expected true or false.")
 
 
+def optional_boolean(params: Mapping[str, str], name: str) -> bool | None:
+    """As ``boolean``, but None when the parameter is absent (a filter not asked for)."""
+    return boolean(params, name) if name in params else None
+
+
 def version(params: Mapping[str, str]) -> tuple[int, int] | None:
     """The ``version`` parameter as ``(major, minor)``, or None when absent."""
     if "version" not in params:
@@ -130,6 +135,8 @@ class EntityFilter:
     tags: list[str]
     hgnc_ids: list[str] = field(default_factory=list)
     min_confidence: int | None = None
+    # Upstream's flag (added by a reviewer, awaiting a curator): a live mark, read from the entity rows.
+    flagged: bool | None = None
     # Asked name -> the current symbol of the gene that has it as an alias (filled by ``resolved``).
     aliases: dict[str, str] = field(default_factory=dict)
 
@@ -148,6 +155,7 @@ class EntityFilter:
                 ids + [value.strip(" ") for value in params.get("hgnc_id", "").split(",") if value.strip(" ")]
             ),
             min_confidence=min_confidence(params),
+            flagged=optional_boolean(params, "flagged"),
         ).resolved()
 
     @classmethod
@@ -193,10 +201,29 @@ class EntityFilter:
             entities = entities.filter(confidence_level=self.confidence_level)
         if self.min_confidence is not None:
             entities = entities.filter(confidence_level__gte=self.min_confidence)
+        if self.flagged is not None:
+            entities = entities.filter(flagged=self.flagged)
         if self.tags:
             # A subquery, not a join: no duplicates to remove.
             entities = entities.filter(pk__in=Entity.objects.filter(tags__name__in=self.tags).values("pk"))
         return entities
+
+    def by_flag(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A stored version's entities (each with its ``panel``) kept by the flag their rows carry now.
+
+        The flag is a live mark, not part of what a version served: an old
+        version's entities are filtered by whether they await approval today.
+        """
+        if self.flagged is None:
+            return entities
+        from panels.flags import flagged_keys
+
+        flagged = flagged_keys({entity["panel"]["id"] for entity in entities})
+        return [
+            entity
+            for entity in entities
+            if ((entity["panel"]["id"], entity["entity_type"], entity["entity_name"]) in flagged) == self.flagged
+        ]
 
     def matches(self, entity: Mapping) -> bool:
         """For entities already rendered (a stored version): same rules as the database filter."""

@@ -83,6 +83,11 @@ class EntitySchema(serializers.Serializer):
     normal_repeats = serializers.IntegerField(allow_null=True, required=False, help_text="STRs; null if not given")
     pathogenic_repeats = serializers.IntegerField(allow_null=True, required=False, help_text="STRs; null if not given")
     tags = serializers.ListField(child=serializers.CharField())
+    transcript = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Genes: the transcripts the panel's curators chose (e.g. NM_000059.4); absent when none",
+    )
     panel = PanelSchema(required=False, help_text="The panel the entity is on")
     matched = serializers.ChoiceField(
         choices=["alias"],

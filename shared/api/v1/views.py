@@ -321,6 +321,7 @@ class PanelEntityList(PanelEntityMixin, ListView):
         if self.is_current(panel, version):
             return self.paginated(*self.current(panel, entity_filter))
         found = [entity_filter.marked(e) for e in self.stored(panel, version) if entity_filter.matches(e)]
+        found = entity_filter.by_flag(found)
         return self.paginated(found)
 
 

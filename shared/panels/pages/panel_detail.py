@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+from accounts import policy
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from panels import queries
+from panels import flags, queries
 from panels.converters import entity_segment
 from panels.models import HistoricalSnapshot, Panel
 from panels.pages.common import bad_request, clean_text, readable_panels
@@ -53,9 +54,13 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if (least := request.GET.get("min_level", "")) in {"0", "1", "2", "3"}:
         better = {level for level in ("0", "1", "2", "3") if level >= least}
         levels = levels & better if levels else better
-    matching = _matching(data, text.lower(), levels)
+    is_current = (snapshot.major_version, snapshot.minor_version) == (panel.major_version, panel.minor_version)
+    # The flag is a live mark, not part of a version: shown (and filtered by) on the current version only.
+    flagged = flags.flagged_keys(_source_panel_ids(panel, data)) if is_current else set()
+    flagged_only = is_current and request.GET.get("flagged", "") in {"1", "true", "on"}
+    matching = _matching(data, text.lower(), levels, flagged if flagged_only else None)
     page = Paginator(matching, ENTITIES_PER_PAGE).get_page(request.GET.get("page"))
-    _prepare(panel, data, page.object_list)
+    _prepare(panel, data, page.object_list, flagged)
     sections = _sections(data, matching, page.object_list)
     versions = list(
         panel.snapshots.defer(*HistoricalSnapshot.TEXT_FIELDS).order_by("-major_version", "-minor_version")[
@@ -67,7 +72,10 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "panel": panel,
         "data": data,
         "snapshot": snapshot,
-        "is_current": (snapshot.major_version, snapshot.minor_version) == (panel.major_version, panel.minor_version),
+        "is_current": is_current,
+        "flagged_only": flagged_only,
+        # Curators approve what reviewers added, so the filter is theirs; the flags show to everyone.
+        "may_filter_flagged": is_current and policy.can_curate(request.user),
         "sections": sections,
         "page": page,
         "matching": len(matching),
@@ -85,12 +93,16 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "panels/panel_detail.html", context)
 
 
-def _matching(data: dict[str, Any], text: str, levels: set[str]) -> list[tuple[str, dict[str, Any]]]:
-    """(collection, entity) of every entity the filter keeps, genes first."""
+def _matching(
+    data: dict[str, Any], text: str, levels: set[str], only: set[flags.EntityKey] | None = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """(collection, entity) of every entity the filter keeps, genes first; ``only`` these entities when given."""
     matching = []
     for collection, _, _ in SECTIONS:
         for entity in data.get(collection, []):
             if levels and entity["confidence_level"] not in levels:
+                continue
+            if only is not None and flags.entity_key(data, entity) not in only:
                 continue
             if text and text not in _search_text(entity):
                 continue
@@ -98,8 +110,10 @@ def _matching(data: dict[str, Any], text: str, levels: set[str]) -> list[tuple[s
     return matching
 
 
-def _prepare(panel: Panel, data: dict[str, Any], shown: list[tuple[str, dict[str, Any]]]) -> None:
-    """Give the entities of this page their link, badge, review count and filter text.
+def _prepare(
+    panel: Panel, data: dict[str, Any], shown: list[tuple[str, dict[str, Any]]], flagged: set[flags.EntityKey]
+) -> None:
+    """Give the entities of this page their link, badge, flag, review count and filter text.
 
     Made here once, for this page only, rather than by template tags per row: a page of a
     4,000-gene panel renders several times faster.
@@ -113,6 +127,7 @@ def _prepare(panel: Panel, data: dict[str, Any], shown: list[tuple[str, dict[str
         # The address reverse("panels:entity_in_panel") gives, for any stored name, built without it.
         entity["url"] = f"{base_url}{entity['entity_type']}/{entity_segment(entity['entity_name'])}/"
         entity["badge"] = confidence_badge(entity["confidence_level"])
+        entity["flagged"] = flags.entity_key(data, entity) in flagged
 
 
 def _sections(data: dict[str, Any], matching: list, shown: list) -> list[dict[str, Any]]:

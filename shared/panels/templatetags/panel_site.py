@@ -38,6 +38,19 @@ def confidence_badge(value) -> str:
 
 
 @register.simple_tag
+def flag_badge() -> str:
+    """Upstream's flag on an entity a reviewer added: a word and a colour unlike any rating's, and why, for all."""
+    from panels.flags import FLAG_TEXT
+
+    return format_html(
+        '<span class="badge badge-flagged" title="{}"><span aria-hidden="true">⚑ </span>Flagged'
+        '<span class="visually-hidden">: {}</span></span>',
+        FLAG_TEXT,
+        FLAG_TEXT.split(": ", 1)[1],
+    )
+
+
+@register.simple_tag
 def rating_badge(rating: str) -> str:
     """A reviewer's GREEN/AMBER/RED as a badge; an unrated comment as "Comment"."""
     level = {"GREEN": 3, "AMBER": 2, "RED": 1}.get(rating)

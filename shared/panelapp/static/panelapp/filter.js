@@ -6,6 +6,7 @@
   if (!form) { return; }
   var input = form.querySelector("input[name=filter]");
   var boxes = Array.prototype.slice.call(form.querySelectorAll("input[name=level]"));
+  var flaggedOnly = form.querySelector("input[name=flagged]");  // curators: entities waiting for approval
   var counter = form.querySelector("[data-filter-count]");
   var rows = Array.prototype.slice.call(document.querySelectorAll("[data-filter-table] tbody tr"));
   var total = rows.length;
@@ -16,7 +17,8 @@
     var shown = 0;
     rows.forEach(function (row) {
       var match = (!text || row.getAttribute("data-search").indexOf(text) !== -1) &&
-        (!levels.length || levels.indexOf(row.getAttribute("data-level")) !== -1);
+        (!levels.length || levels.indexOf(row.getAttribute("data-level")) !== -1) &&
+        (!flaggedOnly || !flaggedOnly.checked || row.hasAttribute("data-flagged"));
       row.hidden = !match;
       if (match) { shown += 1; }
     });
@@ -25,4 +27,5 @@
 
   input.addEventListener("input", apply);
   boxes.forEach(function (box) { box.addEventListener("change", apply); });
+  if (flaggedOnly) { flaggedOnly.addEventListener("change", apply); }
 })();
