@@ -53,7 +53,11 @@ def test_tabs_are_links_a_reader_follows_with_the_keyboard(page, site, blocked, 
 def test_a_curator_previews_and_saves_a_tab_with_an_uploaded_image_and_a_reader_sees_it(
     page, browser, site, aws_site, curator, blocked, tmp_path, screenshot
 ):
-    """As in AWS and ``make run``: the image lives in the media bucket on another origin, reached by a redirect."""
+    """As in AWS and ``make run``: the image lives in the media bucket on another origin, reached by a redirect.
+
+    The emulator serves both buckets from one origin; the deployed policy's media origins are
+    checked in ``tests/content/test_image_origins.py``.
+    """
     image = tmp_path / "panel workflow.png"
     image.write_bytes(png(320, 120))
     sign_in(page, "curator", PASSWORD)

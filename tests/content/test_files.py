@@ -101,3 +101,15 @@ def test_deleting_a_file_removes_it_from_storage(curator_client, media):
     stored.delete()
 
     assert not path.exists()
+
+
+def test_the_admin_renames_a_file_without_sending_it_again(client, curator_client, media, django_user_model):
+    upload(curator_client, "logo.png", PNG)
+    stored = HomeFile.objects.get()
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "x"))
+
+    response = client.post(reverse("admin:content_homefile_change", args=[stored.pk]), {"title": "Our logo"})
+
+    stored.refresh_from_db()
+    assert response.status_code == 302
+    assert stored.title == "Our logo" and stored.is_image and stored.file_name == "logo.png"
