@@ -50,6 +50,14 @@ def test_tabs_are_links_a_reader_follows_with_the_keyboard(page, site, blocked, 
     screenshot(page, "home-tabs-phone", width=390)
 
 
+def test_an_upstream_link_to_a_tab_opens_that_tab(page, site, blocked):
+    page.goto("/#FAQs")
+
+    page.wait_for_url(re.compile(r"/\?tab=FAQs#about$"))
+    expect(page.get_by_role("heading", level=2, name="FAQs")).to_be_visible()
+    assert not blocked
+
+
 def test_a_curator_previews_and_saves_a_tab_with_an_uploaded_image_and_a_reader_sees_it(
     page, browser, site, aws_site, curator, blocked, tmp_path, screenshot
 ):
