@@ -6,14 +6,17 @@ query per panel, entity or review: counts come from one grouped query, related
 rows from one prefetch each. Nothing here writes.
 """
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
+from panels import codes
 from panels.keyset import Keyset
 from panels.models import Entity, Evaluation, Evidence, Gene, Panel
 
@@ -35,20 +38,25 @@ PANEL_SORTS = {
 
 
 def search_panels(panels: QuerySet[Panel], text: str) -> QuerySet[Panel]:
-    """Panels whose name, old id, disease group or disorders mention ``text``, or that hold a gene of that name.
+    """Panels whose name, old id, disease group, disorders or description mention ``text``, that have it
+    among their codes (``R208``, ``HP:0001250``: ``panels.codes``), or that hold a gene of that name.
 
     A super panel holds its children's genes, so it is found by them too.
     """
     holding = Entity.objects.filter(Q(entity_name__iexact=text) | Q(gene__hgnc_symbol__iexact=text))
-    return panels.filter(
+    found = (
         Q(name__icontains=text)
         | Q(hash_id=text)
         | Q(disease_group__icontains=text)
         | Q(disease_sub_group__icontains=text)
         | Q(relevant_disorders__icontains=text)
+        | Q(description__icontains=text)
         | Q(pk__in=holding.values("panel_id"))
         | Q(pk__in=Panel.objects.filter(child_panels__in=holding.values("panel_id")).values("pk"))
     )
+    with contextlib.suppress(ValidationError):  # only text that is a code
+        found |= Q(pk__in=codes.panels_with_codes(Panel.objects.all(), [[codes.any_code(text)]]).values("pk"))
+    return panels.filter(found)
 
 
 def sort_panels(panels: QuerySet[Panel], sort: str) -> QuerySet[Panel]:

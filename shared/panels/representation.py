@@ -35,8 +35,17 @@ def render(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def panel_summary(panel: Panel) -> dict[str, Any]:
-    """The panel object of lists, versions and nested ``panel`` fields (types prefetched)."""
+# Upstream's Level4Title fields, after upstream's own: what the panel is for and the disorder codes it covers.
+PANEL_CODE_FIELDS = ("description", "omim", "orphanet", "hpo")
+
+
+def nested_panel(panel: Panel) -> dict[str, Any]:
+    """The panel object an entity carries (cross-panel lists, a super panel's entities): upstream's fields.
+
+    Without the description and codes: a super panel repeats its child's
+    object in every entity, and a paragraph there would be repeated thousands
+    of times. The panel's own object (``panel_summary``) has them.
+    """
     return {
         "id": panel.pk,
         "hash_id": panel.hash_id,
@@ -50,6 +59,22 @@ def panel_summary(panel: Panel) -> dict[str, Any]:
         "stats": {key: panel.stats.get(key, 0) for key in ("number_of_genes", "number_of_strs", "number_of_regions")},
         "types": [{"name": t.name, "slug": t.slug, "description": t.description} for t in panel.types.all()],
     }
+
+
+def panel_summary(panel: Panel) -> dict[str, Any]:
+    """The panel object of lists, versions and details (types prefetched), with its description and codes."""
+    return {
+        **nested_panel(panel),
+        "description": panel.description,
+        "omim": list(panel.omim),
+        "orphanet": list(panel.orphanet),
+        "hpo": list(panel.hpo),
+    }
+
+
+def without_codes(summary: dict[str, Any]) -> dict[str, Any]:
+    """A stored summary as an entity nests it (``nested_panel``'s fields)."""
+    return {key: value for key, value in summary.items() if key not in PANEL_CODE_FIELDS}
 
 
 def gene_data(gene: Gene | None) -> dict[str, Any] | None:
@@ -133,7 +158,7 @@ def panel_entities(panel: Panel, child_panels: Iterable[Panel]) -> dict[str, lis
     A super panel owns no entities: it lists its children's, each carrying
     the child panel it comes from.
     """
-    children = {child.pk: panel_summary(child) for child in child_panels}
+    children = {child.pk: nested_panel(child) for child in child_panels}
     source = Entity.objects.filter(panel__in=children) if children else panel.entities.all()
     collections: dict[str, list[dict[str, Any]]] = {"genes": [], "strs": [], "regions": []}
     for entity in entities_for_api(source).order_by("entity_name", "panel_id"):

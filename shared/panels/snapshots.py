@@ -28,7 +28,7 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from panels.models import Entity, HistoricalSnapshot, Panel, SnapshotPart
-from panels.representation import ENTITY_COLLECTIONS, entities_for_api, entity_dict, panel_summary, render
+from panels.representation import ENTITY_COLLECTIONS, entities_for_api, entity_dict, nested_panel, panel_summary, render
 
 COLLECTIONS = ("genes", "strs", "regions")
 
@@ -78,7 +78,7 @@ def build_layout(
         entry = [pk, known[pk], panel_id] if children else [pk, known[pk]]
         layout[ENTITY_COLLECTIONS[entity_type]].append(entry)
     if children:
-        summaries = store_parts(render(panel_summary(child)) for child in children)
+        summaries = store_parts(render(nested_panel(child)) for child in children)
         layout["children"] = {str(child.pk): part for child, part in zip(children, summaries, strict=True)}
     return layout
 

@@ -4,8 +4,8 @@ Byte-compatible with upstream so files round-trip between the two systems:
 the same 36 columns in the same order, tab-separated by Python's ``csv``
 writer (``\\r\\n`` line ends, quotes only where a value needs them), lists
 joined with ``;``, non-ASCII runs in names, phenotypes and publications
-replaced by a space, and the same placeholders (``-`` for a gene's missing
-Ensembl id, ``False`` for the flags PanelApp does not keep here).
+replaced by a space, and the same placeholder (``-`` for a gene's missing
+Ensembl id).
 
 One difference: a cell a spreadsheet would read as a formula is written with
 a leading ``'`` (``neutralise_cell``), so a reviewer's phenotype
@@ -15,16 +15,23 @@ site serves is written through ``delimited_lines`` and so through that rule;
 the importers undo it.
 
 Everything is written from a snapshot's API JSON (``HistoricalSnapshot.data``),
-so any version downloads exactly as it was published. The one live value,
+so any version downloads exactly as it was published. The panel's codes
+(``Omim``, ``Orphanet``, ``HPO``) and ``Description`` come from the version's
+own panel object, so an old version downloads with the codes it had (none, for
+versions stored before panels kept them); upstream leaves ``Description``
+empty, here it carries the panel's description on one line. The one live value,
 reviewers' ratings (``UserRatings_Green_amber_red``), is passed in by the caller
-for the current version; an old version leaves it empty, as upstream does.
+for the current version; an old version leaves it empty, as upstream does. The
+curators' marks ``ready`` and ``Flagged`` are live too (``panels.flags``: not in
+the API, so not in a version's JSON): ``True`` or ``False`` for the current
+version, empty for an old one.
 """
 
 import csv
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 COLUMNS = (
     "Entity Name",
@@ -74,8 +81,21 @@ WHOLE_PANEL = "01234"
 ENSEMBL_RELEASES = {"GRch37": "82", "GRch38": "90"}
 CONTENT_TYPE = "text/tab-separated-values; charset=utf-8"
 
+# The panel's code lists in the order of their columns.
+CODE_FIELDS = ("omim", "orphanet", "hpo")
+
+
+class PanelColumns(NamedTuple):
+    omim: str
+    orphanet: str
+    hpo: str
+    description: str
+
+
 # (panel id, entity type, entity name) -> (green, amber, red) review counts.
 Ratings = Mapping[tuple[int, str, str], tuple[int, int, int]]
+# (panel id, entity type, entity name) -> (ready, flagged), for the entities with either mark.
+Marks = Mapping[tuple[int, str, str], tuple[bool, bool]]
 
 _NON_ASCII = re.compile(r"[^\x00-\x7F]+")
 
@@ -151,28 +171,45 @@ def tsv_lines(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
     return delimited_lines(rows, delimiter="\t")
 
 
-def panel_rows(panel_data: dict[str, Any], categories: str = WHOLE_PANEL, *, ratings: Ratings | None = None):
+def panel_rows(
+    panel_data: dict[str, Any],
+    categories: str = WHOLE_PANEL,
+    *,
+    ratings: Ratings | None = None,
+    marks: Marks | None = None,
+):
     """One row per gene, then STR, then region at the requested confidence levels, greenest first.
 
     Within a level the API's order (by entity name) is kept, as upstream sorts
     by level and then name. A super panel's entities carry the child panel
     they come from; the panel columns name the super panel, as upstream's do.
     """
+    columns = panel_columns(panel_data)
     for collection in ("genes", "strs", "regions"):
         entities = [e for e in panel_data.get(collection, ()) if str(e["confidence_level"]) in categories]
         for entity in sorted(entities, key=lambda e: -int(e["confidence_level"])):
-            yield _row(panel_data, entity, ratings)
+            yield _row(panel_data, entity, ratings, columns, marks)
 
 
 def panel_tsv_lines(
-    panel_data: dict[str, Any], categories: str = WHOLE_PANEL, *, ratings: Ratings | None = None
+    panel_data: dict[str, Any],
+    categories: str = WHOLE_PANEL,
+    *,
+    ratings: Ratings | None = None,
+    marks: Marks | None = None,
 ) -> Iterator[str]:
-    return tsv_lines(chain([COLUMNS], panel_rows(panel_data, categories, ratings=ratings)))
+    return tsv_lines(chain([COLUMNS], panel_rows(panel_data, categories, ratings=ratings, marks=marks)))
 
 
-def panel_tsv(panel_data: dict[str, Any], categories: str = WHOLE_PANEL, *, ratings: Ratings | None = None) -> str:
-    """The whole file for one panel version (``panel_data`` is its API JSON)."""
-    return "".join(panel_tsv_lines(panel_data, categories, ratings=ratings))
+def panel_tsv(
+    panel_data: dict[str, Any],
+    categories: str = WHOLE_PANEL,
+    *,
+    ratings: Ratings | None = None,
+    marks: Marks | None = None,
+) -> str:
+    """The whole file for one panel version (``panel_data`` is its API JSON); live values given for the current."""
+    return "".join(panel_tsv_lines(panel_data, categories, ratings=ratings, marks=marks))
 
 
 def ensembl_id(gene_data: dict[str, Any] | None, assembly: str, *, missing: str = "-") -> str:
@@ -183,18 +220,35 @@ def ensembl_id(gene_data: dict[str, Any] | None, assembly: str, *, missing: str 
     return (releases.get(ENSEMBL_RELEASES[assembly]) or {}).get("ensembl_id", missing)
 
 
-def _row(panel: dict[str, Any], entity: dict[str, Any], ratings: Ratings | None) -> tuple[Any, ...]:
+def panel_columns(panel: dict[str, Any]) -> PanelColumns:
+    """The panel's ``Omim``, ``Orphanet``, ``HPO`` and ``Description`` cells, the same on every row.
+
+    Codes are joined with ``;`` as upstream joins them. The description is
+    one line (a file read line by line must not break inside a cell), ASCII
+    as the other text columns. A version stored before panels kept them has
+    none: the cells are empty.
+    """
+    omim, orphanet, hpo = (";".join(ascii_only(code) for code in panel.get(field) or ()) for field in CODE_FIELDS)
+    return PanelColumns(omim, orphanet, hpo, ascii_only(" ".join((panel.get("description") or "").split())))
+
+
+def _row(
+    panel: dict[str, Any],
+    entity: dict[str, Any],
+    ratings: Ratings | None,
+    columns: PanelColumns,
+    marks: Marks | None,
+) -> tuple[Any, ...]:
     kind = entity["entity_type"]
     is_gene = kind == "gene"
     gene_data = entity.get("gene_data") or None
     sources = [name for name in entity.get("evidence", ()) if name]
     if is_gene:
         sources = sorted(set(sources))  # upstream aggregates a gene's sources distinct (and so sorted)
-    if ratings is None:
-        user_ratings = ""
-    else:
-        panel_id = (entity.get("panel") or panel)["id"]
-        user_ratings = rating_percentages(*ratings.get((panel_id, kind, entity["entity_name"]), (0, 0, 0)))
+    key = ((entity.get("panel") or panel)["id"], kind, entity["entity_name"])
+    user_ratings = "" if ratings is None else rating_percentages(*ratings.get(key, (0, 0, 0)))
+    # Upstream writes Python's True and False; an old version's marks are not known.
+    ready, flagged = ("", "") if marks is None else (str(mark) for mark in marks.get(key, (False, False)))
     position: tuple[Any, ...] = ("",) * 5
     if not is_gene:
         grch37 = entity.get("grch37_coordinates") or ("", "")
@@ -222,16 +276,16 @@ def _row(panel: dict[str, Any], entity: dict[str, Any], ratings: Ratings | None)
         panel["disease_group"],
         entity["mode_of_inheritance"],
         ";".join(ascii_only(p) for p in entity.get("phenotypes", ())),
-        "",  # Omim, Orphanet, HPO: upstream's panel-level codes, which panels here do not keep
-        "",
-        "",
+        columns.omim,
+        columns.orphanet,
+        columns.hpo,
         ";".join(ascii_only(p) for p in entity.get("publications", ())),
-        "",  # Description: always empty upstream
-        "False",  # Flagged: upstream leaves flagged entities out; nothing is flagged here
+        columns.description,
+        flagged,
         str(entity["confidence_level"]),
         user_ratings,
         panel["version"],
-        "False",  # ready: upstream's "marked as ready" flag, which this PanelApp does not keep
+        ready,
         (entity.get("mode_of_pathogenicity") or "") if is_gene else "",
         ensembl_id(gene_data, "GRch37"),
         ensembl_id(gene_data, "GRch38"),

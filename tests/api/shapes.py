@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import Any
 
 SHAPES = json.loads((Path(__file__).parent / "upstream_v1_shapes.json").read_text())
+# What this API adds after upstream's panel fields, in a panel's own object (not in the one an
+# entity carries): upstream's Level4Title description and codes, which its API v1 leaves out.
+SHAPES["panel_codes"] = [["description", "string"], ["omim", "list"], ["orphanet", "list"], ["hpo", "list"]]
 
 CHECKS = {
     "string": lambda v: isinstance(v, str),
@@ -37,8 +40,8 @@ def assert_shape(data: dict[str, Any], *shapes: str, ordered: bool = True) -> No
         assert any(CHECKS[t](data[name]) for t in types.split("|")), f"{shapes} {name}={data[name]!r} is not {types}"
 
 
-def assert_panel(data: dict[str, Any], *extra: str) -> None:
-    assert_shape(data, "panel", *extra)
+def assert_panel(data: dict[str, Any], *extra: str, nested: bool = False) -> None:
+    assert_shape(data, "panel", *(() if nested else ("panel_codes",)), *extra)
     assert_shape(data["stats"], "panel_stats")
     for panel_type in data["types"]:
         assert_shape(panel_type, "panel_type")
@@ -54,4 +57,4 @@ def assert_entity(data: dict[str, Any], with_panel: bool = True) -> None:
     if data["gene_data"] is not None:
         assert_shape(data["gene_data"], "gene_data", ordered=False)
     if with_panel:
-        assert_panel(data["panel"])
+        assert_panel(data["panel"], nested=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from panels import codes
 from panels.bed import BUILDS, MAX_PADDING
 from panels.keyset import MAX_CURSOR_LENGTH
 from rest_framework import serializers
@@ -66,6 +67,41 @@ PANEL_FILTERS = [
     query("type", "Comma-separated panel type slugs"),
     query("panel_name", "Comma-separated panel names"),
 ]
+
+
+def code_list(pattern: str) -> dict[str, str]:
+    """A comma-separated list of codes, each padded by spaces or left empty (``panels.codes.requested_codes``)."""
+    item = f" *({pattern})? *"
+    return {"type": "string", "pattern": f"^{item}(,{item})*$"}
+
+
+# Panels by phenotype: the panel's own codes and those its relevant disorders name; any item of a list matches.
+PHENOTYPE_FILTERS = [
+    query(
+        "hpo",
+        "Comma-separated HPO terms (HP:0001250): panels with any of them in their HPO terms or relevant disorders",
+        code_list(codes.HPO_PATTERN),
+    ),
+    query(
+        "omim",
+        "Comma-separated OMIM numbers (607107, or OMIM:607107): panels with any of them in their OMIM numbers "
+        "or relevant disorders",
+        code_list(codes.OMIM_PATTERN),
+    ),
+    query(
+        "orphanet",
+        "Comma-separated Orphanet codes (ORPHA:558, or 558): panels with any of them in their Orphanet codes "
+        "or relevant disorders",
+        code_list(codes.ORPHANET_PATTERN),
+    ),
+    query(
+        "disorder",
+        "Comma-separated codes of any kind: a clinical indication (R208), an OMIM number (607107), an Orphanet "
+        "code (ORPHA:558) or an HPO term (HP:0001250); panels with any of them among their codes or relevant "
+        "disorders",
+        code_list(codes.ANY_CODE_PATTERN),
+    ),
+]
 PATH_TEXT = [
     # drf-spectacular names a ``pk`` converter ``id`` in the schema's paths.
     OpenApiParameter("id", TEXT, OpenApiParameter.PATH, description="Panel id, old hash id or name"),
@@ -114,6 +150,7 @@ DECLARATIONS: dict[type, dict[str, Any]] = {
             query("type", "Comma-separated panel type slugs"),
             query("name", "Panel id, name or part of the name"),
             query("retired", "true to include retired panels", OpenApiTypes.BOOL),
+            *PHENOTYPE_FILTERS,
             OpenApiParameter(
                 "changed_since",
                 # Empty is no filter, as for the other parameters.

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from panels import codes
 from panels.gene_search import genes_named
 from panels.models import Entity, Gene
 from panels.services import parse_version
@@ -101,6 +102,14 @@ def changed_since(params: Mapping[str, str]) -> datetime | None:
         raise InvalidParameter(
             f"Incorrect changed_since {value!r}: expected an ISO 8601 time, e.g. 2026-12-01T00:00:00Z."
         ) from None
+
+
+def phenotype_codes(params: Mapping[str, str]) -> list[list[str]]:
+    """``hpo``, ``omim``, ``orphanet``, ``disorder``: the codes each asks for (``panels.codes.requested_codes``)."""
+    try:
+        return codes.requested_codes(params)
+    except ValidationError as error:
+        raise InvalidParameter(error.messages[0]) from None
 
 
 def integer(params: Mapping[str, str], name: str) -> int | None:

@@ -20,7 +20,9 @@ class StatsSchema(serializers.Serializer):
     number_of_regions = serializers.IntegerField()
 
 
-class PanelSchema(serializers.Serializer):
+class NestedPanelSchema(serializers.Serializer):
+    """Upstream's panel object: what an entity carries as its ``panel``."""
+
     id = serializers.IntegerField()
     hash_id = serializers.CharField(allow_null=True, help_text="Identifier of PanelApp's first generation")
     name = serializers.CharField()
@@ -32,6 +34,22 @@ class PanelSchema(serializers.Serializer):
     relevant_disorders = serializers.ListField(child=serializers.CharField())
     stats = StatsSchema()
     types = PanelTypeSchema(many=True)
+
+
+def _codes(help_text: str) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(), required=False, help_text=help_text)
+
+
+class PanelSchema(NestedPanelSchema):
+    """A panel in lists, versions and details: upstream's object with upstream's Level4Title fields after it.
+
+    Versions stored before panels kept a description and codes have none of the four.
+    """
+
+    description = serializers.CharField(required=False, help_text="What the panel is for")
+    omim = _codes("OMIM numbers of the disorders the panel covers, six digits each (607107)")
+    orphanet = _codes("Orphanet codes, ORPHA:<number> (ORPHA:558)")
+    hpo = _codes("HPO terms, HP:<seven digits> (HP:0001250)")
 
 
 class SignedOffPanelSchema(PanelSchema):
@@ -88,7 +106,7 @@ class EntitySchema(serializers.Serializer):
         required=False,
         help_text="Genes: the transcripts the panel's curators chose (e.g. NM_000059.4); absent when none",
     )
-    panel = PanelSchema(required=False, help_text="The panel the entity is on")
+    panel = NestedPanelSchema(required=False, help_text="The panel the entity is on")
     matched = serializers.ChoiceField(
         choices=["alias"],
         required=False,

@@ -17,10 +17,19 @@ from accounts import policy
 from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
+from panels import codes
 from panels.keyset import InvalidCursor, Keyset
 from panels.models import Activity, Entity, Evaluation, HistoricalSnapshot, Panel
 from panels.queries import ACTIVITY_ORDER, ENTITY_ORDER
-from panels.representation import ENTITY_COLLECTIONS, entities_for_api, entity_dict, iso_datetime, panel_summary
+from panels.representation import (
+    ENTITY_COLLECTIONS,
+    entities_for_api,
+    entity_dict,
+    iso_datetime,
+    nested_panel,
+    panel_summary,
+    without_codes,
+)
 from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
@@ -147,6 +156,9 @@ class PanelList(ListView):
                 panels = panels.filter(pk=int(name))
             else:
                 panels = panels.filter(Q(hash_id=name) | Q(name__icontains=name))
+        # Panels by phenotype: their codes and the codes their relevant disorders name (panels.codes).
+        if wanted := params.phenotype_codes(request.query_params):
+            panels = codes.panels_with_codes(panels, wanted)
         # Incremental sync: only panels with a version newer than the client's last (docs/api.md).
         if (since := params.changed_since(request.query_params)) is not None:
             panels = panels.filter(version_created__gt=since)
@@ -296,8 +308,8 @@ class PanelEntityMixin:
 
     def current(self, panel: Panel, entity_filter: params.EntityFilter) -> tuple[QuerySet[Entity], Any]:
         """The filtered entities and how to render each, with its panel (a super panel's child)."""
-        children = {child.pk: panel_summary(child) for child in panel.child_panels.prefetch_related("types")}
-        own = None if children else panel_summary(panel)
+        children = {child.pk: nested_panel(child) for child in panel.child_panels.prefetch_related("types")}
+        own = None if children else nested_panel(panel)
         entities = Entity.objects.filter(panel__in=children) if children else panel.entities.all()
         entities = entity_filter.apply(entities.filter(entity_type=COLLECTION_TYPES[self.collection]))
         entities = entities_for_api(entities).order_by("entity_name", "panel_id")
@@ -307,7 +319,7 @@ class PanelEntityMixin:
         snapshot = find_snapshot(panel, version, "created", *HistoricalSnapshot.TEXT_FIELDS)
         self.last_modified = snapshot.created  # an old version's entities are as they were then
         data = json.loads(snapshot.data)
-        own = {key: value for key, value in data.items() if key not in ENTITY_COLLECTIONS.values()}
+        own = without_codes({key: value for key, value in data.items() if key not in ENTITY_COLLECTIONS.values()})
         # Entity lists always carry their panel (a super panel's already name their child).
         return [{**entity, "panel": entity.get("panel", own)} for entity in data[self.collection]]
 
@@ -401,7 +413,7 @@ class EntitySearch(CursorListView):
 
         def render(entity: Entity) -> dict[str, Any]:
             if entity.panel_id not in panels:
-                panels[entity.panel_id] = panel_summary(entity.panel)
+                panels[entity.panel_id] = nested_panel(entity.panel)
             return entity_filter.marked(entity_dict(entity, panels[entity.panel_id]))
 
         return self.paginated(entities, render)

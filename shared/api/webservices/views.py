@@ -15,7 +15,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import HttpResponse
 from panels import queries
 from panels.models import Entity, HistoricalSnapshot, Panel
-from panels.representation import entities_for_api, entity_dict, panel_summary, render
+from panels.representation import entities_for_api, entity_dict, nested_panel, panel_summary, render
 from panels.services import parse_version
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -259,7 +259,7 @@ class ListEntities(WebServicesView):
 
         def render_entity(entity: Entity) -> dict[str, Any]:
             if entity.panel_id not in summaries:
-                summaries[entity.panel_id] = panel_summary(entity.panel)
+                summaries[entity.panel_id] = nested_panel(entity.panel)
             return shapes.listed_entity(entity_dict(entity, summaries[entity.panel_id]), build)
 
         return self.paginated(entities, render_entity)

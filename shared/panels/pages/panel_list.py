@@ -1,14 +1,15 @@
-"""The panel index: search by panel, disorder or gene; filter by type and disease group; sort."""
+"""The panel index: search by panel, disorder or gene; filter by type, disease group and disorder code; sort."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from panels import queries
+from panels import codes, queries
 from panels.models import Entity, HistoricalSnapshot, Panel, PanelType
-from panels.pages.common import clean_text, gene_search_text, readable_panels
+from panels.pages.common import bad_request, clean_text, gene_search_text, readable_panels
 
 
 @require_GET
@@ -20,6 +21,12 @@ def panel_list(request: HttpRequest) -> HttpResponse:
     gene = clean_text(request, "gene", 128)
     sort = request.GET.get("sort", "name") if request.GET.get("sort") in queries.PANEL_SORTS else "name"
     show_retired = request.GET.get("retired") == "1"
+    # Panels by phenotype (?disorder=, and ?hpo=, ?omim=, ?orphanet= as in API v1): codes, or a 400 naming the bad one.
+    asked_codes = {name: clean_text(request, name) for name in codes.FILTERS}
+    try:
+        wanted_codes = codes.requested_codes(asked_codes)
+    except ValidationError as error:
+        return bad_request(request, error.messages[0])
 
     visible = readable_panels(request, retired=show_retired)
     if not show_retired:
@@ -32,6 +39,8 @@ def panel_list(request: HttpRequest) -> HttpResponse:
         panels = panels.filter(types__slug=type_slug)
     if group:
         panels = panels.filter(disease_group=group)
+    if wanted_codes:
+        panels = codes.panels_with_codes(panels, wanted_codes)
     if gene:
         holding = Entity.objects.filter(entity_type=Entity.Type.GENE, entity_name=gene).values("panel_id")
         supers = Panel.objects.filter(child_panels__in=holding).values("pk")
@@ -60,7 +69,10 @@ def panel_list(request: HttpRequest) -> HttpResponse:
         .values_list("disease_group", flat=True)
         .distinct(),
         "gene_matches": queries.gene_matches(visible, text) if text else [],
-        "filtered": bool(text or type_slug or group or gene),
+        "disorder": asked_codes["disorder"],
+        # Codes asked for by a link (a panel page's ?hpo=...): kept by the form, with a way to drop them.
+        "linked_codes": [(name, value) for name, value in asked_codes.items() if value and name != "disorder"],
+        "filtered": bool(text or type_slug or group or gene or wanted_codes),
     }
     return render(request, "panels/panel_list.html", context)
 
