@@ -65,7 +65,7 @@ def edit_tab(request: HttpRequest, slug: str) -> HttpResponse:
 @allowed(policy.can_edit_home_content)
 def files(request: HttpRequest) -> HttpResponse:
     """Upload an image or file and get the Markdown that shows it; the latest uploads with theirs."""
-    form = HomeFileForm(request.POST or None, request.FILES or None)
+    form = HomeFileForm(*(request.POST, request.FILES) if request.method == "POST" else ())
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             uploaded = form.save(commit=False)

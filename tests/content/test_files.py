@@ -113,3 +113,10 @@ def test_the_admin_renames_a_file_without_sending_it_again(client, curator_clien
     stored.refresh_from_db()
     assert response.status_code == 302
     assert stored.title == "Our logo" and stored.is_image and stored.file_name == "logo.png"
+
+
+def test_an_upload_without_a_file_is_a_400_saying_so(curator_client, media):
+    response = curator_client.post(FILES, {"title": "Nothing"})
+
+    assert response.status_code == 400
+    assert "This field is required" in response.content.decode()
