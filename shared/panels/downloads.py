@@ -30,7 +30,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 from serverless.storage import media_redirect
 
-from panels import exports, tsv
+from panels import exports, flags, tsv
 from panels.file_names import attachment_header, panel_file_name
 from panels.models import Evaluation, ExportFile, HistoricalSnapshot, Panel
 from panels.services import parse_version
@@ -62,12 +62,13 @@ def panel_tsv(request: HttpRequest, pk: int, categories: str) -> HttpResponse:
         return found
     panel, snapshot = found
     data = json.loads(snapshot.data)
-    # Reviewers' ratings are live; an old version's are not known, and stay empty as upstream leaves them.
+    # Reviewers' ratings and the curators' marks are live; an old version's are not known, and stay empty.
     current = (snapshot.major_version, snapshot.minor_version) == (panel.major_version, panel.minor_version)
     ratings = rating_counts(data) if current else None
+    marks = flags.entity_marks(flags.source_panel_ids(data)) if current else None
     # 4 (green and ready) is at least any level; none left is the header alone.
     kept = "".join(digit for digit in categories if digit >= least) if least else categories
-    body = tsv.panel_tsv(data, kept, ratings=ratings).encode()
+    body = tsv.panel_tsv(data, kept, ratings=ratings, marks=marks).encode()
     stored_as = f"downloads/panels/{panel.pk}/{snapshot.version}/{categories}"
     filename = panel_file_name(panel.name, snapshot.version, "tsv")
     return attachment(body, filename, tsv.CONTENT_TYPE, stored_as, "tsv")
