@@ -96,8 +96,6 @@ class PanelColumns(NamedTuple):
 Ratings = Mapping[tuple[int, str, str], tuple[int, int, int]]
 # (panel id, entity type, entity name) -> (ready, flagged), for the entities with either mark.
 Marks = Mapping[tuple[int, str, str], tuple[bool, bool]]
-# (panel id, entity type, entity name) -> (ready, flagged), for the entities with either mark.
-Marks = Mapping[tuple[int, str, str], tuple[bool, bool]]
 
 _NON_ASCII = re.compile(r"[^\x00-\x7F]+")
 
