@@ -17,66 +17,41 @@ def shows_thread(tab, texts: list[str]) -> None:
     expect(tab.locator(".thread__text")).to_have_text(texts)
 
 
-def test_a_reviewer_comments_twice_edits_one_deletes_their_own_and_a_curator_deletes_another(browser, site, screenshot):
+def test_another_reviewer_may_not_touch_a_comment_and_a_curator_deletes_one_after_confirming(browser, site, screenshot):
+    """The author's own review, edit and delete are the reviewer's journey (test_journeys.py)."""
+    from panels import services
+
     curator = make_account("curator", Reviewer.Role.CURATOR, email="curator@example.org")
-    make_account("reviewer", Reviewer.Role.REVIEWER, email="reviewer@example.org")
-    make_account("second", Reviewer.Role.REVIEWER, email="second@example.org")
+    reviewer = make_account("reviewer", Reviewer.Role.REVIEWER, email="reviewer@example.org")
+    second = make_account("second", Reviewer.Role.REVIEWER, email="second@example.org")
     panel = make_panel(curator, "Hereditary ataxia")
-    add_gene(curator, panel, "ATXN1")
+    entity = add_gene(curator, panel, "ATXN1")
+    services.review_entity(reviewer, entity, rating="AMBER", comments="Two unrelated families")
+    services.review_entity(second, entity, comments="Not convinced")
+    first, theirs = Comment.objects.order_by("created")
     entity_page = f"/panels/{panel.pk}/gene/ATXN1/"
 
-    # A reviewer reviews with a comment, then comments again through the same form: both stay, oldest first.
-    tab = browser.new_context(base_url=site).new_page()
-    sign_in(tab, "reviewer", PASSWORD)
-    tab.goto(entity_page)
-    tab.get_by_role("link", name="Review ATXN1").click()
-    tab.get_by_label("Rating").select_option("AMBER")
-    tab.get_by_label("Comments").fill("Two unrelated familes")
-    tab.get_by_role("button", name="Save my review").click()
-    tab.get_by_role("link", name="Change your review").click()
-    assert tab.get_by_label("Comments").input_value() == ""  # a new comment, not the old one to overwrite
-    tab.get_by_label("Comments").fill("A third family since")
-    tab.get_by_role("button", name="Update my review").click()
-    shows_thread(tab, ["Two unrelated familes", "A third family since"])
-
-    # The reviewer corrects the first comment: it keeps its place and says it was edited.
-    first = Comment.objects.get(text="Two unrelated familes")
-    tab.locator(f"#comment-{first.pk}").get_by_role("link", name="Edit").click()
-    screenshot(tab, "comment-edit")
-    screenshot(tab, "comment-edit-phone", width=PHONE)
-    tab.set_viewport_size({"width": 1280, "height": 900})
-    tab.get_by_label("Comment").fill("Two unrelated families")
-    tab.get_by_role("button", name="Save my comment").click()
-    assert "Your comment is updated." in tab.locator("main").inner_text()
-    shows_thread(tab, ["Two unrelated families", "A third family since"])
-    assert "edited" in tab.locator(f"#comment-{first.pk} .thread__meta").inner_text()
-
-    # ... and deletes the second one of theirs.
-    second = Comment.objects.get(text="A third family since")
-    tab.locator(f"#comment-{second.pk}").get_by_role("button", name="Delete").click()
-    tab.get_by_text("The comment is deleted.").wait_for()
-    shows_thread(tab, ["Two unrelated families"])
-
-    # Another reviewer comments; they see no edit or delete on the first reviewer's comment.
+    # Another reviewer sees no edit or delete on the first reviewer's comment.
     other = browser.new_context(base_url=site).new_page()
     sign_in(other, "second", PASSWORD)
     other.goto(entity_page)
-    other.get_by_role("link", name="Review ATXN1").click()
-    other.get_by_label("Comments").fill("Not convinced")
-    other.get_by_role("button", name="Save my review").click()
-    theirs = Comment.objects.get(text="Not convinced")
     first_comment = other.locator(f"#comment-{first.pk}")
     assert first_comment.get_by_role("link", name="Edit").count() == 0
-    assert first_comment.get_by_role("button", name="Delete").count() == 0
+    assert first_comment.get_by_role("link", name="Delete").count() == 0
+    for action in ("edit_comment", "delete_comment"):
+        assert other.goto(f"/panels/{panel.pk}/gene/ATXN1/{action}/{first.pk}/").status == 403
+    assert Comment.objects.filter(pk=first.pk).exists()
 
-    # A curator deletes the other reviewer's comment (and may not edit it).
+    # A curator deletes the other reviewer's comment, after the question (and may not edit it).
     desk = browser.new_context(base_url=site).new_page()
     sign_in(desk, "curator", PASSWORD)
     desk.goto(entity_page)
     screenshot(desk, "comment-thread")
     screenshot(desk, "comment-thread-phone", width=PHONE)
+    desk.set_viewport_size({"width": 1280, "height": 900})
     assert desk.locator(f"#comment-{theirs.pk}").get_by_role("link", name="Edit").count() == 0
-    desk.locator(f"#comment-{theirs.pk}").get_by_role("button", name="Delete").click()
+    desk.locator(f"#comment-{theirs.pk}").get_by_role("link", name="Delete").click()
+    desk.get_by_role("dialog").get_by_role("button", name="Delete the comment").click()
     desk.get_by_text("The comment is deleted.").wait_for()
     shows_thread(desk, ["Two unrelated families"])
     assert list(Comment.objects.values_list("text", flat=True)) == ["Two unrelated families"]

@@ -2,17 +2,13 @@
 
 import csv
 import io
-import time
 
 import pytest
 from accounts.models import Reviewer
-from django.core.management import call_command
-from panels import exports, services, tsv
-from panels.models import ExportFile, Panel
+from panels import services, tsv
+from panels.models import Panel
 
-from tests.imports.files import gene_row, panel_file
-from tests.panels.factories import add_gene, add_str, bulk_genes, make_gene, make_panel, make_user
-from tests.test_storage_emulator import MEDIA_BUCKET
+from tests.panels.factories import add_gene, add_str, bulk_genes, make_panel, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -103,53 +99,3 @@ def test_an_export_not_built_yet_says_so(page, screenshot, settings):
     assert response.status == 202
     assert page.locator("h1").inner_text() == "All genes: not built yet"
     assert screenshot(page, "download-not-built-yet", width=390).stat().st_size > 0
-
-
-def download_all_panels(page):
-    """Follow "All panels (TSV)" on the panels list; the rows of the file it downloads."""
-    page.goto("/panels/")
-    with page.expect_download() as started:
-        page.get_by_role("link", name="All panels (TSV)").click()
-    download = started.value
-    assert download.suggested_filename.startswith("All_panels_")
-    return list(csv.DictReader(io.StringIO(download.path().read_text(encoding="utf-8"), newline=""), delimiter="\t"))
-
-
-def built(kind: str = ExportFile.Kind.PANELS, timeout: float = 30) -> None:
-    """Wait for the worker's build of the panels as they are now: the file's source is the current one."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        export = ExportFile.objects.filter(kind=kind, rebuild_requested_at__isnull=True).exclude(name="").first()
-        if export and export.source == exports.sources()[kind]:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"the {kind} export was not built within {timeout} s")
-
-
-def test_all_panels_downloads_after_a_command_line_import_and_after_a_restart(
-    page, aws_site, curator, settings, tmp_path, screenshot
-):
-    """As under ``make run``: the import's change rebuilds the file; a bucket emptied by a restart rebuilds it again."""
-    settings.PANEL_EXPORTS_REBUILD_ON_CHANGE = True
-    panel = make_panel(curator, "Hereditary ataxia", status=Panel.Status.PUBLIC)
-    make_gene("ATXN1")
-    path = tmp_path / "ataxia.tsv"
-    path.write_bytes(panel_file(gene_row("ATXN1", panel="Hereditary ataxia")))
-
-    call_command("import_panels", str(path), stdout=io.StringIO())
-    panel.refresh_from_db()
-    assert panel.version != "0.0"  # the import made a version
-    built()
-
-    rows = download_all_panels(page)
-    assert [(row["Level 4 title"], row["Current Version"]) for row in rows] == [("Hereditary ataxia", panel.version)]
-    screenshot(page, "downloads-after-import")
-
-    for key in aws_site.keys(MEDIA_BUCKET, "media/"):  # a restarted make run: a new, empty bucket
-        aws_site.client.delete_object(Bucket=MEDIA_BUCKET, Key=key)
-    response = page.goto("/panels/download_panel/")
-
-    assert response.status == 202 and page.locator("h1").inner_text() == "All panels: being rebuilt"
-    screenshot(page, "downloads-rebuilding-after-restart", width=390)
-    built()
-    assert download_all_panels(page) == rows

@@ -14,6 +14,7 @@ import csv
 import io
 import re
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from accounts.models import Reviewer
@@ -62,36 +63,41 @@ def tsv_rows(download) -> list[dict[str, str]]:
 # --- A reader ------------------------------------------------------------------------------------
 
 
-def test_a_reader_searches_reads_a_panel_and_an_old_version_a_gene_compares_and_downloads(page, shoot):
+def test_a_reader_searches_reads_a_panel_and_an_old_version_a_gene_compares_and_downloads(page, screenshot):
     call_command("load_demo_data", stdout=io.StringIO())
     breast, colon = Panel.objects.get(name=BREAST), Panel.objects.get(name=COLON)
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).hostname))
 
-    # Search for a gene: the panels that have it, with their ratings.
+    # Search for a gene: the panels that have it, with their ratings, a super panel's through its child.
     page.goto("/")
     page.get_by_label("Find a panel, disorder or gene").fill("BRCA1")
     page.get_by_role("button", name="Search").click()
     matches = page.locator(".gene-matches")
     expect(matches.locator("h2")).to_contain_text("BRCA1 is on 2 panels")
     assert "Green" in matches.locator("tr", has=page.get_by_role("link", name=BREAST, exact=True)).inner_text()
-    shoot(page, "reader-search")
+    assert "through " + BREAST in matches.locator("tr", has_text="Cancer susceptibility").inner_text()
+    screenshot(page, "panel-search-gene", width=DESKTOP)
 
     # The gene across panels, then its evidence and reviews in one panel.
     page.get_by_role("link", name="BRCA1 across all panels").click()
     expect(page.locator("h1")).to_contain_text("BRCA1")
     assert "HGNC:1100" in page.locator(".gene-data").inner_text()
+    assert page.locator("a[href='https://omim.org/entry/113705']").count() == 1
+    screenshot(page, "entity-across-panels", width=DESKTOP)
     page.get_by_role("link", name=f"Evidence and reviews in {BREAST}").click()
     expect(page.locator(".review")).to_have_count(2)
+    assert "Sam Patel" in page.locator("main").inner_text()
+    assert page.locator("a[href='https://pubmed.ncbi.nlm.nih.gov/8091231/']").count() >= 1
     assert "Added Gene BRCA1" in page.locator(".history").inner_text()
-    shoot(page, "reader-gene")
+    screenshot(page, "entity-in-panel", width=DESKTOP)
 
     # The panel, then an older version of it from its list of versions.
     page.goto(f"/panels/{breast.pk}/")
     expect(page.locator("h1")).to_contain_text(f"v{breast.version}")
-    shoot(page, "reader-panel")
     old = breast.snapshots.order_by("major_version", "minor_version").first().version
     page.locator(".versions").get_by_role("link", name=f"v{old}", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text(f"You are reading version {old}")
-    shoot(page, "reader-old-version")
 
     # That version downloads under a name of its own.
     download = downloaded(page, page.get_by_role("link", name="All entities (TSV)"))
@@ -102,13 +108,20 @@ def test_a_reader_searches_reads_a_panel_and_an_old_version_a_gene_compares_and_
     page.goto("/panels/compare/")
     page.get_by_label("First panel").select_option(label=f"{BREAST} (v{breast.version})")
     page.get_by_label("Second panel").select_option(label=f"{COLON} (v{colon.version})")
+    screenshot(page, "compare-form", width=DESKTOP)
     page.get_by_role("button", name="Compare").click()
     summary = page.locator(".summary-counts")
     expect(summary).to_contain_text(f"6 only in {BREAST}")
     assert f"3 only in {COLON}" in summary.inner_text()
-    shoot(page, "reader-compare")
+    screenshot(page, "compare-panels", width=DESKTOP)
     page.get_by_role("link", name="BRCA1").click()
-    expect(page.locator(".side-by-side > section").nth(1)).to_contain_text(f"{COLON} does not have BRCA1")
+    columns = page.locator(".side-by-side > section")
+    expect(columns.nth(1)).to_contain_text(f"{COLON} does not have BRCA1")
+    assert "Green" in columns.nth(0).inner_text()
+    screenshot(page, "compare-gene", width=DESKTOP)
+
+    # Every page, script, style and file came from the site or its own buckets (loopback): no third-party CDN.
+    assert hosts == {"127.0.0.1"}
 
 
 # --- A new user ----------------------------------------------------------------------------------
@@ -134,6 +147,8 @@ def test_a_new_user_registers_confirms_from_the_mailbox_and_asks_to_review(page,
     shoot(page, "new-user-register")
     page.get_by_role("button", name="Register").click()
     expect(page.locator("h1")).to_have_text("Check your e-mail")
+    sign_in(page, "ada@example.org", PASSWORD)  # not yet: the address is unconfirmed
+    assert "correct username and password" in page.content()
 
     # The worker sent the confirmation through SES; the link is read from the local mailbox.
     page.goto(local_stack.mail_link("ada@example.org", "confirm your e-mail address"))
@@ -186,6 +201,7 @@ def test_a_reviewer_reviews_comments_edits_and_deletes_their_own_comment_after_c
     # Deleting the second asks first: Cancel keeps it, confirming deletes it.
     page.locator(f"#comment-{second.pk}").get_by_role("link", name="Delete").click()
     dialog = page.get_by_role("dialog", name="Delete this comment on ATXN1?")
+    dialog.wait_for()
     shoot(page, "reviewer-confirm-delete")
     dialog.get_by_role("link", name="Cancel").click()
     dialog.wait_for(state="detached")
@@ -281,8 +297,10 @@ def test_a_curator_imports_a_file_reads_its_report_a_broken_one_and_downloads_al
     good.write_bytes(panel_file(gene_row("ATXN1", panel="Hereditary ataxia")))
     broken.write_bytes(panel_file(gene_row("NOPE1", Model_Of_Inheritance="Dominant")))
     sign_in(page, "curator", PASSWORD)
+    blocked: list[str] = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
 
-    # The file goes from the page straight to the media bucket; the worker imports it.
+    # The file goes from the page straight to the media bucket (another origin, which the CSP and CORS allow).
     page.goto("/panels/admin/")
     shoot(page, "curator-upload")
     section = page.get_by_role("region", name="Import panels")
@@ -291,6 +309,7 @@ def test_a_curator_imports_a_file_reads_its_report_a_broken_one_and_downloads_al
     page.wait_for_url(re.compile(r"/panels/admin/imports/[0-9a-f-]{36}/$"))
     expect(page.locator("#import-status")).to_have_attribute("data-status", "succeeded", timeout=30_000)
     expect(page.get_by_role("row", name=re.compile("Hereditary ataxia"))).to_contain_text("New version")
+    assert not blocked
     shoot(page, "curator-import-report")
 
     # A broken file: the report lists each problem with its row and column.

@@ -1,4 +1,7 @@
-"""The public site in headless Chromium as a reader uses it: find a gene, read its evidence, compare, old links."""
+"""The public site in headless Chromium: old links, the filter box, the keyboard, error pages, every page on a phone.
+
+A reader's whole journey (search, gene, panel, old version, compare, download) is in test_journeys.py.
+"""
 
 from urllib.parse import urlparse
 
@@ -20,62 +23,6 @@ def demo(site):
     breast = Panel.objects.get(name=BREAST)
     services.update_panel(None, breast, hash_id=OLD_ID)
     return {"breast": Panel.objects.get(name=BREAST), "colon": Panel.objects.get(name=COLON)}
-
-
-@pytest.fixture
-def requests_made(page):
-    """Every URL the page loads, to prove nothing comes from another host."""
-    urls: list[str] = []
-    page.on("request", lambda request: urls.append(request.url))
-    return urls
-
-
-def test_search_a_gene_open_it_across_panels_then_in_one_panel(page, demo, requests_made, screenshot):
-    page.goto("/")
-    page.get_by_label("Find a panel, disorder or gene").fill("BRCA1")
-    page.get_by_role("button", name="Search").click()
-
-    matches = page.locator(".gene-matches")
-    assert "BRCA1 is on 2 panels" in matches.locator("h2").inner_text()
-    assert "Green" in matches.locator("tr", has=page.get_by_role("link", name=BREAST, exact=True)).inner_text()
-    assert "through " + BREAST in matches.locator("tr", has_text="Cancer susceptibility").inner_text()
-    screenshot(page, "panel-search-gene")
-
-    page.get_by_role("link", name="BRCA1 across all panels").click()
-    assert page.locator("h1").inner_text().startswith("BRCA1")
-    assert "HGNC:1100" in page.locator(".gene-data").inner_text()
-    assert page.locator("a[href='https://omim.org/entry/113705']").count() == 1
-    screenshot(page, "entity-across-panels")
-
-    page.get_by_role("link", name=f"Evidence and reviews in {BREAST}").click()
-    assert page.url.endswith(f"/panels/{demo['breast'].pk}/gene/BRCA1/")
-    reviews = page.locator(".review")
-    assert reviews.count() == 2
-    assert "Sam Patel" in reviews.nth(0).inner_text() + reviews.nth(1).inner_text()
-    assert page.locator("a[href='https://pubmed.ncbi.nlm.nih.gov/8091231/']").count() >= 1
-    assert "Added Gene BRCA1" in page.locator(".history").inner_text()
-    screenshot(page, "entity-in-panel")
-
-    assert {urlparse(url).netloc for url in requests_made} == {urlparse(page.url).netloc}
-
-
-def test_compare_two_panels_then_one_gene_across_them(page, demo, screenshot):
-    page.goto("/panels/compare/")
-    page.get_by_label("First panel").select_option(label=f"{BREAST} (v{demo['breast'].version})")
-    page.get_by_label("Second panel").select_option(label=f"{COLON} (v{demo['colon'].version})")
-    screenshot(page, "compare-form")
-    page.get_by_role("button", name="Compare").click()
-
-    assert page.url.endswith(f"/panels/compare/{demo['breast'].pk}/{demo['colon'].pk}")
-    summary = page.locator(".summary-counts").inner_text()
-    assert f"6 only in {BREAST}" in summary and f"3 only in {COLON}" in summary
-    screenshot(page, "compare-panels")
-
-    page.get_by_role("link", name="BRCA1").click()
-    columns = page.locator(".side-by-side > section")
-    assert "Green" in columns.nth(0).inner_text()
-    assert f"{COLON} does not have BRCA1" in columns.nth(1).inner_text()
-    screenshot(page, "compare-gene")
 
 
 @pytest.mark.parametrize(
@@ -140,6 +87,16 @@ def test_a_bad_version_is_a_400_page_that_says_why(page, demo):
 
     assert response.status == 400
     assert "expected MAJOR.MINOR" in page.locator("main").inner_text()
+
+
+def test_a_bad_activity_filter_is_a_400_that_keeps_the_form_to_correct_it(page, demo, screenshot):
+    response = page.goto("/panels/activity/?version=abc&entity=BRCA1")
+
+    assert response.status == 400
+    assert "Version 'abc' is not a panel version" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("Version").input_value() == "abc"
+    screenshot(page, "activity-bad-filter", width=1280)
+    screenshot(page, "activity-bad-filter-phone", width=PHONE)
 
 
 def test_every_page_on_a_desktop_and_a_phone(page, demo, screenshot):
