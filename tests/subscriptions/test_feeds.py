@@ -112,21 +112,34 @@ def test_a_feed_holds_at_most_the_newest_fifty_entries(client, curator, panel):
 
 
 @pytest.mark.parametrize("path", ["/panels/{pk}/feed/", "/panels/feed/"])
-def test_a_feed_costs_the_same_queries_however_many_versions_and_panels(client, curator, panel, path):
+def test_a_feed_costs_the_same_queries_however_many_versions_panels_and_sign_offs(client, curator, panel, path):
     url = path.format(pk=panel.pk)
+    services.promote_panel(curator, panel, comment="Reviewed")
+    services.sign_off(curator, panel, version="1.0", signed_off_date=date(2026, 11, 2))
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for number in range(6):
         add_gene(curator, panel, f"GENE{number}A")
         make_panel(curator, name=f"Panel {number}")
-    services.promote_panel(curator, panel, comment="Reviewed")
-    services.sign_off(curator, panel, version="1.0", signed_off_date=date(2026, 11, 2))
+    services.promote_panel(curator, panel, comment="Reviewed again")
+    services.sign_off(curator, panel, version="2.0", signed_off_date=date(2026, 11, 3))
 
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
 
-    assert len(entries(parse(response))) > 8
+    assert len(entries(parse(response))) > 10
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_who_signed_off_is_looked_up_only_when_a_sign_off_is_in_the_feed(client, curator, panel):
+    with CaptureQueriesContext(connection) as without:
+        client.get(f"/panels/{panel.pk}/feed/")
+    services.sign_off(curator, panel, version="0.0", signed_off_date=date(2026, 11, 2))
+
+    with CaptureQueriesContext(connection) as with_one:
+        client.get(f"/panels/{panel.pk}/feed/")
+
+    assert len(with_one.captured_queries) == len(without.captured_queries) + 1
 
 
 def test_a_feed_never_reads_a_versions_stored_json(client, curator, panel):
