@@ -31,8 +31,8 @@ def test_the_profile_page_queries_do_not_grow_with_the_users_reviews(client, dja
     own_reviews(user, how_many)
     client.force_login(user)
 
-    # session, user, reviewer profile, count and page of reviews, their comments, token, notifications
-    with django_assert_num_queries(8):
+    # session, user, reviewer profile, count and page of reviews, their comments, token, notifications, watched panels
+    with django_assert_num_queries(9):
         response = client.get(reverse("accounts:profile"))
 
     assert len(response.context["evaluations"]) == min(how_many, 50)
