@@ -204,7 +204,7 @@ class NewEntityForm(SourcesMixin, EntityForm):
         self.fields.pop("transcript", None)
         if entity_type == Entity.Type.GENE:
             self.fields["name"].label = "Gene symbol (HGNC)"
-            self.fields["name"].help_text = "A gene's current symbol; search for it by symbol, alias or HGNC id"
+            self.fields["name"].help_text = "The gene's current HGNC symbol; not sure of it? Search by the start of it, an alias or an HGNC id"
             # gene-search.js suggests loaded genes as the curator types; the field works without it.
             self.fields["name"].widget.attrs.update(
                 {"autocomplete": "off", "spellcheck": "false", "data-gene-search": reverse("panels:gene_search")}

@@ -22,7 +22,8 @@
   list.id = `${input.id}_suggestions`;
   list.setAttribute("aria-label", "Matching genes");
   input.setAttribute("aria-controls", list.id);
-  input.after(status, list);
+  // Under the field's help, so the help stays next to the field it explains.
+  (document.getElementById(`${input.id}_helptext`) || input).after(status, list);
 
   let timer = null;
   let pending = null;
