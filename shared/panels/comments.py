@@ -15,8 +15,8 @@ from accounts import policy
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from panels import services
 from panels.models import Comment, Evaluation
+from panels.services import versions
 
 
 def check_text(text: str) -> str:
@@ -69,7 +69,7 @@ def copy_threads(copies: Iterable[tuple[int, Evaluation]]) -> int:
     return len(copied)
 
 
-@services.writer
+@versions.writer
 def edit_comment(user, comment: Comment, text: str) -> Comment:
     """The author rewrites one comment of theirs; it keeps its place in the thread and says it was edited."""
     comment, panel = _locked(comment)
@@ -81,25 +81,27 @@ def edit_comment(user, comment: Comment, text: str) -> Comment:
     comment.text, comment.modified, comment.version = text, timezone.now(), panel.version
     comment.save(update_fields=["text", "modified", "version"])
     entity = comment.evaluation.entity
-    text = f"{entity.entity_name}: comment by {services._name(user)} edited"
-    services._log(user, panel, text, entity_ref=services._ref(entity))
+    text = f"{entity.entity_name}: comment by {versions.user_name(user)} edited"
+    versions.log_activity(user, panel, text, entity_ref=versions.entity_key(entity))
     return comment
 
 
-@services.writer
+@versions.writer
 def delete_comment(user, comment: Comment) -> None:
     """Its author, or a curator, removes one comment; the review and the rest of its thread stay."""
     comment, panel = _locked(comment)
     if not policy.can_delete_comment(user, comment):
         raise PermissionDenied("Only its author or a curator may delete a comment.")
-    entity, author = comment.evaluation.entity, services._name(comment.user)
+    entity, author = comment.evaluation.entity, versions.user_name(comment.user)
     comment.delete()
-    services._log(user, panel, f"{entity.entity_name}: comment by {author} deleted", entity_ref=services._ref(entity))
+    versions.log_activity(
+        user, panel, f"{entity.entity_name}: comment by {author} deleted", entity_ref=versions.entity_key(entity)
+    )
 
 
 def _locked(comment: Comment):
     """The comment read again with its panel row locked (so it cannot move between check and write)."""
-    panel = services._locked(comment.evaluation.entity.panel)
+    panel = versions.locked(comment.evaluation.entity.panel)
     comment = Comment.objects.select_related("evaluation__entity", "user").get(
         pk=comment.pk, evaluation__entity__panel=panel
     )

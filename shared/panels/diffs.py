@@ -8,7 +8,7 @@ same gene may be on two children), so a diff spans any versions, a promotion
 included, exactly as they were published.
 
 Who and when come from the activity log. Each version is made by one change,
-logged right after its snapshot is stored (``services._bump``), so the first
+logged right after its snapshot is stored (``services.versions.bump``), so the first
 activity of each version made between the two is the change that made it;
 reviews and comments logged later under the same version changed nothing
 served and are not counted. A super panel's entities change on its child

@@ -4,7 +4,7 @@ Too large and too slow for a web request (every public panel, thousands of
 entities, and Lambda responses stop at 1 MB), they are built by the task
 ``panels.tasks.build_exports`` and served as expiring presigned links to S3.
 
-* A panel change calls ``schedule_rebuild`` once its transaction commits. It
+* A new panel version calls ``schedule_rebuild`` once its transaction commits. It
   queues a build only when none is pending (one UPDATE decides, so two web
   Lambdas never both queue one), a minute later, so a burst of edits makes one
   build.
@@ -192,8 +192,8 @@ def _create_rows() -> None:
     ExportFile.objects.bulk_create([ExportFile(kind=kind) for kind in Kind.values], ignore_conflicts=True)
 
 
-def panel_changed() -> None:
-    """Called by ``panels.services`` once a new panel version commits: queue a coalesced rebuild."""
+def panel_changed(**_announced: object) -> None:
+    """A new panel version committed (``panels.signals.version_created``): queue a coalesced rebuild."""
     if settings.PANEL_EXPORTS_REBUILD_ON_CHANGE:
         schedule_rebuild()
 

@@ -4,7 +4,7 @@ import pytest
 from accounts.models import Reviewer
 from django.urls import reverse
 from django.utils import timezone
-from panels.models import Evaluation
+from panels.models import Comment, Evaluation
 
 from tests.accounts.conftest import make_account
 from tests.panels.factories import add_gene, make_panel, make_user
@@ -22,7 +22,11 @@ def own_reviews(user, how_many: int) -> None:
     curator = make_user(Reviewer.Role.CURATOR)
     panel = make_panel(curator)
     entities = [add_gene(curator, panel) for _ in range(how_many)]
-    Evaluation.objects.bulk_create(Evaluation(entity=entity, user=user, comments="a comment") for entity in entities)
+    reviews = Evaluation.objects.bulk_create(Evaluation(entity=entity, user=user) for entity in entities)
+    now = timezone.now()
+    Comment.objects.bulk_create(
+        Comment(evaluation=review, user=user, text="a comment", created=now, modified=now) for review in reviews
+    )
 
 
 @pytest.mark.parametrize("how_many", [1, 120])

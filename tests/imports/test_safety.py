@@ -9,6 +9,7 @@ from panels import services
 from panels.imports import jobs
 from panels.imports.models import ImportJob
 from panels.models import Entity, HistoricalSnapshot, Panel
+from panels.services import versions
 from serverless.models import TaskRecord
 
 from tests.imports.conftest import drain
@@ -113,13 +114,13 @@ def run_concurrently(*targets) -> list[BaseException]:
 
 def slow_bumps(monkeypatch):
     """Hold each panel's lock a little longer, so overlapping imports must wait for each other."""
-    real_bump = services._bump
+    real_bump = versions.bump
 
     def bump(*args, **kwargs):
         time.sleep(0.3)
         return real_bump(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_bump", bump)
+    monkeypatch.setattr(versions, "bump", bump)
 
 
 def test_two_imports_on_one_panel_serialize(curator, tmp_path, monkeypatch):

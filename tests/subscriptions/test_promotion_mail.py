@@ -135,7 +135,6 @@ def test_a_watcher_who_started_after_the_promotion_was_queued_is_not_told_of_an_
     assert mail_chunk(panel, "1.0") == 0
 
 
-@pytest.mark.xfail(strict=True, reason="the panels services do not send panels.signals.version_created yet")
 def test_promoting_through_the_services_e_mails_the_watchers(curator, panel, watchers, queued_mail):
     with TestCase.captureOnCommitCallbacks(execute=True):
         services.promote_panel(curator, panel, comment="Reviewed")
