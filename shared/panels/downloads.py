@@ -156,7 +156,7 @@ def _export_view(kind: str):
             # Found lost on an earlier request (forget_missing cleared the name): still a rebuild, not a first build.
             missing_because = "lost"
         if not servable:
-            exports.schedule_rebuild(delay_seconds=0)
+            exports.schedule_rebuild(delay_seconds=0, stale_after=exports.LOST_BUILD_AFTER)
             context = {
                 "label": ExportFile.Kind(kind).label,
                 "missing_because": missing_because,

@@ -61,6 +61,12 @@ REBUILD_DELAY_SECONDS = 60
 # A pending mark older than this belongs to a build that was lost (an enqueue
 # that failed, a message dropped from the DLQ): the next change queues again.
 PENDING_EXPIRES_AFTER = timedelta(minutes=30)
+# A reader waiting on a missing file does not wait that long: a build clears
+# its mark when it starts, so a mark still up this long after its build was due
+# belongs to a build that never started (a local stack restarted with its queue
+# in memory, a message lost). Queuing another costs at most a build that finds
+# its files up to date.
+LOST_BUILD_AFTER = timedelta(seconds=REBUILD_DELAY_SECONDS) + timedelta(minutes=2)
 # Snapshots are read this many at a time: a panel's JSON can be megabytes.
 SNAPSHOT_BATCH = 25
 # Built files stay in memory up to this size, then spill to the worker's /tmp.
@@ -198,7 +204,9 @@ def panel_changed(**_announced: object) -> None:
         schedule_rebuild()
 
 
-def schedule_rebuild(delay_seconds: int | None = None, *, force: bool = False) -> bool:
+def schedule_rebuild(
+    delay_seconds: int | None = None, *, force: bool = False, stale_after: timedelta = PENDING_EXPIRES_AFTER
+) -> bool:
     """Queue one build of the exports unless one is already pending; True if this call queued it.
 
     ``delay_seconds`` (default ``REBUILD_DELAY_SECONDS``) lets a burst of
@@ -207,7 +215,8 @@ def schedule_rebuild(delay_seconds: int | None = None, *, force: bool = False) -
     ``make run``, ``USE_SQS=FALSE``) may exit before a delayed task starts,
     leaving the pending mark up and no build coming, so there the build
     starts at once. ``force`` queues one even if another is pending (a file
-    found missing must not wait for a mark that may belong to a lost build).
+    found missing must not wait for a mark that may belong to a lost build);
+    ``stale_after`` is how old a pending mark may be before it counts as lost.
     Never raises: a change to a panel must not fail because its exports could
     not be scheduled.
     """
@@ -220,7 +229,7 @@ def schedule_rebuild(delay_seconds: int | None = None, *, force: bool = False) -
     marked = False
     try:
         _create_rows()
-        unmarked = Q(rebuild_requested_at__isnull=True) | Q(rebuild_requested_at__lt=now - PENDING_EXPIRES_AFTER)
+        unmarked = Q(rebuild_requested_at__isnull=True) | Q(rebuild_requested_at__lt=now - stale_after)
         marked = bool(ExportFile.objects.filter(Q() if force else unmarked).update(rebuild_requested_at=now))
         if marked:
             build_exports.using(run_after=now + timedelta(seconds=delay) if delay else None).enqueue()

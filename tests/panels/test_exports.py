@@ -245,6 +245,25 @@ def test_a_panel_change_succeeds_even_when_the_build_cannot_be_queued(
 # --- The download views ---------------------------------------------------------------------
 
 
+def test_a_reader_waiting_on_a_missing_file_replaces_a_build_that_never_started(client, queued):
+    """A restarted local stack loses its in-memory queue, and the pending mark of the build it held stays up."""
+    exports.schedule_rebuild()
+    ExportFile.objects.update(rebuild_requested_at=timezone.now() - exports.LOST_BUILD_AFTER - timedelta(seconds=1))
+
+    response = client.get("/panels/download_genes/")
+
+    assert response.status_code == 202
+    assert len(queued.results) == 2
+
+
+def test_a_reader_does_not_queue_again_while_a_build_may_still_start(client, queued):
+    exports.schedule_rebuild()
+
+    client.get("/panels/download_genes/")
+
+    assert len(queued.results) == 1
+
+
 def test_before_the_first_build_the_download_says_so_and_requests_one_at_once(client, queued, settings):
     settings.PANEL_EXPORTS_REBUILD_ON_CHANGE = False  # asking for a missing file builds it regardless
 
