@@ -141,3 +141,19 @@ def test_a_small_panel_is_answered_inline_without_storing_anything(s3, web, lamb
 
     assert response["statusCode"] == 200 and response["body"].encode() == stored_json(client, panel)
     assert s3.keys(MEDIA_BUCKET, f"media/api/v1/panels/{panel.pk}/") == []
+
+
+def test_a_webservices_gene_search_too_large_for_the_alb_redirects_to_its_stored_json(
+    s3, web, lambda_context, client, curator, large_panel
+):
+    # Upstream lists a child panel's gene again under each super panel holding it: twice the panel's genes.
+    services.create_panel(curator, name="Super panel", status="public", child_panels=[large_panel])
+    event = alb_event("/WebServices/search_genes/all/", gzip_ok=False)
+
+    response = web.lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 302
+    assert location(response).startswith(f"{s3.endpoint}/{MEDIA_BUCKET}/media/api/webservices/search_genes/")
+    fetched = requests.get(location(response), timeout=30).json()
+    inline = client.get("/WebServices/search_genes/all/", HTTP_ACCEPT="application/json").json()
+    assert fetched == inline and fetched["meta"]["numOfResults"] == 2 * GENES

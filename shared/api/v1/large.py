@@ -50,7 +50,16 @@ def fits(request: Request, body: bytes) -> bool:
 
 def redirect_to_stored(snapshot: HistoricalSnapshot, body: bytes) -> HttpResponse:
     """A redirect to the version's JSON in the media bucket, written there first if it is not yet."""
-    name = store_once(stored_name(snapshot, body), io.BytesIO(body))
+    return redirect_to_file(stored_name(snapshot, body), body)
+
+
+def redirect_to_answer(folder: str, body: bytes) -> HttpResponse:
+    """As ``redirect_to_stored``, for an answer made up of many panels (stored by the hash of its bytes)."""
+    return redirect_to_file(f"{folder}/{hashlib.sha256(body).hexdigest()}.json", body)
+
+
+def redirect_to_file(name: str, body: bytes) -> HttpResponse:
+    name = store_once(name, io.BytesIO(body))
     response = media_redirect(name)
     # Whether a client is redirected depends on what it accepts, and the link expires: no cache keeps it.
     patch_vary_headers(response, ["Accept-Encoding"])

@@ -203,7 +203,11 @@ class SearchGenes(WebServicesView):
                 _ordered_like_upstream({**entry, **_panel_fields(parent)}) for parent in supers.get(entity.panel_id, [])
             ]
         results += via_supers
-        return Response({"meta": {"numOfResults": len(results)}, "results": results})
+        answer = {"meta": {"numOfResults": len(results)}, "results": results}
+        # ``all`` (or a long list of symbols) at real volume is megabytes: as get_panel, a link to a stored file.
+        if not large.fits(request, body := render(answer).encode()):
+            return large.redirect_to_answer("api/webservices/search_genes", body)
+        return Response(answer)
 
 
 def _panel_fields(panel: Panel) -> dict[str, str]:
