@@ -408,6 +408,21 @@ def mark_entity(request: HttpRequest, pk: int, entity_type: str, entity_name: st
 
 
 @allowed(policy.can_curate)
+@require_POST
+def approve_entity(request: HttpRequest, pk: int, entity_type: str, entity_name: str) -> HttpResponse:
+    """Clear the flag a reviewer's addition carries (upstream's "approve entity"); not a rating."""
+    entity = _entity(request, pk, entity_type, entity_name)
+    form = forms.ApproveForm(request.POST)
+    return _quick(
+        request,
+        entity,
+        form,
+        lambda: services.approve_entity(request.user, entity, comment=form.cleaned_data["comment"]),
+        f"{entity.entity_name} is approved.",
+    )
+
+
+@allowed(policy.can_curate)
 @require_http_methods(["GET", "POST"])
 def clear_sources(request: HttpRequest, pk: int, entity_type: str, entity_name: str) -> HttpResponse:
     """All sources, or the one named in ``source``."""

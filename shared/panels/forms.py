@@ -17,6 +17,7 @@ from panels.publications import check_publications
 from panels.vocabulary import EVIDENCE_SOURCES, MODES_OF_INHERITANCE, MODES_OF_PATHOGENICITY, choices
 
 TAG_SEPARATORS = re.compile(r"[,;\n]")
+TRANSCRIPT_SEPARATORS = re.compile(r"[,;\s]+")
 
 
 class LinesField(forms.CharField):
@@ -71,6 +72,16 @@ class SourcesMixin(forms.Form):
         data = super().clean()
         data["sources"] = list(dict.fromkeys(data.get("sources", []) + data.pop("other_sources", [])))
         return data
+
+
+class TranscriptsField(forms.CharField):
+    """Transcript ids typed on one line, separated by semicolons (as upstream's form), commas or spaces."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return "; ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        return [item for item in TRANSCRIPT_SEPARATORS.split(value or "") if item]
 
 
 class VersionedForm(forms.Form):
@@ -138,6 +149,12 @@ class EntityForm(PublicationsMixin, VersionedForm):
     phenotypes = LinesField(required=False, help_text="One per line")
     publications = LinesField(required=False, help_text="One per line: PubMed ids")
     tags = TagsField(required=False, help_text="Separated by commas")
+    # Genes
+    transcript = TranscriptsField(
+        required=False,
+        label="Transcripts",
+        help_text="Ensembl or RefSeq transcript ids, separated by semicolons, e.g. NM_000059.4; ENST00000380152",
+    )
     comment = forms.CharField(required=False, help_text="Stored with the new version")
     # STRs and regions
     chromosome = forms.CharField(max_length=8, required=False)
@@ -168,6 +185,12 @@ class EntityForm(PublicationsMixin, VersionedForm):
         for name in list(self.fields):
             if name not in kept:
                 del self.fields[name]
+
+    def clean_transcript(self) -> list[str]:
+        """The service's rule, checked here too so the reason shows next to the field."""
+        from panels.transcripts import check_transcripts
+
+        return check_transcripts(self.cleaned_data["transcript"])
 
     def service_fields(self) -> dict[str, Any]:
         data = {k: v for k, v in self.cleaned_data.items() if k not in {"comment", "base_version", "tags"}}
@@ -262,6 +285,12 @@ class RatingForm(VersionedForm):
 
 class TagsForm(VersionedForm):
     tags = TagsField(required=False, help_text="Separated by commas")
+
+
+class ApproveForm(forms.Form):
+    """A curator's approval of an entity a reviewer added; the comment goes into the activity line."""
+
+    comment = forms.CharField(required=False, max_length=1000)
 
 
 class ReadyForm(forms.Form):

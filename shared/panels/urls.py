@@ -67,6 +67,7 @@ urlpatterns = [
     path("<int:pk>/<str:entity_type>/<entity:entity_name>/rating/", curation.rate_entity, name="rate_entity"),
     path("<int:pk>/<str:entity_type>/<entity:entity_name>/tags/", curation.tag_entity, name="tag_entity"),
     path("<int:pk>/<str:entity_type>/<entity:entity_name>/ready/", curation.mark_entity, name="mark_entity"),
+    path("<int:pk>/<str:entity_type>/<entity:entity_name>/approve/", curation.approve_entity, name="approve_entity"),
     path(
         "<int:pk>/<str:entity_type>/<entity:entity_name>/clear_sources/", curation.clear_sources, name="clear_sources"
     ),

@@ -25,7 +25,14 @@ from panels.services.bulk import (
     version_imported_panel,
 )
 from panels.services.checks import ENTITY_NAME_CHARACTERS, check_entity_name, parse_version
-from panels.services.entity import ENTITY_FIELDS, add_entity, remove_entity, set_entity_ready, update_entity
+from panels.services.entity import (
+    ENTITY_FIELDS,
+    add_entity,
+    approve_entity,
+    remove_entity,
+    set_entity_ready,
+    update_entity,
+)
 from panels.services.evidence import (
     EXPERT_REVIEWS,
     HIGH_CONFIDENCE_SOURCES,
@@ -66,6 +73,7 @@ __all__ = [
     "ConcurrentEditError",
     "StaleVersionError",
     "add_entity",
+    "approve_entity",
     "check_child_panels",
     "check_entity_name",
     "confidence_level",

@@ -16,7 +16,7 @@ from django.utils import timezone
 from panels.models import Entity, Evidence, HistoricalSnapshot, Panel
 from panels.representation import panel_entities, render
 from panels.services import checks, versions
-from panels.services.entity import ENTITY_FIELDS
+from panels.services.entity import ENTITY_FIELDS, clean_entity_fields
 from panels.services.evidence import refresh_confidence_in_bulk
 from panels.services.panel import PANEL_FIELDS, clean_panel_fields
 from panels.services.review import record_review
@@ -74,6 +74,7 @@ def import_panel(
         entity_type, entity_name = values.pop("entity_type"), values.pop("entity_name")
         sources = list(values.pop("sources", ()))
         checks.check_fields({k: v for k, v in values.items() if k != "gene"}, ENTITY_FIELDS[entity_type], entity_type)
+        values = clean_entity_fields(values)  # a gene's transcripts, as one at a time
         entity = existing.get((entity_type, entity_name))
         if entity is None:
             checks.check_entity_name(entity_name)

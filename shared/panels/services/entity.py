@@ -1,13 +1,21 @@
-"""Genes, STRs and regions on a panel: adding, changing, removing, marking ready."""
+"""Genes, STRs and regions on a panel: adding, changing, removing, marking ready, approving.
+
+An entity someone other than a curator adds or changes is flagged (upstream's
+``flagged``) until a curator approves it (``approve_entity``) or rates it
+(``review.review_entity``): reviewers may add genes, STRs and regions with
+their review, and the curators decide whether they belong. The flag is not in
+the API (upstream's serves none), so setting or clearing it makes no version.
+"""
 
 from collections.abc import Iterable
 from typing import Any
 
 from accounts import policy
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from panels.models import Entity, Evidence, Gene, Panel, Tag
 from panels.services import checks, evidence, versions
+from panels.transcripts import check_transcripts
 
 _COMMON_ENTITY_FIELDS = {"mode_of_inheritance", "mode_of_pathogenicity", "penetrance", "phenotypes", "publications"}
 
@@ -16,7 +24,7 @@ _POSITION_FIELDS = {"chromosome", "grch37_start", "grch37_end", "grch38_start", 
 
 
 ENTITY_FIELDS = {
-    Entity.Type.GENE: frozenset(_COMMON_ENTITY_FIELDS),
+    Entity.Type.GENE: frozenset(_COMMON_ENTITY_FIELDS | {"transcript"}),
     Entity.Type.STR: frozenset(
         _COMMON_ENTITY_FIELDS | _POSITION_FIELDS | {"repeated_sequence", "normal_repeats", "pathogenic_repeats"}
     ),
@@ -52,6 +60,7 @@ def add_entity(
     if entity_type not in ENTITY_FIELDS:
         raise ValidationError(f"Unknown entity type {entity_type!r}.", code="bad_entity_type")
     checks.check_fields(fields, ENTITY_FIELDS[entity_type], entity_type)
+    fields = clean_entity_fields(fields)
     panel = versions.locked(panel, base_version=base_version)
     policy.check_can_contribute_to(user, panel)
     if panel.child_panels.exists():
@@ -67,6 +76,7 @@ def add_entity(
     if panel.entities.filter(entity_type=entity_type, entity_name=entity_name).exists():
         raise ValidationError(f"{entity_name} is already on panel {panel.name}.", code="duplicate")
     entity = Entity(panel=panel, entity_type=entity_type, entity_name=entity_name, gene=gene, **fields)
+    entity.flagged = not policy.is_curator(user)  # a reviewer's addition waits for a curator's approval
     entity.full_clean(exclude=["tags"], validate_constraints=False)
     entity.save()
     _set_tags(entity, tags)
@@ -90,6 +100,7 @@ def update_entity(
 ) -> Entity:
     """Change an entity's curated attributes; a new minor version if anything changed."""
     checks.check_fields(fields, ENTITY_FIELDS[entity.entity_type], entity.entity_type)
+    fields = clean_entity_fields(fields)
     panel = versions.locked(entity.panel, base_version=base_version)
     entity = panel.entities.get(pk=entity.pk)
     changed = [field for field, value in fields.items() if getattr(entity, field) != value]
@@ -103,9 +114,39 @@ def update_entity(
         if new_tags != sorted(entity.tags.values_list("name", flat=True)):
             _set_tags(entity, new_tags)
             changed.append("tags")
+    if changed and not entity.flagged and not policy.is_curator(user):
+        # Changed by someone who is not a curator (the admin's staff): a curator approves it, as an addition.
+        entity.flagged = True
+        entity.save(update_fields=["flagged"])
     if changed:
         what = ", ".join(field.replace("_", " ") for field in changed)
         versions.bump(user, panel, comment=comment, text=f"{entity.entity_name}: changed {what}", entity=entity)
+    return entity
+
+
+def clean_entity_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with the values a rule normalises checked (a gene's transcripts); a ValidationError says why not."""
+    if "transcript" in fields:
+        return {**fields, "transcript": check_transcripts(fields["transcript"] or ())}
+    return fields
+
+
+@versions.writer
+def approve_entity(user, entity: Entity, *, comment: str = "") -> Entity:
+    """A curator's approval of an entity a reviewer added (upstream's "approve entity"): the flag goes.
+
+    Logged with the comment, without a version: the flag is not part of what the API serves.
+    """
+    if not policy.can_curate(user):
+        raise PermissionDenied("Only curators approve an entity.")
+    panel = versions.locked(entity.panel)
+    entity = panel.entities.get(pk=entity.pk)
+    if not entity.flagged:
+        raise ValidationError(f"{entity.entity_name} is not flagged: there is nothing to approve.", code="not_flagged")
+    entity.flagged = False
+    entity.save(update_fields=["flagged"])
+    text = f"{entity.entity_name} approved" + (f": {comment.strip()}" if comment.strip() else "")
+    versions.log_activity(user, panel, text, entity_ref=(entity.entity_type, entity.entity_name))
     return entity
 
 

@@ -41,6 +41,9 @@ def review_entity(
     threads.record(evaluation, comments, version=panel.version)  # added to the thread, never replacing
     text = f"{entity.entity_name} was reviewed" + (f": rated {rating}" if rating else "")
     if rating and policy.is_curator(user):
+        if entity.flagged:  # a curator's rating is their decision on it: approved, as upstream's rating does
+            entity.flagged = False
+            entity.save(update_fields=["flagged"])
         evidence_before = evidence.evidence_names(entity)
         entity.evidence.filter(name__in=evidence.EXPERT_REVIEWS).delete()
         Evidence.objects.create(entity=entity, name=evidence.RATING_TO_EXPERT_REVIEW[rating], reviewer=user)
