@@ -28,7 +28,7 @@ def check_transcripts(values: Iterable[str]) -> list[str]:
         listed = ", ".join(repr(value[:40]) for value in wrong[:5])
         more = f" and {len(wrong) - 5} more" if len(wrong) > 5 else ""
         raise ValidationError(
-            f"Not a transcript id: {listed}{more}. Use Ensembl or RefSeq transcript ids, e.g. {EXAMPLES}.",
+            f"Not a transcript id: {listed}{more}. Use Ensembl, RefSeq or LRG transcript ids, e.g. {EXAMPLES}.",
             code="bad_transcript",
         )
     if len(ids) > MAX_TRANSCRIPTS:
