@@ -166,6 +166,9 @@ def entity_tools_context(user, entity: Entity) -> dict[str, Any]:
         )
         if may_curate
         else None,
+        "sources_form": forms.AddSourcesForm(present=entity.evidence.values_list("name", flat=True))
+        if may_curate
+        else None,
     }
 
 
@@ -315,6 +318,35 @@ def edit_entity(request: HttpRequest, pk: int, entity_type: str, entity_name: st
         return HttpResponseRedirect(entity_url(entity))
     status = 400 if request.method == "POST" else 200
     return render(request, "panels/curation/entity_form.html", context, status=status)
+
+
+@allowed(policy.can_curate)
+@require_http_methods(["GET", "POST"])
+@answers_refusals
+def add_sources(request: HttpRequest, pk: int, entity_type: str, entity_name: str) -> HttpResponse:
+    """Further evidence sources for an entity already on the panel: a new version, its confidence counted again.
+
+    The entity page's curator tools post here; a GET is the same form on a
+    page of its own, and a refused save comes back here with the reason.
+    """
+    entity = _entity(request, pk, entity_type, entity_name)
+    present = list(entity.evidence.order_by("-created", "-id").values_list("name", flat=True))
+    form = forms.AddSourcesForm(_posted(request), present=present)
+    context = {"panel": entity.panel, "entity": entity, "form": form, "present": list(dict.fromkeys(present))}
+    if request.method == "POST" and form.is_valid():
+        names = form.cleaned_data["sources"]
+        _save(
+            request,
+            lambda: services.add_sources(request.user, entity, names=names, comment=form.cleaned_data["comment"]),
+            form=form,
+            page="panels/curation/add_sources.html",
+            context=context,
+        )
+        return _back_to_entity(
+            request, entity, f"{'Source' if len(names) == 1 else 'Sources'} added: {', '.join(names)}."
+        )
+    status = 400 if request.method == "POST" else 200
+    return render(request, "panels/curation/add_sources.html", context, status=status)
 
 
 @allowed(policy.can_curate)

@@ -213,6 +213,10 @@ class EntityForm(PublicationsMixin, VersionedForm):
         return initial
 
 
+# The add-gene form's symbol field: what it takes, and that the page can find it.
+GENE_SYMBOL_HELP = "The gene's current HGNC symbol; not sure of it? Search by the start of it, an alias or an HGNC id"
+
+
 class NewEntityForm(SourcesMixin, EntityForm):
     """A new gene (by HGNC symbol), STR or region on a panel, with its evidence sources."""
 
@@ -227,7 +231,7 @@ class NewEntityForm(SourcesMixin, EntityForm):
         self.fields.pop("transcript", None)
         if entity_type == Entity.Type.GENE:
             self.fields["name"].label = "Gene symbol (HGNC)"
-            self.fields["name"].help_text = "The gene's current HGNC symbol; not sure of it? Search by the start of it, an alias or an HGNC id"
+            self.fields["name"].help_text = GENE_SYMBOL_HELP
             # gene-search.js suggests loaded genes as the curator types; the field works without it.
             self.fields["name"].widget.attrs.update(
                 {"autocomplete": "off", "spellcheck": "false", "data-gene-search": reverse("panels:gene_search")}
@@ -267,7 +271,8 @@ class AddSourcesForm(SourcesMixin, forms.Form):
         present = set(present)
         field = self.fields["sources"]
         field.choices = [choice for choice in field.choices if choice[0] not in present]
-        field.label = "Add evidence sources"
+        field.label = "Sources to add"
+        field.help_text = "Tick one or more, or type others under Other sources"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

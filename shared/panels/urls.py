@@ -71,6 +71,7 @@ urlpatterns = [
     path(
         "<int:pk>/<str:entity_type>/<entity:entity_name>/clear_sources/", curation.clear_sources, name="clear_sources"
     ),
+    path("<int:pk>/<str:entity_type>/<entity:entity_name>/add_sources/", curation.add_sources, name="add_sources"),
     path("<int:pk>/<str:entity_type>/<entity:entity_name>/", views.entity_in_panel, name="entity_in_panel"),
     # Old addresses: upstream's, each sent to the page that took its place.
     path("<int:pk>/download_version/", redirects.download_version_redirect, name="old_download_version"),

@@ -37,6 +37,7 @@ from panels.services.evidence import (
     EXPERT_REVIEWS,
     HIGH_CONFIDENCE_SOURCES,
     RATING_TO_EXPERT_REVIEW,
+    add_sources,
     confidence_level,
     remove_sources,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "ConcurrentEditError",
     "StaleVersionError",
     "add_entity",
+    "add_sources",
     "approve_entity",
     "check_child_panels",
     "check_entity_name",

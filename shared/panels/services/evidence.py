@@ -2,11 +2,12 @@
 
 from collections.abc import Iterable
 
+from accounts import policy
+from django.core.exceptions import PermissionDenied, ValidationError
+
 from panels.models import Entity, Evaluation, Evidence
 from panels.services import versions
-
-# A curator's rating is stored as one of these evidence names (as upstream does)
-# and is the entity's confidence level until the next curator rating.
+from panels.vocabulary import HIGH_CONFIDENCE_EVIDENCE_SOURCES
 
 # A curator's rating is stored as one of these evidence names (as upstream does)
 # and is the entity's confidence level until the next curator rating.
@@ -27,14 +28,7 @@ RATING_TO_EXPERT_REVIEW = {
 
 # Without a curator's decision, each of these diagnostic laboratories' lists
 # counts as one point of confidence (capped at green), as in upstream PanelApp.
-HIGH_CONFIDENCE_SOURCES = frozenset(
-    {
-        "Radboud University Medical Center, Nijmegen",
-        "Illumina TruGenome Clinical Sequencing Services",
-        "Emory Genetics Laboratory",
-        "UKGTN",
-    }
-)
+HIGH_CONFIDENCE_SOURCES = frozenset(HIGH_CONFIDENCE_EVIDENCE_SOURCES)
 
 
 def confidence_level(evidence_names_newest_first: Iterable[str]) -> int:
@@ -95,3 +89,40 @@ def remove_sources(user, entity: Entity, *, names: Iterable[str] | None = None, 
     what = "all sources" if names is None else "sources " + ", ".join(removed)
     versions.bump(user, panel, comment=comment, text=f"{entity.entity_name}: removed {what}", entity=entity)
     return entity
+
+
+@versions.writer
+def add_sources(user, entity: Entity, *, names: Iterable[str], comment: str = "") -> Entity:
+    """Further evidence sources for an entity on a panel (curators): a new version, the confidence counted again.
+
+    A source the entity already has, or a curator's rating ("Expert Review
+    Green" is set by rating, never added), is refused with the reason and
+    nothing changes.
+    """
+    if not policy.can_curate(user):
+        raise PermissionDenied("Only curators add evidence sources.")
+    wanted = list(dict.fromkeys(name.strip() for name in names if name and name.strip()))
+    if not wanted:
+        raise ValidationError("Name a source to add.", code="no_sources")
+    ratings = [name for name in wanted if name in EXPERT_REVIEWS]
+    if ratings:
+        raise ValidationError(
+            f"{', '.join(ratings)}: a curator's rating is set by rating the entity, never added as a source.",
+            code="rating_as_source",
+        )
+    panel = versions.locked(entity.panel)
+    entity = panel.entities.get(pk=entity.pk)
+    present = sorted(set(entity.evidence.filter(name__in=wanted).values_list("name", flat=True)))
+    if present:
+        raise ValidationError(
+            f"{entity.entity_name} already has the {_sources(present)} {', '.join(present)}.", code="duplicate_source"
+        )
+    Evidence.objects.bulk_create(Evidence(entity=entity, name=name, reviewer=user) for name in wanted)
+    refresh_confidence(entity)
+    text = f"{entity.entity_name}: added {_sources(wanted)} {', '.join(sorted(wanted))}"
+    versions.bump(user, panel, comment=comment, text=text, entity=entity)
+    return entity
+
+
+def _sources(names: list[str]) -> str:
+    return "source" if len(names) == 1 else "sources"
