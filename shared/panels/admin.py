@@ -17,6 +17,7 @@ from django.utils import timezone
 from panelapp.admin import DateHierarchyAdmin
 
 from panels import services
+from panels.forms import CodesField
 from panels.models import Activity, Entity, Evaluation, Evidence, Gene, HistoricalSnapshot, Panel, PanelType, Tag
 
 
@@ -75,6 +76,10 @@ class GeneAdmin(AddOnlyAdmin):
 
 class PanelForm(forms.ModelForm):
     relevant_disorders = LinesField(required=False, help_text="One per line")
+    # Checked and written one way, as on the site's panel form (panels.codes).
+    omim = CodesField("omim", label="OMIM numbers", help_text="Six digits each, e.g. 607107; separated by commas")
+    orphanet = CodesField("orphanet", label="Orphanet codes", help_text="ORPHA: and a number, e.g. ORPHA:558")
+    hpo = CodesField("hpo", label="HPO terms", help_text="HP: and seven digits, e.g. HP:0001250")
     comment = forms.CharField(required=False, help_text="Why: stored with the new version")
 
     class Meta:
@@ -84,7 +89,11 @@ class PanelForm(forms.ModelForm):
             "hash_id",
             "disease_group",
             "disease_sub_group",
+            "description",
             "relevant_disorders",
+            "omim",
+            "orphanet",
+            "hpo",
             "status",
             "types",
             "child_panels",

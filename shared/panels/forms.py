@@ -12,11 +12,14 @@ from typing import Any
 from django import forms
 from django.urls import reverse
 
+from panels import codes
 from panels.models import Entity, Evaluation, Gene, Panel, PanelType
 from panels.publications import check_publications
 from panels.vocabulary import EVIDENCE_SOURCES, MODES_OF_INHERITANCE, MODES_OF_PATHOGENICITY, choices
 
 TAG_SEPARATORS = re.compile(r"[,;\n]")
+# Between a panel's codes: commas, semicolons (upstream's TSV) or lines.
+CODE_SEPARATORS = re.compile(r"[,;\r\n]")
 TRANSCRIPT_SEPARATORS = re.compile(r"[,;\s]+")
 
 
@@ -82,6 +85,25 @@ class TranscriptsField(forms.CharField):
 
     def to_python(self, value: Any) -> list[str]:
         return [item for item in TRANSCRIPT_SEPARATORS.split(value or "") if item]
+
+
+class CodesField(forms.CharField):
+    """One of a panel's code lists (``omim``, ``orphanet``, ``hpo``), typed separated by commas or one per line.
+
+    Each code is checked and written one way (``panels.codes``); every bad
+    one is named, next to the field.
+    """
+
+    def __init__(self, kind: str, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.kind = kind
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        return codes.clean_codes(self.kind, CODE_SEPARATORS.split(value or ""))
 
 
 class VersionedForm(forms.Form):
@@ -307,7 +329,17 @@ class PanelForm(VersionedForm):
     """A curator's panel: its own attributes, types and (for a super panel) child panels."""
 
     name = forms.CharField(max_length=255)
-    relevant_disorders = LinesField(required=False, help_text="One per line")
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text="What the panel is for"
+    )
+    relevant_disorders = LinesField(
+        required=False, help_text="One per line; codes in them (R208, 607107, HP:0001250) find the panel too"
+    )
+    omim = CodesField("omim", label="OMIM numbers", help_text="Six digits each, e.g. 607107; separated by commas")
+    orphanet = CodesField(
+        "orphanet", label="Orphanet codes", help_text="ORPHA: and a number, e.g. ORPHA:558; separated by commas"
+    )
+    hpo = CodesField("hpo", label="HPO terms", help_text="HP: and seven digits, e.g. HP:0001250; separated by commas")
     disease_group = forms.CharField(max_length=255, required=False)
     disease_sub_group = forms.CharField(max_length=255, required=False)
     status = forms.ChoiceField(choices=[c for c in Panel.Status.choices if c[0] != Panel.Status.DELETED])
@@ -329,7 +361,11 @@ class PanelForm(VersionedForm):
     def initial_for(cls, panel: Panel) -> dict[str, Any]:
         return {
             "name": panel.name,
+            "description": panel.description,
             "relevant_disorders": list(panel.relevant_disorders),
+            "omim": list(panel.omim),
+            "orphanet": list(panel.orphanet),
+            "hpo": list(panel.hpo),
             "disease_group": panel.disease_group,
             "disease_sub_group": panel.disease_sub_group,
             "status": panel.status,

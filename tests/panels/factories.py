@@ -41,13 +41,9 @@ def make_type(slug: str = "rare-disease-100k", name: str = "Rare Disease 100K") 
 
 def make_panel(user, name: str | None = None, status: str = Panel.Status.PUBLIC, **fields) -> Panel:
     fields.setdefault("types", [make_type()])
+    fields.setdefault("relevant_disorders", ["Disorder A", "R1"])
     return services.create_panel(
-        user,
-        name=name or f"Panel {next(_serial)}",
-        status=status,
-        disease_group="Neurology",
-        relevant_disorders=["Disorder A", "R1"],
-        **fields,
+        user, name=name or f"Panel {next(_serial)}", status=status, disease_group="Neurology", **fields
     )
 
 

@@ -11,14 +11,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
 
 from panels.models import Entity, Evidence, HistoricalSnapshot, Panel
 from panels.representation import panel_entities, render
 from panels.services import checks, versions
 from panels.services.entity import ENTITY_FIELDS, clean_entity_fields
 from panels.services.evidence import refresh_confidence_in_bulk
-from panels.services.panel import PANEL_FIELDS, clean_panel_fields
+from panels.services.panel import PANEL_FIELDS, new_panel
 from panels.services.review import record_review
 
 
@@ -58,9 +57,7 @@ def import_panel(
         panel = same_name[0] if same_name else None
     created = panel is None
     if created:
-        panel = Panel(name=name, version_created=timezone.now(), **clean_panel_fields(fields))
-        panel.full_clean(exclude=["types", "child_panels"])
-        panel.save()
+        panel = new_panel(name, fields)
     else:
         panel = versions.locked(panel)
         if panel.child_panels.exists():

@@ -10,11 +10,27 @@ from django.db.models import Q
 from django.utils import timezone
 from notifications.services import notify
 
-from panels import signals
+from panels import codes, signals
 from panels.models import HistoricalSnapshot, Panel, PanelType
 from panels.services import checks, versions
 
-PANEL_FIELDS = frozenset({"name", "hash_id", "disease_group", "disease_sub_group", "relevant_disorders", "status"})
+PANEL_FIELDS = frozenset(
+    {
+        "name",
+        "hash_id",
+        "disease_group",
+        "disease_sub_group",
+        "relevant_disorders",
+        "status",
+        # Upstream's Level4Title: what the panel is for and the disorder codes it covers (panels.codes).
+        "description",
+        "omim",
+        "orphanet",
+        "hpo",
+    }
+)
+# How a change of these reads in the activity log (others by their field name).
+FIELD_NAMES = {"omim": "OMIM numbers", "orphanet": "Orphanet codes", "hpo": "HPO terms"}
 
 
 @versions.writer
@@ -29,9 +45,7 @@ def create_panel(
 ) -> Panel:
     """A new panel at version 0.0 (internal unless a status is given)."""
     checks.check_fields(fields, PANEL_FIELDS, "panel")
-    panel = Panel(name=name, version_created=timezone.now(), **clean_panel_fields(fields))
-    panel.full_clean(exclude=["types", "child_panels"])
-    panel.save()
+    panel = new_panel(name, fields)
     panel.types.set(types)
     children = list(child_panels)
     # Locked so a child changing meanwhile waits, then bumps this panel too.
@@ -70,8 +84,9 @@ def update_panel(
     changes = []
     for field, value in clean_panel_fields(fields).items():
         if getattr(panel, field) != value:
-            changes.append(f"{field.replace('_', ' ').capitalize()} changed from {getattr(panel, field)} to {value}")
+            changes.append(_change_text(field, getattr(panel, field), value))
             setattr(panel, field, value)
+    keep_phenotype_codes(panel)
     panel.full_clean(exclude=["types", "child_panels"])
     if types is not None:
         new_types = set(types)
@@ -181,11 +196,42 @@ def check_child_panels(panel: Panel, children: list[Panel]) -> None:
         raise ValidationError("A panel with its own entities cannot become a super panel.", code="has_entities")
 
 
+def new_panel(name: str, fields: Mapping[str, Any]) -> Panel:
+    """A panel row with ``fields`` (already checked against ``PANEL_FIELDS``), saved at 0.0 without a snapshot."""
+    panel = Panel(name=name, version_created=timezone.now(), **clean_panel_fields(fields))
+    keep_phenotype_codes(panel)
+    panel.full_clean(exclude=["types", "child_panels"])
+    panel.save()
+    return panel
+
+
 def clean_panel_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields as stored; a malformed code is a ValidationError naming every bad one (``panels.codes``)."""
     cleaned = dict(fields)
     if "hash_id" in cleaned:
         # Unique when present: "no old id" must be NULL, never a shared "".
         cleaned["hash_id"] = cleaned["hash_id"] or None
     if "relevant_disorders" in cleaned:
         cleaned["relevant_disorders"] = [d.strip() for d in cleaned["relevant_disorders"] if d and d.strip()]
+    if "description" in cleaned:
+        cleaned["description"] = (cleaned["description"] or "").strip()
+    for field in codes.CLEANERS.keys() & cleaned.keys():
+        cleaned[field] = codes.clean_codes(field, cleaned[field] or ())
     return cleaned
+
+
+def keep_phenotype_codes(panel: Panel) -> None:
+    """Every code the panel answers to, for the phenotype filters: from its code lists and relevant disorders."""
+    panel.phenotype_codes = codes.phenotype_codes(
+        relevant_disorders=panel.relevant_disorders, omim=panel.omim, orphanet=panel.orphanet, hpo=panel.hpo
+    )
+
+
+def _change_text(field: str, old: Any, new: Any) -> str:
+    """One change as the activity log says it; lists as their items, a description without its old text."""
+    name = FIELD_NAMES.get(field, field.replace("_", " ").capitalize())
+    if field == "description":
+        return "Description changed"
+    if isinstance(new, list):
+        return f"{name} changed from {', '.join(old) or 'none'} to {', '.join(new) or 'none'}"
+    return f"{name} changed from {old} to {new}"
