@@ -128,3 +128,20 @@ def test_a_curator_adds_sources_to_an_entity_from_its_page_and_from_the_page_wit
     assert plain.url.endswith(entity_page)
     assert "Source added: UKGTN." in plain.locator("main").inner_text()
     assert Entity.objects.get(pk=entity.pk).confidence_level == 2
+
+
+def test_an_alias_added_as_a_symbol_shows_the_gene_it_names_even_with_javascript(browser, site):
+    curator = make_account("curator", Reviewer.Role.CURATOR)
+    panel = make_panel(curator, "Hereditary breast cancer")
+    load_brca_genes()
+    tab = browser.new_context(base_url=site).new_page()
+    sign_in(tab, "curator", PASSWORD)
+    tab.goto(f"/panels/{panel.pk}/gene/add/")
+
+    tab.get_by_label("Gene symbol (HGNC)").fill("RNF53")
+    tab.get_by_role("button", name="Add", exact=True).click()
+
+    assert "Unknown gene symbol 'RNF53'" in tab.locator(".error-summary").inner_text()
+    tab.get_by_role("link", name="BRCA1").click()
+    assert tab.get_by_label("Gene symbol (HGNC)").input_value() == "BRCA1"
+    assert tab.get_by_role("heading", name="Find a gene").is_hidden()

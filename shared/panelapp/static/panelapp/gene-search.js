@@ -10,8 +10,10 @@
   const input = document.querySelector("input[data-gene-search]");
   if (!input || !window.fetch || !window.AbortController) return;
   const WAIT_MS = 200; // after the last keystroke, so a quick typist sends one request, not five
+  // The page's own search is hidden unless it is showing what it found (or, after a symbol no gene has, the
+  // genes like it): the field's suggestions replace the form, not those answers.
   const finder = document.querySelector("[data-gene-finder]");
-  if (finder) finder.hidden = true;
+  if (finder && !finder.querySelector("[data-gene-finder-answer]")) finder.hidden = true;
 
   const status = document.createElement("p");
   status.className = "gene-suggestions__status";
