@@ -204,3 +204,13 @@ def test_the_add_gene_page_stays_small_and_runs_a_fixed_number_of_queries(genes,
     assert response.status_code == 200
     assert len(response.content) < 60_000
     assert response.content.count(b'href="?gene=') == LIMIT
+
+
+def test_the_json_answer_costs_at_most_three_queries_even_when_nothing_matches(genes, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        assert json.loads(search(Client(), "nothing-like-it").content)["gene_data_loaded"] is True
+
+
+def test_text_with_a_nul_character_is_a_400_not_a_500(genes, panel):
+    assert search(Client(), "BR\x00C").status_code == 400
+    assert add_gene_page(adder(), panel, find="BR\x00C").status_code == 400
