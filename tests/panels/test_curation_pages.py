@@ -43,6 +43,7 @@ WRITE_PATHS = {
     "rate_entity": ("entity", {"rating": "GREEN"}, {"curator"}),
     "tag_entity": ("entity", {"tags": "a, b"}, {"curator"}),
     "mark_entity": ("entity", {"ready": "1"}, {"curator"}),
+    "approve_entity": ("entity", {}, {"curator"}),
     "clear_sources": ("entity", {}, {"curator"}),
     "remove_entity": ("entity", {}, {"curator"}),
     "create_panel": ("none", {"name": "New", "status": "internal"}, {"curator"}),

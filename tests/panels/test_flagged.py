@@ -91,6 +91,15 @@ def test_a_curators_rating_is_a_decision_that_clears_the_flag(curator, flagged):
     assert flagged.flagged is False
 
 
+def test_a_curators_rating_in_an_imported_reviews_file_clears_the_flag_too(curator, flagged):
+    review = {"entity": flagged, "user": curator, "rating": "AMBER", "comments": "From the curation meeting"}
+
+    services.import_reviews(curator, [review], text="Reviews imported")
+
+    flagged.refresh_from_db()
+    assert flagged.flagged is False
+
+
 def test_a_reviewers_review_leaves_the_flag(reviewer, flagged):
     services.review_entity(make_user(Reviewer.Role.REVIEWER), flagged, rating="RED", comments="Not convinced")
 

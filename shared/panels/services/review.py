@@ -41,9 +41,7 @@ def review_entity(
     threads.record(evaluation, comments, version=panel.version)  # added to the thread, never replacing
     text = f"{entity.entity_name} was reviewed" + (f": rated {rating}" if rating else "")
     if rating and policy.is_curator(user):
-        if entity.flagged:  # a curator's rating is their decision on it: approved, as upstream's rating does
-            entity.flagged = False
-            entity.save(update_fields=["flagged"])
+        _approve_by_rating(entity)
         evidence_before = evidence.evidence_names(entity)
         entity.evidence.filter(name__in=evidence.EXPERT_REVIEWS).delete()
         Evidence.objects.create(entity=entity, name=evidence.RATING_TO_EXPERT_REVIEW[rating], reviewer=user)
@@ -110,8 +108,19 @@ def record_review(panel: Panel, review: dict[str, Any]) -> bool:
     versions.log_activity(reviewer, panel, text, entity_ref=(entity.entity_type, entity.entity_name))
     if not (rating and policy.is_curator(reviewer)):
         return False
+    _approve_by_rating(entity)
     before = evidence.evidence_names(entity)
     entity.evidence.filter(name__in=evidence.EXPERT_REVIEWS).delete()
     Evidence.objects.create(entity=entity, name=evidence.RATING_TO_EXPERT_REVIEW[rating], reviewer=reviewer)
     changed_level = evidence.refresh_confidence(entity)
     return changed_level or evidence.evidence_names(entity) != before
+
+
+def _approve_by_rating(entity) -> None:
+    """A curator's rating is their decision on an entity: a reviewer's addition is approved, as upstream's rating does.
+
+    No activity line of its own: the review's line says who rated it.
+    """
+    if entity.flagged:
+        entity.flagged = False
+        entity.save(update_fields=["flagged"])
