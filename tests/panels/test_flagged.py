@@ -147,6 +147,17 @@ def test_an_old_version_shows_no_flag(client, curator, panel, flagged):
     assert "badge-flagged" not in page
 
 
+def test_the_entity_across_panels_page_shows_the_flag_on_its_panels_row_only(client, curator, panel, flagged):
+    other = make_panel(curator, "Spastic paraplegia")
+    add_gene(curator, other, "ATXN1")
+
+    page = client.get(reverse("panels:entity", args=["ATXN1"])).content.decode()
+
+    assert page.count('class="badge badge-flagged"') == 1
+    row = page[page.index(f'href="/panels/{panel.pk}/"') :]
+    assert row.index("badge-flagged") < row.index("</tr>")
+
+
 def test_curators_filter_the_panel_page_to_flagged_entities(curator, panel, flagged):
     add_gene(curator, panel, "ATXN2")
     client = signed_in(curator)
