@@ -166,6 +166,7 @@ def test_curators_filter_the_panel_page_to_flagged_entities(curator, panel, flag
     only_flagged = client.get(reverse("panels:detail", args=[panel.pk]), {"flagged": "1"}).content.decode()
 
     assert 'name="flagged"' in everything
+    assert 'Flagged only <span class="muted">(1)</span>' in everything
     assert "ATXN2" in everything
     assert ">ATXN1</a>" in only_flagged
     assert ">ATXN2</a>" not in only_flagged

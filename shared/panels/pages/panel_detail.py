@@ -74,6 +74,7 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "snapshot": snapshot,
         "is_current": is_current,
         "flagged_only": flagged_only,
+        "flagged_count": len(flagged),
         # Curators approve what reviewers added, so the filter is theirs; the flags show to everyone.
         "may_filter_flagged": is_current and policy.can_curate(request.user),
         "sections": sections,
