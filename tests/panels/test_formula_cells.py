@@ -12,7 +12,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from panels import downloads, exports, services, tsv
+from panels import downloads, exports, flags, services, tsv
 from panels.models import Entity, HistoricalSnapshot, Panel
 from panels.tsv import FORMULA_TRIGGERS, neutralise_cell
 
@@ -150,7 +150,8 @@ def test_honest_rows_are_written_as_before_beside_a_hostile_one(client, curator,
     add_gene(curator, panel, "ATXN2", phenotypes=["Spinocerebellar ataxia 2"], publications=["8896555"])
     snapshot = HistoricalSnapshot.objects.filter(panel=panel).order_by("-major_version", "-minor_version").first()
     data = json.loads(snapshot.data)
-    rows = {row[0]: row for row in tsv.panel_rows(data, ratings=downloads.rating_counts(data))}
+    marks = flags.entity_marks(flags.source_panel_ids(data))
+    rows = {row[0]: row for row in tsv.panel_rows(data, ratings=downloads.rating_counts(data), marks=marks)}
 
     response = client.get(reverse("panels:download_panel_tsv", args=[panel.pk, "01234"]))
     lines = {line.split("\t", 1)[0]: line for line in response.content.decode().splitlines(keepends=True)}
