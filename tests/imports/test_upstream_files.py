@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from accounts.models import Reviewer
 from django.urls import reverse
-from panels import services
 from panels.imports import panel_file, review_file
 from panels.imports.files import ImportFailed
 from panels.imports.models import ImportJob
@@ -277,11 +276,6 @@ def test_upstream_s_download_imports_and_imports_again_unchanged(genes, tmp_path
     assert ImportJob.objects.latest("created_at").changes[0]["changed"] is False
 
 
-@pytest.mark.xfail(
-    not {"description", "omim", "orphanet", "hpo"} <= services.PANEL_FIELDS,
-    reason="services.import_panel does not take a panel's description and codes yet",
-    strict=True,
-)
 def test_a_panel_the_file_creates_takes_its_description_and_codes_from_its_first_row(genes, tmp_path, capsys):
     imported("panels", fixture("upstream_panel_file.tsv"), tmp_path, capsys)
 
