@@ -276,16 +276,7 @@ class EvaluationForm(forms.ModelForm):
 
     class Meta:
         model = Evaluation
-        fields = [
-            "entity",
-            "rating",
-            "mode_of_inheritance",
-            "mode_of_pathogenicity",
-            "phenotypes",
-            "publications",
-            "current_diagnostic",
-            "clinically_relevant",
-        ]
+        fields = ["entity", "rating", *services.REVIEW_FIELDS]
 
 
 @admin.register(Evaluation)

@@ -4,17 +4,7 @@ import pytest
 from accounts.models import Reviewer
 
 from tests.accounts.conftest import make_account, queued_mail  # noqa: F401 (a fixture used here)
-from tests.panels.factories import make_panel, make_user
-
-
-@pytest.fixture
-def curator():
-    return make_user(Reviewer.Role.CURATOR)
-
-
-@pytest.fixture
-def panel(curator):
-    return make_panel(curator, name="Hereditary ataxia")
+from tests.panels.conftest import curator, panel  # noqa: F401 (fixtures used here)
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ from panels.services.panel import (
     update_panel,
     withdraw_sign_off,
 )
-from panels.services.review import copy_reviews, delete_review, review_entity
+from panels.services.review import REVIEW_FIELDS, copy_reviews, delete_review, review_entity
 from panels.services.versions import (
     CONFLICT_RETRIES,
     CONFLICT_SQLSTATES,
@@ -71,6 +71,7 @@ __all__ = [
     "HIGH_CONFIDENCE_SOURCES",
     "PANEL_FIELDS",
     "RATING_TO_EXPERT_REVIEW",
+    "REVIEW_FIELDS",
     "ConcurrentEditError",
     "StaleVersionError",
     "add_entity",

@@ -1,7 +1,7 @@
 """Checks on what callers hand the services: field names, entity names, version numbers."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -50,7 +50,7 @@ def parse_version(version: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
-def check_fields(fields: Mapping[str, Any], allowed: frozenset[str] | set[str], what: str) -> None:
+def check_fields(fields: Mapping[str, Any], allowed: Collection[str], what: str) -> None:
     unknown = sorted(set(fields) - set(allowed))
     if unknown:
         raise ValidationError(f"Not a field of a {what}: {', '.join(unknown)}.", code="unknown_field")

@@ -9,6 +9,16 @@ from panels import comments as threads
 from panels.models import Entity, Evaluation, Evidence, Panel
 from panels.services import checks, evidence, versions
 
+# What a review holds besides its rating and comment, in the order the forms ask for it.
+REVIEW_FIELDS = (
+    "mode_of_inheritance",
+    "mode_of_pathogenicity",
+    "phenotypes",
+    "publications",
+    "current_diagnostic",
+    "clinically_relevant",
+)
+
 
 @versions.writer
 def review_entity(
@@ -21,15 +31,7 @@ def review_entity(
     becomes the entity's ``Expert Review`` evidence and confidence level and,
     as that changes what the API serves, a new panel version.
     """
-    allowed = {
-        "mode_of_inheritance",
-        "mode_of_pathogenicity",
-        "phenotypes",
-        "publications",
-        "current_diagnostic",
-        "clinically_relevant",
-    }
-    checks.check_fields(fields, allowed, "review")
+    checks.check_fields(fields, REVIEW_FIELDS, "review")
     if rating not in Evaluation.Rating.values and rating != "":
         raise ValidationError(f"Unknown rating {rating!r}: expected GREEN, AMBER or RED.", code="bad_rating")
     panel = versions.locked(entity.panel, base_version=base_version)
