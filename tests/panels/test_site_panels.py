@@ -241,3 +241,12 @@ def test_the_filter_applies_before_paging(client, world):
 
     assert re.findall(r'class="entity-name">([^<]+)<', page) == ["SCN1A"]
     assert "Showing 1 matching of 602 entities" in page
+
+
+def test_the_panel_page_counts_its_entities_in_words_that_agree_with_the_number(client, curator):
+    panel = services.create_panel(curator, name="One gene panel", status=Panel.Status.PUBLIC)
+    bulk_genes(curator, panel, 1)
+
+    page = text(client.get(f"/panels/{panel.pk}/"))
+
+    assert "1 gene, 0 STRs, 0 regions" in page
