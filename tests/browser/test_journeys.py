@@ -25,8 +25,9 @@ from playwright.sync_api import expect
 
 from tests.accounts.conftest import PASSWORD, make_account
 from tests.browser.conftest import sign_in
-from tests.imports.files import gene_row, panel_file
+from tests.imports.files import gene_row, hgnc_row, panel_file
 from tests.panels.factories import add_gene, make_gene, make_panel
+from tests.panels.test_gene_search import load_genes
 
 BREAST = "Hereditary breast and ovarian cancer"
 COLON = "Familial colon cancer"
@@ -219,9 +220,12 @@ def test_a_curator_approves_a_reviewer_adds_rates_tags_readies_edits_promotes_an
     curator = make_account("curator", Reviewer.Role.CURATOR)
     hopeful = make_account("hopeful", Reviewer.Role.EXTERNAL)
     Reviewer.objects.filter(user=hopeful).update(approval=Reviewer.Approval.PENDING, email_verified_at=timezone.now())
+    load_genes(  # HGNC's gene data, as the curators' import loads it
+        hgnc_row(10548, "ATXN1", alias_symbol="", prev_symbol="SCA1", name="ataxin 1", omim_id="601556"),
+        hgnc_row(10555, "ATXN2", alias_symbol="TNRC13", prev_symbol="SCA2", name="ataxin 2", omim_id="601517"),
+    )
     panel = make_panel(curator, "Hereditary ataxia")
     add_gene(curator, panel, "ATXN1")  # the panel is at 0.1
-    make_gene("ATXN2")
     sign_in(page, "curator", PASSWORD)
 
     # Approve the person waiting to review.
@@ -230,15 +234,23 @@ def test_a_curator_approves_a_reviewer_adds_rates_tags_readies_edits_promotes_an
     page.get_by_role("button", name="Approve Hopeful Tester").click()
     expect(page.get_by_text("Hopeful Tester is now a reviewer.")).to_be_visible()
 
-    # Add a gene by naming it.
+    # Add a gene by searching for it: its first letters suggest the loaded genes they start; a click picks one.
     page.goto(f"/panels/{panel.pk}/")
     page.get_by_role("link", name="Add a gene").click()
-    page.get_by_label("Gene symbol (HGNC)").fill("ATXN2")
-    page.get_by_role("button", name="Add").click()
-    expect(page.locator("main")).to_contain_text("ATXN2")
+    symbol = page.get_by_label("Gene symbol (HGNC)")
+    symbol.press_sequentially("atx", delay=60)
+    expect(page.get_by_role("status").filter(has_text="match")).to_contain_text("2 genes match “atx”")
+    shoot(page, "curator-gene-suggestions")
+    page.get_by_role("button", name="ATXN2 HGNC:10555 ataxin 2").click()
+    expect(symbol).to_have_value("ATXN2")
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.wait_for_url(f"**/panels/{panel.pk}/gene/ATXN2/")
+    page.goto(f"/panels/{panel.pk}/")
+    on_the_panel = page.locator(".entity-name")
+    expect(on_the_panel).to_have_text(["ATXN1", "ATXN2"])
+    on_the_panel.filter(has_text="ATXN2").click()
 
     # Rate, tag and mark ready in place, then edit the gene.
-    page.goto(f"/panels/{panel.pk}/gene/ATXN2/")
     page.get_by_label("Curator rating").select_option("GREEN")
     page.get_by_role("button", name="Set rating").click()
     expect(page.get_by_text("Rating saved.")).to_be_visible()
