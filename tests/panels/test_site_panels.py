@@ -250,3 +250,11 @@ def test_the_panel_page_counts_its_entities_in_words_that_agree_with_the_number(
     page = text(client.get(f"/panels/{panel.pk}/"))
 
     assert "1 gene, 0 STRs, 0 regions" in page
+
+
+def test_the_curators_tools_offer_to_add_a_gene_an_str_and_a_region(client, curator, panel):
+    client.force_login(curator)
+
+    page = text(client.get(f"/panels/{panel.pk}/"))
+
+    assert all(label in page for label in ("Add a gene", "Add an STR", "Add a region"))
