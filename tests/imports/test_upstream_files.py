@@ -7,10 +7,13 @@ pathogenicity", STR rows after "STR Pathogenic Repeats", and entities listed
 twice; ``upstream_reviews_file.tsv`` reviews those panels, one review without a
 rating; ``spreadsheet_export.tsv`` is a curator's file whose rows stop at their
 last non-empty cell; ``upstream_download.tsv`` is a panel as upstream's
-download writes it. Each goes through the site's path: the jobs and tasks of
+download writes it; ``upstream_placeholder_codes.tsv`` has the placeholder
+codes (``asdf``, ``adf``) of upstream's own test file in its Omim, Orphanet and
+HPO columns. Each goes through the site's path: the jobs and tasks of
 ``panels.imports`` on PostgreSQL (the upload and the worker, or the command).
 """
 
+import html
 from pathlib import Path
 
 import pytest
@@ -32,6 +35,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KIDNEY, ATAXIA = "Cystic kidney disease", "Hereditary ataxia"
+PLACEHOLDERS = "Placeholder codes panel"
 
 
 def fixture(name: str) -> bytes:
@@ -284,16 +288,49 @@ def test_a_panel_the_file_creates_takes_its_description_and_codes_from_its_first
     assert (kidney.omim, kidney.orphanet, kidney.hpo) == (["173900", "613095"], ["ORPHA:730"], ["HP:0000113"])
 
 
-def test_a_new_panel_s_bad_code_is_a_row_error(tmp_path, capsys):
+def test_a_new_panel_s_bad_code_is_left_out_and_reported_its_good_codes_kept_and_the_rows_import(tmp_path, capsys):
     make_gene("BRCA1")
     content = make_panel_file(gene_row("BRCA1", Omim="asdf;173900", HPO="HP:12"))
 
-    status, _, err = run_command("panels", content, tmp_path, capsys=capsys)
+    status, out, err = run_command("panels", content, tmp_path, capsys=capsys)
 
-    assert status == 1
-    assert "row 2, column 'Omim': Incorrect OMIM number 'asdf'" in err
-    assert "row 2, column 'HPO': Incorrect HPO term 'HP:12'" in err
-    assert not Panel.objects.exists()
+    assert (status, err) == (0, "")
+    assert "row 2, column 'Omim': Incorrect OMIM number 'asdf'" in out
+    assert "row 2, column 'HPO': Incorrect HPO term 'HP:12'" in out
+    panel = Panel.objects.get(name="Imported panel")
+    assert (panel.omim, panel.hpo) == (["173900"], [])
+    assert panel.entities.filter(entity_name="BRCA1").exists()
+
+
+def test_upstream_s_placeholder_codes_are_left_out_and_named_on_the_import_s_page_and_in_its_e_mail(
+    browser, media, queues, worker, lambda_context, mailoutbox
+):
+    make_gene("BRCA1")
+    make_gene("BRCA2")
+    job = start_import(browser, media, "panels", fixture("upstream_placeholder_codes.tsv"))
+
+    drain(queues, worker, lambda_context)
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.SUCCEEDED, job.errors
+    panel = Panel.objects.get(name=PLACEHOLDERS)
+    assert (panel.omim, panel.orphanet, panel.hpo) == (["113705"], ["ORPHA:145"], ["HP:0003002"])
+    assert entity_names(PLACEHOLDERS) == {"gene": {"BRCA1", "BRCA2"}}
+    page = html.unescape(browser.get(reverse("imports:job", args=[job.pk])).content.decode())
+    for reason in ("Incorrect OMIM number 'asdf'", "Incorrect OMIM number 'asdfasd'", "Incorrect Orphanet code 'adf'",
+                 "Incorrect HPO term 'adf'", "Incorrect HPO term 'asdfjwo'"):  # fmt: skip
+        assert reason in page and reason in mailoutbox[0].body
+    assert page.count("Left out of the new panel") == 5
+
+
+def test_the_codes_left_out_are_noted_up_to_a_limit_then_counted(curator):
+    make_gene("BRCA1")
+    bad_codes = ";".join(f"bad{number}" for number in range(panel_file.MAX_NOTES + 20))
+
+    parsed = panel_file.parse(make_panel_file(gene_row("BRCA1", Omim=bad_codes)).decode())
+
+    assert len(parsed.notes) == panel_file.MAX_NOTES + 1
+    assert parsed.notes[-1] == "... and 20 more codes left out."
 
 
 def test_an_existing_panel_keeps_its_codes_whatever_the_file_says(curator, tmp_path, capsys):

@@ -133,7 +133,8 @@ def _stage_panels(job: ImportJob, lines: Lines) -> list[int]:
             }
         )
         rows_in[-1] += len(rows.entities)
-    return _stage(job, groups, rows_in, rows=parsed.rows, to_apply=len(parsed.panels))
+    summary = {"notes": parsed.notes} if parsed.notes else {}
+    return _stage(job, groups, rows_in, rows=parsed.rows, to_apply=len(parsed.panels), summary=summary)
 
 
 REFERENCES = ("entity", "user")
@@ -152,8 +153,19 @@ def _stage_reviews(job: ImportJob, lines: Lines) -> list[int]:
     return _stage(job, groups, [len(group) for group in groups], rows=parsed.rows, to_apply=len(records))
 
 
-def _stage(job: ImportJob, groups: list[list[dict]], rows_in: list[int], *, rows: int, to_apply: int) -> list[int]:
-    """Store the checked file's parts and the job's plan in one transaction; the parts' ids, to dispatch."""
+def _stage(
+    job: ImportJob,
+    groups: list[list[dict]],
+    rows_in: list[int],
+    *,
+    rows: int,
+    to_apply: int,
+    summary: dict | None = None,
+) -> list[int]:
+    """Store the checked file's parts and the job's plan in one transaction; the parts' ids, to dispatch.
+
+    ``summary`` holds what the check noted (codes left out), kept for the finished job's report.
+    """
     with transaction.atomic():
         locked = _claim(job)
         if locked is None or locked.chunks_total:
@@ -163,8 +175,9 @@ def _stage(job: ImportJob, groups: list[list[dict]], rows_in: list[int], *, rows
             for number, (records, count) in enumerate(zip(groups, rows_in, strict=True))
         )
         locked.rows, locked.chunks_total, locked.to_apply = rows, len(parts), to_apply
+        locked.summary = {**locked.summary, **(summary or {})}
         locked.status = ImportJob.Status.RUNNING
-        locked.save(update_fields=["rows", "chunks_total", "to_apply", "status"])
+        locked.save(update_fields=["rows", "chunks_total", "to_apply", "summary", "status"])
     log.info("%s import %s: %s rows in %s parts", job.kind, job.pk, rows, len(parts))
     return [part.pk for part in parts]
 
@@ -204,7 +217,8 @@ def apply_part(part_id: int) -> ImportJob:
             locked.applied += part.rows
         locked.save(update_fields=["chunks_done", "changes", "applied"])
         if job.kind == ImportJob.Kind.PANELS and locked.chunks_done == locked.chunks_total:
-            _succeed(locked, rows=locked.rows, changes=locked.changes, summary={"panels": len(locked.changes)})
+            summary = {**locked.summary, "panels": len(locked.changes)}  # with the check's notes
+            _succeed(locked, rows=locked.rows, changes=locked.changes, summary=summary)
     return ImportJob.objects.get(pk=part.job_id)
 
 
@@ -461,6 +475,7 @@ def notify(job: ImportJob) -> None:
     if job.status == ImportJob.Status.SUCCEEDED:
         subject = f"PanelApp: {name} imported"
         lines = [f"{name} was imported ({job.rows} rows)."]
+        lines += job.summary_lines
         lines += [
             f"- {c['panel_name']}: {'created at' if c['created'] else 'now'} version {c['version']}"
             for c in job.changes

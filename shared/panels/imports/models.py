@@ -61,14 +61,26 @@ class ImportJob(models.Model):
 
     @property
     def summary_lines(self) -> list[str]:
-        """``{"genes_created": 3}`` as ``["Genes created: 3"]``; notes as they are."""
-        lines = []
-        for key, value in self.summary.items():
-            if isinstance(value, list):
-                lines += [str(item) for item in value]
-            elif value:
-                lines.append(f"{key.replace('_', ' ').capitalize()}: {value}")
-        return lines
+        """The counts, then the notes: what the command prints and the e-mail says."""
+        return self.summary_counts + self.summary_notes
+
+    @property
+    def summary_counts(self) -> list[str]:
+        """``{"genes_created": 3}`` as ``["Genes created: 3"]``."""
+        return [
+            f"{key.replace('_', ' ').capitalize()}: {value}"
+            for key, value in self.summary.items()
+            if value and not isinstance(value, list)
+        ]
+
+    @property
+    def summary_notes(self) -> list[str]:
+        """The notes lists (``notes``: codes left out, genes kept) as they are.
+
+        Apart from the counts because PostgreSQL's jsonb keeps its keys in an order of
+        its own, not the order they were written in.
+        """
+        return [str(item) for value in self.summary.values() if isinstance(value, list) for item in value]
 
     @property
     def progress_percent(self) -> int:

@@ -9,7 +9,10 @@ empty cells; upstream writes gene rows without the STR and region columns).
 ``Level4`` names the panel: an existing panel of that name is updated,
 otherwise one is created (internal, with ``Level2``/``Level3`` as disease
 group and sub-group, and the first row's ``Description``, ``Omim``,
-``Orphanet`` and ``HPO``, as upstream creates it). A later row for an entity
+``Orphanet`` and ``HPO``, as upstream creates it). Upstream stores those
+codes unchecked, and its own test files hold placeholders (``asdf``): here a
+code that is not one is left out, never stored, and noted in the job's report
+(``PanelFile.notes``), so such a file still imports with its good codes. A later row for an entity
 already in the file updates it, as upstream's does. Derived columns
 (``GEL_Status``, ratings, ``version``, ``ready``, Ensembl ids, HGNC) are
 ignored: they come from the reviews and the gene data.
@@ -25,7 +28,7 @@ from django.db.models import F, Func, Value
 
 from panels import codes as disorder_codes
 from panels.imports.checks import RowChecker
-from panels.imports.files import ImportFailed, Lines, normalised, read_table
+from panels.imports.files import ImportFailed, Lines, RowError, normalised, read_table
 from panels.imports.vocabulary import MODES_OF_INHERITANCE, gene_symbol, split_list
 from panels.models import Entity, Gene, Panel
 from panels.tsv import COLUMNS
@@ -45,6 +48,8 @@ POSITION_COLUMNS = {
 # What the TSV download writes as one space (``tsv.ascii_only``), as a PostgreSQL pattern.
 NON_ASCII_RUN = "[^\u0001-\u007f]+"
 STR_NUMBERS = {"normal_repeats": "STR Normal Repeats", "pathogenic_repeats": "STR Pathogenic Repeats"}
+# Codes left out noted one by one in a job's report (page, e-mail, command); past this, a count.
+MAX_NOTES = 100
 
 
 @dataclass
@@ -75,6 +80,8 @@ class PanelFile:
     panels: list[PanelRows]
     genes: dict[str, Gene]
     rows: int
+    # What the import does not take as written (codes left out): at most MAX_NOTES lines and a count.
+    notes: list[str] = field(default_factory=list)
 
 
 def parse(source: str | Lines) -> PanelFile:
@@ -117,10 +124,12 @@ def parse(source: str | Lines) -> PanelFile:
         check.error(None, "", "The file has a header but no rows.")
     genes = _resolve_genes(panels.values(), check)
     _resolve_panels(panels.values(), check)
-    _check_codes(panels.values(), check)
     if check.errors:
         raise ImportFailed(check.errors)
-    return PanelFile(panels=sorted(panels.values(), key=lambda p: p.name), genes=genes, rows=table.rows.read)
+    notes = _clean_codes(panels.values())
+    return PanelFile(
+        panels=sorted(panels.values(), key=lambda p: p.name), genes=genes, rows=table.rows.read, notes=notes
+    )
 
 
 def _panel_rows(number: int, values: dict[str, str]) -> PanelRows:
@@ -278,18 +287,30 @@ def _resolve_panels(panels, check: RowChecker) -> None:
                 check.error(rows.first_row, "Level4", f"{rows.name!r} is a super panel: import into its children.")
 
 
-def _check_codes(panels, check: RowChecker) -> None:
-    """A panel the file creates takes its first row's codes, checked and written as the site writes them.
+def _clean_codes(panels) -> list[str]:
+    """A panel the file creates takes its first row's codes, written as the site writes them; the notes on the rest.
 
-    An existing panel keeps its own, as upstream's importer leaves them: a
-    download imported back changes nothing.
+    A code that is not one (upstream's own test files hold ``asdf``) is left
+    out and noted, and the cell's good codes are kept: upstream stores such
+    cells unchecked, and refusing its own files for them would help no one.
+    An existing panel keeps its own codes, as upstream's importer leaves
+    them: a download imported back changes nothing.
     """
+    left_out: list[RowError] = []
     for rows in panels:
         if rows.panel is not None:
             continue
         for kind, column in PANEL_CODES.items():
-            try:
-                rows.codes[kind] = disorder_codes.clean_codes(kind, rows.codes[kind])
-            except ValidationError as error:
-                for message in error.messages:
-                    check.error(rows.first_row, column, message)
+            kept = []
+            for value in rows.codes[kind]:
+                try:
+                    kept += disorder_codes.clean_codes(kind, [value])
+                except ValidationError as error:
+                    reason = " ".join(error.messages)
+                    message = f"{reason} Left out of the new panel {rows.name!r}; its other codes are kept."
+                    left_out.append(RowError(rows.first_row, column, message))
+            rows.codes[kind] = list(dict.fromkeys(kept))
+    notes = [str(note.shortened()) for note in left_out[:MAX_NOTES]]
+    if len(left_out) > MAX_NOTES:
+        notes.append(f"... and {len(left_out) - MAX_NOTES:,} more codes left out.")
+    return notes
