@@ -20,13 +20,20 @@ def load_brca_genes() -> None:
     )
 
 
-def test_a_curator_types_a_few_letters_picks_a_suggestion_and_adds_the_gene_with_sources(browser, site, screenshot):
+def add_gene_page(browser, site, *, genes: bool = True, javascript: bool = True):
+    """A signed-in curator on the add-gene page of a new panel, with the BRCA genes loaded (or none)."""
     curator = make_account("curator", Reviewer.Role.CURATOR)
     panel = make_panel(curator, "Hereditary breast cancer")
-    load_brca_genes()
-    tab = browser.new_context(base_url=site).new_page()
+    if genes:
+        load_brca_genes()
+    tab = browser.new_context(base_url=site, java_script_enabled=javascript).new_page()
     sign_in(tab, "curator", PASSWORD)
     tab.goto(f"/panels/{panel.pk}/gene/add/")
+    return panel, tab
+
+
+def test_a_curator_types_a_few_letters_picks_a_suggestion_and_adds_the_gene_with_sources(browser, site, screenshot):
+    panel, tab = add_gene_page(browser, site)
 
     assert tab.get_by_role("heading", name="Find a gene").is_hidden()  # the field suggests genes itself
     symbol = tab.get_by_label("Gene symbol (HGNC)")
@@ -60,12 +67,7 @@ def test_a_curator_types_a_few_letters_picks_a_suggestion_and_adds_the_gene_with
 
 
 def test_without_javascript_the_curator_finds_a_gene_by_an_alias_chooses_it_and_adds_it(browser, site, screenshot):
-    curator = make_account("curator", Reviewer.Role.CURATOR)
-    panel = make_panel(curator, "Hereditary breast cancer")
-    load_brca_genes()
-    tab = browser.new_context(base_url=site, java_script_enabled=False).new_page()
-    sign_in(tab, "curator", PASSWORD)
-    tab.goto(f"/panels/{panel.pk}/gene/add/")
+    panel, tab = add_gene_page(browser, site, javascript=False)
 
     tab.get_by_label("Symbol or its start, alias, previous symbol or HGNC id").fill("fancd1")
     tab.get_by_role("button", name="Find").click()
@@ -82,11 +84,7 @@ def test_without_javascript_the_curator_finds_a_gene_by_an_alias_chooses_it_and_
 
 
 def test_without_gene_data_the_add_gene_page_says_what_to_do_next(browser, site, screenshot):
-    curator = make_account("curator", Reviewer.Role.CURATOR)
-    panel = make_panel(curator, "Hereditary breast cancer")
-    tab = browser.new_context(base_url=site).new_page()
-    sign_in(tab, "curator", PASSWORD)
-    tab.goto(f"/panels/{panel.pk}/gene/add/")
+    _, tab = add_gene_page(browser, site, genes=False)
 
     assert tab.get_by_role("heading", name="No gene data is loaded yet").is_visible()
     screenshot(tab, "add-gene-no-gene-data", width=1280)
@@ -131,12 +129,7 @@ def test_a_curator_adds_sources_to_an_entity_from_its_page_and_from_the_page_wit
 
 
 def test_an_alias_added_as_a_symbol_shows_the_gene_it_names_even_with_javascript(browser, site):
-    curator = make_account("curator", Reviewer.Role.CURATOR)
-    panel = make_panel(curator, "Hereditary breast cancer")
-    load_brca_genes()
-    tab = browser.new_context(base_url=site).new_page()
-    sign_in(tab, "curator", PASSWORD)
-    tab.goto(f"/panels/{panel.pk}/gene/add/")
+    _, tab = add_gene_page(browser, site)
 
     tab.get_by_label("Gene symbol (HGNC)").fill("RNF53")
     tab.get_by_role("button", name="Add", exact=True).click()
