@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from panels import forms, services, tasks
-from panels.gene_search import MAX_QUERY_LENGTH, find_genes, gene_data_loaded
+from panels.gene_search import MAX_QUERY_LENGTH, find_genes, gene_data_loaded, marked_on_panel
 from panels.models import Entity, Evaluation, Panel
 from panels.pages.common import bad_request, clean_text
 
@@ -234,12 +234,12 @@ def add_entity(request: HttpRequest, pk: int, entity_type: str) -> HttpResponse:
     initial = {"base_version": panel.version}
     if entity_type == Entity.Type.GENE and request.GET.get("gene"):
         initial["name"] = clean_text(request, "gene", max_length=128)
-    form = forms.NewEntityForm(_posted(request), entity_type=entity_type, initial=initial)
+    form = forms.NewEntityForm(_posted(request), entity_type=entity_type, initial=initial, panel=panel)
     review_form = None if curator else forms.ReviewForm(_posted(request), prefix="review")
     valid = form.is_valid() & (review_form is None or review_form.is_valid())
     context = {"panel": panel, "entity_type": entity_type, "form": form, "review_form": review_form}
     if entity_type == Entity.Type.GENE:
-        context.update(_gene_finder(request, form))
+        context.update(_gene_finder(request, form, panel))
     if request.method == "POST" and valid:
         name = form.cleaned_data["name"]
 
@@ -270,7 +270,7 @@ def add_entity(request: HttpRequest, pk: int, entity_type: str) -> HttpResponse:
     return render(request, "panels/curation/entity_form.html", context, status=status)
 
 
-def _gene_finder(request: HttpRequest, form: forms.NewEntityForm) -> dict[str, Any]:
+def _gene_finder(request: HttpRequest, form: forms.NewEntityForm, panel: Panel) -> dict[str, Any]:
     """The add-gene page's search: whether there are genes to find at all, and the ones found for ``?find=``.
 
     After a symbol no gene has, the genes like it are listed instead, so the
@@ -284,7 +284,9 @@ def _gene_finder(request: HttpRequest, form: forms.NewEntityForm) -> dict[str, A
         "gene_data_loaded": loaded,
         "can_import_genes": policy.can_upload_files(request.user),
         "find": find,
-        "found": find_genes(find) if loaded and find else [],
+        "found": marked_on_panel(find_genes(find), Panel.objects.filter(pk=panel.pk), panel.pk)
+        if loaded and find
+        else [],
     }
 
 

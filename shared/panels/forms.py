@@ -247,7 +247,7 @@ class NewEntityForm(SourcesMixin, EntityForm):
     field_order = ["name", "sources", "other_sources"]
     common_fields = EntityForm.common_fields | {"name", "sources", "other_sources"}
 
-    def __init__(self, *args: Any, entity_type: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, entity_type: str, panel: Panel, **kwargs: Any) -> None:
         super().__init__(*args, entity_type=entity_type, **kwargs)
         # Transcripts are the curators' choice for the panel (as upstream): set on the edit form.
         self.fields.pop("transcript", None)
@@ -256,7 +256,12 @@ class NewEntityForm(SourcesMixin, EntityForm):
             self.fields["name"].help_text = GENE_SYMBOL_HELP
             # gene-search.js suggests loaded genes as the curator types; the field works without it.
             self.fields["name"].widget.attrs.update(
-                {"autocomplete": "off", "spellcheck": "false", "data-gene-search": reverse("panels:gene_search")}
+                {
+                    "autocomplete": "off",
+                    "spellcheck": "false",
+                    # The panel too, so the genes it already has are marked.
+                    "data-gene-search": f"{reverse('panels:gene_search')}?panel={panel.pk}",
+                }
             )
         else:
             self.fields["name"].label = "Name"

@@ -10,12 +10,12 @@ id's index) and returns at most ``LIMIT`` rows: a search costs the same with
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
 
-from panels.models import Gene
+from panels.models import Entity, Gene
 from panels.pages.common import HGNC_ID
 
 # Enough to choose from while typing; a longer list means the curator should type more.
@@ -37,8 +37,10 @@ class GeneMatch:
     gene_name: str
     matched: str
     matched_name: str
+    # Already a gene of the panel it would be added to: offered, but not to choose again.
+    on_panel: bool = False
 
-    def as_json(self) -> dict[str, str]:
+    def as_json(self) -> dict[str, str | bool]:
         return dict(self.__dict__)
 
 
@@ -82,6 +84,24 @@ def find_genes(query: str, *, limit: int = LIMIT) -> list[GeneMatch]:
     )
     by_prefix = [_match(gene, MATCHED_SYMBOL, gene.hgnc_symbol) for gene in prefixed]
     return (exact + by_alias + by_prefix)[:limit]
+
+
+def marked_on_panel(matches: list[GeneMatch], panels: QuerySet, panel_id: int) -> list[GeneMatch]:
+    """``matches`` with those already on panel ``panel_id`` marked; one indexed query.
+
+    ``panels`` are the panels the asker may read: of any other, nothing is told.
+    """
+    if not matches:
+        return matches
+    on_panel = set(
+        Entity.objects.filter(
+            panel__in=panels,
+            panel_id=panel_id,
+            entity_type=Entity.Type.GENE,
+            entity_name__in=[match.hgnc_symbol for match in matches],
+        ).values_list("entity_name", flat=True)
+    )
+    return [replace(match, on_panel=match.hgnc_symbol in on_panel) for match in matches]
 
 
 def gene_data_loaded() -> bool:

@@ -1,6 +1,7 @@
 """Adding a gene in headless Chromium: suggestions as the curator types, the same search without JavaScript, sources."""
 
 from accounts.models import Reviewer
+from django.contrib.auth import get_user_model
 from panels.models import Entity
 
 from tests.accounts.conftest import PASSWORD, make_account
@@ -138,3 +139,21 @@ def test_an_alias_added_as_a_symbol_shows_the_gene_it_names_even_with_javascript
     tab.get_by_role("link", name="BRCA1").click()
     assert tab.get_by_label("Gene symbol (HGNC)").input_value() == "BRCA1"
     assert tab.get_by_role("heading", name="Find a gene").is_hidden()
+
+
+def test_a_gene_already_on_the_panel_is_suggested_but_cannot_be_chosen(browser, site, screenshot):
+    panel, tab = add_gene_page(browser, site)
+    add_gene(get_user_model().objects.get(username="curator"), panel, "BRCA2")
+    tab.reload()
+
+    symbol = tab.get_by_label("Gene symbol (HGNC)")
+    symbol.press_sequentially("brc", delay=60)
+    tab.get_by_role("status").filter(has_text="match").wait_for()
+    there = tab.get_by_role("button", name="BRCA2 HGNC:1101")
+
+    assert there.is_disabled() and "already on this panel" in there.inner_text()
+    screenshot(tab, "add-gene-suggestions-already-on-panel", width=1280)
+    symbol.press("ArrowDown")
+    tab.keyboard.press("ArrowDown")  # past BRCA1, over BRCA2, to BRCC3
+    tab.keyboard.press("Enter")
+    assert symbol.input_value() == "BRCC3"

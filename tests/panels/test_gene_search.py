@@ -14,10 +14,10 @@ from django.urls import reverse
 from panels.gene_search import LIMIT, MATCHED_ALIAS, MATCHED_HGNC_ID, MATCHED_SYMBOL, find_genes
 from panels.imports.gene_data import apply_gene_records
 from panels.imports.gene_file import parse
-from panels.models import Gene
+from panels.models import Gene, Panel
 
 from tests.imports.files import hgnc_file, hgnc_row
-from tests.panels.factories import make_user
+from tests.panels.factories import add_gene, make_panel, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +42,8 @@ def symbols(query: str) -> list[str]:
     return [match.hgnc_symbol for match in find_genes(query)]
 
 
-def search(client: Client, query: str):
-    return client.get(reverse("panels:gene_search"), {"q": query})
+def search(client: Client, query: str, **params):
+    return client.get(reverse("panels:gene_search"), {"q": query, **params})
 
 
 def adder() -> Client:
@@ -127,9 +127,43 @@ def test_the_json_answer_lists_each_gene_and_how_it_matched(genes):
                 "gene_name": "BRCA1 DNA repair associated",
                 "matched": "alias",
                 "matched_name": "BRCC1",
+                "on_panel": False,
             }
         ],
     }
+
+
+def on_panel(response) -> dict[str, bool]:
+    return {gene["hgnc_symbol"]: gene["on_panel"] for gene in json.loads(response.content)["genes"]}
+
+
+def test_the_json_answer_marks_the_genes_already_on_the_panel_being_added_to(genes, curator, panel):
+    add_gene(curator, panel, "BRCA2")
+
+    assert on_panel(search(Client(), "brc", panel=panel.pk)) == {"BRCA1": False, "BRCA2": True, "BRCC3": False}
+
+
+def test_the_json_answer_tells_nothing_of_a_panel_the_asker_may_not_read(genes, curator):
+    internal = make_panel(curator, "Unreleased", status=Panel.Status.INTERNAL)
+    add_gene(curator, internal, "BRCA2")
+
+    assert on_panel(search(Client(), "brca2", panel=internal.pk)) == {"BRCA2": False}
+    assert on_panel(search(adder(), "brca2", panel=internal.pk)) == {"BRCA2": True}
+
+
+def test_the_json_answer_to_a_panel_that_is_no_number_is_a_400(genes):
+    response = search(Client(), "brc", panel="one")
+
+    assert response.status_code == 400 and "panel" in json.loads(response.content)["detail"]
+
+
+def test_the_add_gene_page_offers_no_link_to_a_gene_already_on_the_panel(genes, curator, panel):
+    add_gene(curator, panel, "BRCA2")
+
+    found = add_gene_page(adder(), panel, find="brc").content.decode()
+
+    assert 'href="?gene=BRCA2"' not in found and 'href="?gene=BRCA1"' in found
+    assert "already on this panel" in found
 
 
 def test_the_json_answer_says_when_no_gene_data_is_loaded_at_all():

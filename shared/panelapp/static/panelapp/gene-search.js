@@ -45,8 +45,10 @@
     symbol.textContent = gene.hgnc_symbol;
     const details = document.createElement("span");
     const why = gene.matched === "alias" ? ` (alias or previous symbol ${gene.matched_name})` : "";
-    details.textContent = ` ${gene.hgnc_id} ${gene.gene_name}${why}`;
+    const there = gene.on_panel ? " (already on this panel)" : "";
+    details.textContent = ` ${gene.hgnc_id} ${gene.gene_name}${why}${there}`;
     button.append(symbol, details);
+    button.disabled = Boolean(gene.on_panel); // shown, so the curator knows why it is not offered
     item.append(button);
     return item;
   }
@@ -54,7 +56,8 @@
   async function search(text) {
     if (pending) pending.abort();
     pending = new AbortController();
-    const url = `${input.dataset.geneSearch}?q=${encodeURIComponent(text)}`;
+    const url = new URL(input.dataset.geneSearch, window.location.href);
+    url.searchParams.set("q", text);
     try {
       const response = await fetch(url, { signal: pending.signal, headers: { Accept: "application/json" } });
       const body = await response.json();
@@ -94,7 +97,7 @@
 
   // The arrow keys move between the field and its suggestions; Escape closes them.
   function choices() {
-    return [...list.querySelectorAll(".gene-suggestions__choice")];
+    return [...list.querySelectorAll(".gene-suggestions__choice:not(:disabled)")];
   }
   input.addEventListener("keydown", (event) => {
     if (event.key === "ArrowDown" && choices().length) {
