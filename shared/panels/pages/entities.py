@@ -3,6 +3,7 @@
 from typing import NamedTuple
 
 from accounts import policy
+from django.db import connection
 from django.db.models import CharField, IntegerField, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -145,8 +146,12 @@ def _neighbours(panel_ids: list[int], entity: Entity) -> tuple[Neighbour | None,
         for side, steps in sides.items()
         for step, (candidates, order) in enumerate(steps)
     ]
+    if connection.features.supports_slicing_ordering_in_compound:
+        found = reads[0].union(*reads[1:], all=True)
+    else:  # SQLite (make run's default database) takes no LIMIT inside a UNION: the same reads, one each
+        found = [row for read in reads for row in read]
     nearest: dict[str, tuple[int, Neighbour]] = {}
-    for side, step, entity_type, entity_name in reads[0].union(*reads[1:], all=True):
+    for side, step, entity_type, entity_name in found:
         if side not in nearest or step < nearest[side][0]:
             nearest[side] = (step, Neighbour(entity_type, entity_name))
     return tuple(nearest[side][1] if side in nearest else None for side in ("previous", "next"))

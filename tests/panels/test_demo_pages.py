@@ -1,0 +1,72 @@
+"""The site's pages answer on the embedded SQLite default (``make run`` without a database) as on PostgreSQL.
+
+Run in the smoke set, so a query only PostgreSQL understands fails here first.
+"""
+
+import pytest
+from django.core.management import call_command
+from panels.models import Entity, Panel
+
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+
+READER_PAGES = (
+    "/",
+    "/panels/",
+    "/panels/?search=BRCA1",
+    "/panels/?search=HP:0000001",
+    "/panels/?disorder=R208",
+    "/panels/?retired=1&sort=updated",
+    "/panels/entities/",
+    "/panels/entities/BRCA1",
+    "/panels/activity/",
+    "/panels/feed/",
+    "/panels/compare/",
+    "/WebServices/list_panels/?Types=all",
+    "/WebServices/search_genes/BRCA1/",
+)
+
+
+@pytest.fixture
+def demo():
+    call_command("load_demo_data", verbosity=0)
+
+
+@pytest.mark.parametrize("path", READER_PAGES)
+def test_a_readers_page_answers(client, demo, path):
+    assert client.get(path).status_code == 200
+
+
+def test_every_public_panel_its_versions_feed_and_entities_answer(client, demo):
+    for panel in Panel.objects.visible():
+        for path in (f"/panels/{panel.pk}/", f"/panels/{panel.pk}/feed/", f"/panels/activity/?panel={panel.pk}"):
+            assert client.get(path).status_code == 200, path
+        entity = Entity.objects.filter(panel=panel).first()
+        if entity is not None:
+            path = f"/panels/{panel.pk}/{entity.entity_type}/{entity.entity_name}/"
+            assert client.get(path).status_code == 200, path
+
+
+def test_a_curators_pages_answer(client, demo):
+    from accounts.models import Reviewer
+
+    from tests.panels.factories import make_user
+
+    client.force_login(make_user(Reviewer.Role.CURATOR))
+    panel = Panel.objects.visible().filter(child_panels__isnull=True).first()
+    entity = Entity.objects.filter(panel=panel, entity_type="gene").first()
+    entity_page = f"/panels/{panel.pk}/gene/{entity.entity_name}/"
+    paths = (
+        f"/panels/{panel.pk}/?flagged=1",
+        f"/panels/{panel.pk}/gene/add/?find=BRC",
+        f"/panels/gene_search/?q=brc&panel={panel.pk}",
+        f"/panels/{panel.pk}/update/",
+        f"/panels/{panel.pk}/sign_off/",
+        entity_page,
+        f"{entity_page}edit/",
+        f"{entity_page}add_sources/",
+        "/accounts/profile/",
+        "/panels/admin/",
+    )
+    for path in paths:
+        assert client.get(path).status_code == 200, path
+    assert client.post(f"/panels/{panel.pk}/watch/").status_code in (200, 302)
