@@ -103,6 +103,10 @@ def _load() -> None:
         },
         green=["BRCA1", "BRCA2", "PALB2", "TP53"],
         amber=["CHEK2", "ATM"],
+        description="Germline genes for inherited breast and ovarian cancer risk, for testing under R208.",
+        omim=["604370", "612555"],
+        orphanet=["ORPHA:145"],
+        hpo=["HP:0003002", "HP:0100615"],
     )
     colon = _panel(
         curator,
@@ -116,6 +120,10 @@ def _load() -> None:
             "APC": (MONOALLELIC, ["Familial adenomatous polyposis 1, 175100"], ["1651563"]),
         },
         green=["MLH1", "MSH2", "APC"],
+        description="Lynch syndrome and polyposis genes for familial colorectal cancer.",
+        omim=["120435", "609310", "175100"],
+        orphanet=["ORPHA:144", "ORPHA:733"],
+        hpo=["HP:0003003"],
     )
     ataxia = _panel(
         curator,
@@ -298,9 +306,12 @@ def _users():
     return users
 
 
-def _panel(curator, name, group, disorders, types, genes, *, green=(), amber=(), red=(), status=Panel.Status.PUBLIC):
+def _panel(
+    curator, name, group, disorders, types, genes, *, green=(), amber=(), red=(), status=Panel.Status.PUBLIC, **codes
+):
+    """``codes``: the panel's description and OMIM, Orphanet and HPO codes, where the demo gives some."""
     panel = services.create_panel(
-        curator, name=name, disease_group=group, relevant_disorders=disorders, status=status, types=types
+        curator, name=name, disease_group=group, relevant_disorders=disorders, status=status, types=types, **codes
     )
     ratings = {**dict.fromkeys(green, "GREEN"), **dict.fromkeys(amber, "AMBER"), **dict.fromkeys(red, "RED")}
     for symbol, (moi, phenotypes, publications) in genes.items():

@@ -70,3 +70,17 @@ def test_a_curators_pages_answer(client, demo):
     for path in paths:
         assert client.get(path).status_code == 200, path
     assert client.post(f"/panels/{panel.pk}/watch/").status_code in (200, 302)
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ({"hpo": "HP:0003002"}, ["Hereditary breast and ovarian cancer"]),
+        ({"omim": "120435"}, ["Familial colon cancer"]),
+        ({"disorder": "R208"}, ["Hereditary breast and ovarian cancer"]),
+    ],
+)
+def test_the_demo_panels_are_found_by_their_phenotype_codes(client, demo, query, expected):
+    found = client.get("/api/v1/panels/", query).json()["results"]
+
+    assert [panel["name"] for panel in found] == expected
