@@ -138,6 +138,7 @@ def test_a_curator_finds_their_tools_confirms_a_removal_signs_off_and_withdraws(
     assert [" ".join(a.inner_text().split()) for a in menu.get_by_role("link").all()] == [
         "Create a panel",
         "Imports",
+        "Home page files",
         "Reviewers waiting 1",
     ]
     shoot(screenshot, page, "curation-menu")

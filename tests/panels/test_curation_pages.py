@@ -510,6 +510,7 @@ def test_curators_find_their_tools_in_the_header_with_the_reviewers_waiting(kind
     expected = {
         "/panels/create/": "Create a panel",
         "/panels/admin/": "Imports",
+        "/content/files/": "Home page files",
         "/accounts/reviewers/": "Reviewers waiting ",
     }
     if kind == "superuser":  # staff: the admin too

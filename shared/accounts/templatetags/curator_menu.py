@@ -23,6 +23,8 @@ def curator_menu(context: template.Context) -> dict[str, Any]:
     if policy.can_curate(user):  # what the create and imports pages ask
         items.append(("Create a panel", reverse("panels:create_panel"), None))
         items.append(("Imports", reverse("imports:admin"), None))
+    if policy.can_edit_home_content(user):  # each tab is edited from the home page; images and files here
+        items.append(("Home page files", reverse("content:files"), None))
     if policy.can_approve_reviewers(user):
         items.append(("Reviewers waiting", reverse("accounts:pending_reviewers"), services.pending_reviewers().count()))
     if policy.can_open_admin(user):
