@@ -4,6 +4,7 @@ from storage, never held whole in the worker's memory."""
 
 import codecs
 import io
+import json
 import re
 import tracemalloc
 
@@ -167,3 +168,11 @@ def test_a_file_without_line_breaks_is_refused_before_it_fills_the_memory(monkey
 
     with pytest.raises(files.ImportFailed, match="A line longer than 1,000 characters"):
         list(files.Lines(io.BytesIO(b"x" * 5000)))
+
+
+def test_a_json_document_on_one_line_is_read_whole_as_hgnc_writes_it(monkeypatch):
+    monkeypatch.setattr(files, "MAX_LINE_CHARS", 1000)
+    monkeypatch.setattr(files, "CHUNK_BYTES", 256)
+    document = json.dumps([{"gene_symbol": f"G{n}", "hgnc_id": f"HGNC:{n}"} for n in range(500)])
+
+    assert "".join(files.Lines(io.BytesIO(b"\n " + document.encode()))) == "\n " + document

@@ -176,6 +176,9 @@ class Lines:
         self._pending = ""  # decoded text after the last complete line
         self._line_breaks = 0  # "\n" in the bytes decoded so far, to name the line of a bad byte
         self._content = False
+        # A JSON document (a gene file) may be one line of many megabytes, as HGNC writes it: it is read
+        # whole anyway, bounded by the upload limit, so the line limit is for tables only.
+        self._json = False
         self._started = self._done = False
 
     @classmethod
@@ -222,6 +225,8 @@ class Lines:
                 [RowError(row, "", f"Not UTF-8 (byte 0x{byte}); save the file as UTF-8 and retry.")]
             ) from None
         self._line_breaks += chunk.count(b"\n")
+        if not self._content and text.strip():
+            self._json = text.lstrip()[0] in "{["
         self._content = self._content or bool(chunk.strip())
         pending = self._pending + text
         if at_end:
@@ -233,7 +238,7 @@ class Lines:
         # Whole lines only; a final "\r" may be the first half of "\r\n".
         cut = max(pending.rfind("\n"), pending.rfind("\r", 0, len(pending) - 1)) + 1
         self._ready, self._pending = iter(io.StringIO(pending[:cut], newline="")), pending[cut:]
-        if len(self._pending) > MAX_LINE_CHARS:
+        if len(self._pending) > MAX_LINE_CHARS and not self._json:
             self._close()
             message = f"A line longer than {MAX_LINE_CHARS:,} characters; is this a table?"
             raise ImportFailed([RowError(self._line_breaks + 1, "", message)])
