@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
+
 from panels import tsv
 from panels.models import Activity, HistoricalSnapshot, Panel
 from panels.representation import iso_datetime
@@ -271,13 +273,16 @@ def _version_makers(panel_ids: set[int], after: datetime, until: datetime) -> li
         return []
     versions = {f"{major}.{minor}" for _, major, minor in made}
     wanted = {(panel_id, f"{major}.{minor}") for panel_id, major, minor in made}
-    firsts = (
+    activities = (
         Activity.objects.filter(panel_id__in=panel_ids, panel_version__in=versions, created__gt=after)
         .order_by("panel_id", "panel_version", "created", "id")
-        .distinct("panel_id", "panel_version")
         .only("panel_id", "panel_version", "created", "user_name", "text", "entity_type", "entity_name")
     )
-    found = [a for a in firsts if (a.panel_id, a.panel_version) in wanted]
+    if connection.features.can_distinct_on_fields:  # PostgreSQL: one row per version read
+        activities = activities.distinct("panel_id", "panel_version")
+    # The embedded SQLite (make run) has no DISTINCT ON: the first of each version is kept here.
+    firsts = {(a.panel_id, a.panel_version): a for a in reversed(list(activities))}
+    found = [a for key, a in firsts.items() if key in wanted]
     found.sort(key=lambda a: (a.created, a.pk))
     return [(a, Made(a.user_name, a.created, a.text, a.panel_version)) for a in found]
 

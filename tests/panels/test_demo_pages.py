@@ -84,3 +84,11 @@ def test_the_demo_panels_are_found_by_their_phenotype_codes(client, demo, query,
     found = client.get("/api/v1/panels/", query).json()["results"]
 
     assert [panel["name"] for panel in found] == expected
+
+
+def test_the_changes_between_a_panels_versions_answer(client, demo):
+    panel = Panel.objects.get(name="Hereditary breast and ovarian cancer")
+    diff = f"/panels/{panel.pk}/diff/1.1/2.0/"
+
+    for path in (diff, f"{diff}tsv/", f"/api/v1/panels/{panel.pk}/diff/?from=1.1&to=2.0"):
+        assert client.get(path).status_code == 200, path
