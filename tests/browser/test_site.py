@@ -110,6 +110,7 @@ def test_every_page_on_a_desktop_and_a_phone(page, demo, screenshot):
         "super-panel": f"/panels/{Panel.objects.get(name='Cancer susceptibility').pk}/",
         "str-in-panel": f"/panels/{Panel.objects.get(name='Hereditary ataxia').pk}/str/ATXN1_SCA1/",
         "entities": "/panels/entities/",
+        "gene-across-panels": "/panels/entities/BRCA1",
         "activity": "/panels/activity/",
         "compare-differences": f"/panels/compare/{breast}/{colon}?show=differences",
     }
