@@ -157,3 +157,16 @@ def test_a_gene_already_on_the_panel_is_suggested_but_cannot_be_chosen(browser, 
     tab.keyboard.press("ArrowDown")  # past BRCA1, over BRCA2, to BRCC3
     tab.keyboard.press("Enter")
     assert symbol.input_value() == "BRCC3"
+
+
+def test_on_a_phone_a_reviewers_add_gene_form_and_its_review_fit_the_screen(page, site):
+    curator = make_account("curator", Reviewer.Role.CURATOR)
+    make_account("reviewer", Reviewer.Role.REVIEWER)
+    panel = make_panel(curator, "Hereditary breast cancer")
+    load_brca_genes()
+    sign_in(page, "reviewer", PASSWORD)
+    page.set_viewport_size({"width": PHONE, "height": 900})
+    page.goto(f"/panels/{panel.pk}/gene/add/")
+
+    assert page.get_by_role("group", name="Your review").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE
