@@ -170,3 +170,13 @@ def test_on_a_phone_a_reviewers_add_gene_form_and_its_review_fit_the_screen(page
 
     assert page.get_by_role("group", name="Your review").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE
+
+
+def test_one_suggestion_is_announced_in_the_singular(browser, site):
+    _, tab = add_gene_page(browser, site)
+
+    tab.get_by_label("Gene symbol (HGNC)").press_sequentially("brca2", delay=60)
+    status = tab.get_by_role("status").filter(has_text="match")
+    status.wait_for()
+
+    assert status.inner_text().startswith("1 gene matches “brca2”")

@@ -66,7 +66,7 @@
       const count = body.genes.length;
       if (count) {
         const more = count >= 20 ? " (the first 20: type more to narrow the list)" : "";
-        show(`${count} gene${count === 1 ? "" : "s"} match “${text}”${more}. Choose one below or keep typing.`, body.genes);
+        show(`${count} ${count === 1 ? "gene matches" : "genes match"} “${text}”${more}. Choose one below or keep typing.`, body.genes);
       } else if (body.gene_data_loaded === false) {
         show("No gene data is loaded yet, so no gene can be added: ask a curator to import HGNC's gene data.", []);
       } else {
