@@ -153,3 +153,4 @@ def test_the_mailbox_shows_each_recipient_once_and_links_that_can_be_clicked():
     link = "http://127.0.0.1:8000/accounts/reset/MQ/abc-123/"
     assert f'<a href="{link}">{link}</a>' in page
     assert "&lt;now&gt;" in page  # the rest stays escaped text
+    assert 'name="viewport"' in page and "overflow-wrap: anywhere" in page  # long links wrap on a phone

@@ -61,7 +61,12 @@ def mailbox_page(messages: list[Any]) -> bytes:
         )
     body = "".join(items) or "<p>No e-mail sent yet.</p>"
     title = f"{len(messages)} e-mail(s) sent locally"
-    return f"<!doctype html><title>{title}</title><h1>{title}</h1>{body}".encode()
+    # Readable on a phone too: long links wrap instead of widening the page.
+    head = (
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<style>pre { white-space: pre-wrap; overflow-wrap: anywhere; }</style>"
+    )
+    return f"<!doctype html><title>{title}</title>{head}<h1>{title}</h1>{body}".encode()
 
 
 def make_server(host: str, port: int, handler: Handler, sent_emails: Callable[[], list[Any]]) -> ThreadingHTTPServer:
