@@ -1,11 +1,14 @@
 """Powertools as operators expect it: every log line's correlation id, and the web function's metrics."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
 from tests import test_tasks_app
-from tests.conftest import load_event, load_function
+from tests.conftest import ROOT, load_event, load_function
 from tests.test_tasks_app import add
 from tests.test_web_function import with_path
 
@@ -96,3 +99,18 @@ def test_a_worker_batchs_log_lines_carry_its_sqs_message_ids(aws, declared, queu
     logged = [line for line in json_lines(capsys) if "level" in line]
     assert len(message_ids) == 2
     assert logged and all(line.get("correlation_id") == message_ids for line in logged)
+
+
+def test_an_invocation_that_adds_no_metric_writes_no_warning():
+    """In a process of its own, as Lambda runs it (pytest resets warning filters around each test)."""
+    probe = (
+        "import sys; sys.path[:0] = ['shared', 'functions/web', '.']\n"
+        "import app\n"
+        "from tests.conftest import FakeLambdaContext, load_event\n"
+        "for _ in range(2): app.lambda_handler(load_event('alb_get.json'), FakeLambdaContext())\n"
+    )
+    environ = {**os.environ, "ALLOWED_HOSTS": ".elb.amazonaws.com", "PYTHONWARNINGS": "default"}
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=environ, capture_output=True, text=True)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "No application metrics to publish" not in result.stderr

@@ -18,12 +18,17 @@ import logging
 import os
 import re
 import sys
+import warnings
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "panelapp")
+
+# Most invocations add no metric (a warm 200): Powertools then warns on every one, a line per
+# request in CloudWatch and in make run's console. Its documented way to say that is expected:
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 REDACTED = "[REDACTED]"
 # Keys (headers, cookies, query and form fields, event parts) whose whole value is secret,
