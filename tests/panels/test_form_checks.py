@@ -8,7 +8,7 @@ from django.urls import reverse
 from panels.models import Entity, Evaluation
 from panels.publications import check_publications
 
-from tests.panels.factories import add_gene, make_user
+from tests.panels.factories import add_gene, make_gene, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,6 @@ def test_a_curator_edits_an_entity_keeping_an_old_citation_but_cannot_add_one(cu
 
 
 def test_a_new_entity_s_publications_are_pubmed_ids(curator, panel):
-    from tests.panels.factories import make_gene
 
     make_gene("ATXN2")
 
@@ -112,3 +111,15 @@ def test_a_form_s_own_error_is_in_the_summary_not_repeated_below(curator, panel)
     assert response.status_code == 400
     assert page.count("Give a rating or a comment.") == 1
     assert "Give a rating or a comment." in page.split('class="error-summary"')[1].split("</div>")[0]
+
+
+def test_a_reviewers_add_form_names_a_missing_review_at_the_top_of_the_page(panel):
+    make_gene("NEWGENE")
+
+    response = signed_in(make_user(Reviewer.Role.REVIEWER)).post(
+        reverse("panels:add_entity", args=[panel.pk, "gene"]), {"name": "NEWGENE"}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400 and page.count("Give a rating or a comment.") == 1
+    assert page.index("Give a rating or a comment.") < page.index('name="name"')  # above the form, not in its fieldset
