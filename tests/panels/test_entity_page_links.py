@@ -65,9 +65,15 @@ def test_the_ensembl_table_links_each_id_to_the_site_of_its_build(client, world)
     links = outside_links(text(client.get(entity_url(world.ataxia, "gene", "ATXN1"))))
 
     assert (
-        links[f"{ensembl_37} on Ensembl GRch37"]
+        links[f"{ensembl_37} on Ensembl GRCh37"]
         == f"https://grch37.ensembl.org/Homo_sapiens/Gene/Summary?g={ensembl_37}"
     )
+
+
+def test_the_ensembl_table_names_each_build_as_it_is_written(client, world):
+    page = text(client.get(entity_url(world.ataxia, "gene", "ATXN1")))
+
+    assert "GRCh37" in page and "GRCh38" in page and "GRch" not in page
 
 
 def test_a_gene_without_ids_links_only_by_its_symbol(client, curator):

@@ -80,13 +80,14 @@ def coordinates(pair) -> str:
 
 @register.filter
 def ensembl_ids(ensembl_genes) -> list[dict[str, str]]:
-    """Gene data's ``ensembl_genes`` as rows: build, release, id, location."""
+    """Gene data's ``ensembl_genes`` as rows: build (the key), its name (GRCh38), release, id, location."""
     rows = []
     for build, releases in sorted((ensembl_genes or {}).items()):
         for release, data in sorted((releases or {}).items()):
             rows.append(
                 {
                     "build": build,
+                    "build_name": build.replace("GRch", "GRCh"),  # upstream's keys spell it GRch
                     "release": release,
                     "id": (data or {}).get("ensembl_id", ""),
                     "location": (data or {}).get("location", ""),
