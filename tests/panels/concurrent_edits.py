@@ -20,7 +20,7 @@ def main(process: int, operations: int, panel_ids: list[int], super_ids: list[in
     from panels.models import Entity, Gene, Panel
 
     retries = []
-    logging.getLogger("panels.services").addFilter(lambda record: retries.append(record.getMessage()) or True)
+    logging.getLogger("panels.services.versions").addFilter(lambda record: retries.append(record.getMessage()) or True)
     rng = random.Random(process)  # noqa: S311 - a reproducible mix, not security
     curator = get_user_model().objects.get(username="concurrency-curator")
     mine: dict[str, list[str]] = {}
@@ -62,7 +62,10 @@ def main(process: int, operations: int, panel_ids: list[int], super_ids: list[in
         except Exception as error:  # reported: the test decides
             outcome.update(ok=False, error=type(error).__name__, message=str(error)[:300])
         outcome["retries"], retries[:] = len(retries), []
-        print(json.dumps(outcome), flush=True)
+        # One write per line: print() writes the text and its newline apart, and a log line written
+        # between them (from a task's thread) would share the line.
+        sys.stdout.write(json.dumps(outcome) + "\n")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":
