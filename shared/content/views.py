@@ -31,9 +31,15 @@ SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 FILES_LISTED = 30
 
 
-def _log(request: HttpRequest, obj, action: int, form) -> None:
-    message = construct_change_message(form, None, action == ADDITION)
-    LogEntry.objects.log_actions(request.user.pk, [obj], action, change_message=message, single_object=True)
+def _save_logged(request: HttpRequest, form, action: int, *, user_field: str):
+    """The form's object saved with the signed-in user in ``user_field``, and its admin log line, at once."""
+    with transaction.atomic():
+        obj = form.save(commit=False)
+        setattr(obj, user_field, request.user)
+        obj.save()
+        message = construct_change_message(form, None, action == ADDITION)
+        LogEntry.objects.log_actions(request.user.pk, [obj], action, change_message=message, single_object=True)
+    return obj
 
 
 @require_http_methods(["GET", "POST"])
@@ -47,11 +53,7 @@ def edit_tab(request: HttpRequest, slug: str) -> HttpResponse:
         if "preview" in request.POST:
             preview = markdown.render(form.cleaned_data["body"]).html
         else:
-            with transaction.atomic():
-                tab = form.save(commit=False)
-                tab.modified_by = request.user
-                tab.save()
-                _log(request, tab, CHANGE, form)
+            tab = _save_logged(request, form, CHANGE, user_field="modified_by")
             messages.success(request, f"The {tab.title} tab is saved.")
             return HttpResponseRedirect(tab.get_absolute_url())
     status = 400 if form.errors else 200
@@ -67,11 +69,7 @@ def files(request: HttpRequest) -> HttpResponse:
     """Upload an image or file and get the Markdown that shows it; the latest uploads with theirs."""
     form = HomeFileForm(*(request.POST, request.FILES) if request.method == "POST" else ())
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            uploaded = form.save(commit=False)
-            uploaded.uploaded_by = request.user
-            uploaded.save()
-            _log(request, uploaded, ADDITION, form)
+        uploaded = _save_logged(request, form, ADDITION, user_field="uploaded_by")
         messages.success(request, f"{uploaded.title} is uploaded: paste its Markdown into a tab.")
         return HttpResponseRedirect(f"{reverse('content:files')}?uploaded={uploaded.pk}#file-{uploaded.pk}")
     uploaded_pk = request.GET.get("uploaded", "")
